@@ -1,0 +1,50 @@
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?= -q
+
+.PHONY: install run test test-sqlite test-postgres lint bench clean help
+
+help:
+	@echo "make run    - install, migrate, create an admin and demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install everything the tests need and run the suite on SQLite and PostgreSQL"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,postgres,server]"
+	touch $@
+
+run: install
+	$(BIN)/postmortem init-db
+	$(BIN)/postmortem bootstrap
+	@echo "Postmortem is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/postmortem run --host $(HOST) --port $(PORT)
+
+test: install
+	bash .ci/system-deps.sh
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	@echo "=== test suite on SQLite ==="
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "=== test suite on PostgreSQL ==="
+	env -u DATABASE_URL bash .ci/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check postmortem tests bench
+
+bench: install
+	bash .ci/system-deps.sh
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

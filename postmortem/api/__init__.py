@@ -1,0 +1,17 @@
+"""The JSON API under /api/v1, one module per resource, all thin adapters over services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def register_api(app: Flask) -> None:
+    from . import auth, services  # noqa: F401  (routes register on import)
+
+    # Bearer-token calls carry no CSRF token; session calls are checked in auth.authenticate.
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

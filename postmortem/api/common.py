@@ -1,0 +1,89 @@
+"""Request parsing and response helpers shared by the API resources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort, current_app, request
+from sqlalchemy import Select
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..timeutil import isoformat
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object: 415 for another content type, 400 when it does not parse."""
+    if request.mimetype != "application/json":
+        abort(415, description="Send the body as JSON with 'Content-Type: application/json'.")
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        abort(400, description="The request body is empty; send a JSON object.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        abort(400, description=f"Malformed JSON: {error}")
+    if not isinstance(data, dict):
+        abort(400, description="The request body must be a JSON object.")
+    return data
+
+
+def _int_arg(name: str, default: int, errors: dict[str, list[str]]) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = ["must be a whole number"]
+        return default
+    if value < 1:
+        errors[name] = ["must be at least 1"]
+        return default
+    return value
+
+
+def page_args() -> tuple[int, int]:
+    """page and per_page from the query string; per_page is capped at PER_PAGE_MAX."""
+    errors: dict[str, list[str]] = {}
+    page = _int_arg("page", 1, errors)
+    per_page = _int_arg("per_page", current_app.config["PER_PAGE_DEFAULT"], errors)
+    if errors:
+        raise ValidationError("Invalid paging parameters.", fields=errors)
+    return page, min(per_page, current_app.config["PER_PAGE_MAX"])
+
+
+def paged(stmt: Select, serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """Run stmt one page at a time: {"items", "page", "per_page", "total"}."""
+    page, per_page = page_args()
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return {
+        "items": [serialise(item) for item in pagination.items],
+        "page": page,
+        "per_page": per_page,
+        "total": pagination.total or 0,
+    }
+
+
+def paged_list(items: Iterable[Any], serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """Page an already computed list the same way as `paged`."""
+    page, per_page = page_args()
+    items = list(items)
+    chunk = items[(page - 1) * per_page : page * per_page]
+    return {
+        "items": [serialise(item) for item in chunk],
+        "page": page,
+        "per_page": per_page,
+        "total": len(items),
+    }
+
+
+def dt(value: datetime | None) -> str | None:
+    return isoformat(value)
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,52 @@
+"""/api/v1/services: the service catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+from ..models import Role, Service
+from ..services import catalog
+from . import bp
+from .auth import requires
+from .common import dt, json_body, paged
+from .serialise import service_json
+
+
+@bp.get("/services")
+def list_services() -> Any:
+    return paged(catalog.services_query(), service_json)
+
+
+@bp.post("/services")
+@requires(Role.AUTHOR)
+def create_service() -> Any:
+    data = json_body()
+    service = catalog.create_service(
+        name=data.get("name"), team=data.get("team"), description=data.get("description")
+    )
+    return service_json(service), 201
+
+
+@bp.get("/services/<name>")
+def get_service(name: str) -> Any:
+    service: Service = catalog.get_service(name)
+    body = service_json(service)
+    body["last_known_good"] = catalog.last_known_good_by_environment(service)
+    body["created_at"] = dt(service.created_at)
+    return body
+
+
+@bp.patch("/services/<name>")
+@requires(Role.AUTHOR)
+def update_service(name: str) -> Any:
+    service = catalog.get_service(name)
+    data = json_body()
+    catalog.update_service(
+        service,
+        team=data.get("team", service.team),
+        description=data.get("description", service.description),
+    )
+    return service_json(service)
+
+

@@ -1,0 +1,182 @@
+"""The `postmortem` command: Flask's CLI over create_app, plus our own commands."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .errors import DomainError
+from .models import Role
+
+
+def _fail(error: DomainError) -> click.ClickException:
+    details = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in (error.fields or {}).items())
+    return click.ClickException(f"{error.message} {details}".strip())
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database to the newest schema (safe to run again)."""
+    from .services import setup
+
+    setup.upgrade_database()
+    click.echo(f"Database ready: {setup.describe_database()}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value,
+              show_default=True)
+@click.option("--password", help="Generated and printed when omitted.")
+@with_appcontext
+def users_create(email: str, name: str, role: str, password: str | None) -> None:
+    """Create a user."""
+    from .services import accounts
+
+    generated = password is None
+    password = password or accounts.generate_password()
+    try:
+        user = accounts.create_user(email=email, name=name, role=role, password=password)
+    except DomainError as error:
+        raise _fail(error) from error
+    click.echo(f"Created {user.role} {user.email}.")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List users with their roles."""
+    from .services import accounts
+
+    for user in accounts.list_users():
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.email}\t{user.role}\t{user.name}{state}")
+
+
+@users_group.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@with_appcontext
+def users_set_role(email: str, role: str) -> None:
+    """Change a user's role."""
+    from .services import accounts
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    try:
+        accounts.update_user(user, role=role, active=user.active)
+    except DomainError as error:
+        raise _fail(error) from error
+    click.echo(f"{user.email} is now {role}.")
+
+
+@users_group.command("reset-password")
+@click.option("--email", required=True)
+@click.option("--password", help="Generated and printed when omitted.")
+@with_appcontext
+def users_reset_password(email: str, password: str | None) -> None:
+    """Set a new password for a user."""
+    from .services import accounts
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    generated = password is None
+    password = password or accounts.generate_password()
+    try:
+        accounts.set_password(user, password)
+    except DomainError as error:
+        raise _fail(error) from error
+    click.echo(f"Password of {user.email} changed.")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--label", default="CLI token", show_default=True)
+@with_appcontext
+def tokens_create(email: str, label: str) -> None:
+    """Create an API token; the token alone is printed on the last line."""
+    from .services import accounts, tokens
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    try:
+        _, clear = tokens.create_token(user, label)
+    except DomainError as error:
+        raise _fail(error) from error
+    click.echo(f"Token '{label}' for {user.email} ({user.role}); it is shown only once:")
+    click.echo(clear)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo data into an empty database."""
+    from .services import demo
+
+    try:
+        summary = demo.load_demo()
+    except DomainError as error:
+        raise _fail(error) from error
+    click.echo(summary)
+
+
+@click.command("bootstrap")
+@click.option("--demo/--no-demo", default=True, show_default=True,
+              help="Load demo data when the database has no post-mortems.")
+@with_appcontext
+def bootstrap_command(demo: bool) -> None:
+    """First run: create an admin when there are no users, and demo data when empty."""
+    from .services import demo as demo_service
+    from .services import setup
+
+    created = setup.ensure_admin(
+        email=os.environ.get("POSTMORTEM_ADMIN_EMAIL") or current_app.config.get("ADMIN_EMAIL"),
+        password=os.environ.get("POSTMORTEM_ADMIN_PASSWORD")
+        or current_app.config.get("ADMIN_PASSWORD"),
+    )
+    if created:
+        email, password = created
+        banner = "=" * 64
+        click.echo(banner)
+        click.echo("  Postmortem admin account created. Log in at /login with:")
+        click.echo(f"    email:    {email}")
+        click.echo(f"    password: {password}")
+        click.echo("  This password is printed only this once.")
+        click.echo(banner)
+    if demo and demo_service.database_is_empty():
+        click.echo(demo_service.load_demo())
+
+
+def register_cli(app: Flask) -> None:
+    for command in (init_db_command, users_group, tokens_group, demo_command, bootstrap_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `postmortem` console script."""
+    from . import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="Postmortem: blameless post-mortems.")
+    cli.main(prog_name="postmortem")

@@ -1,0 +1,37 @@
+"""Built-in configuration defaults; the environment is read in create_app, never here."""
+
+from datetime import timedelta
+
+# The database; None means SQLite at instance/postmortem.db.
+SQLALCHEMY_DATABASE_URI: str | None = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+# Requests larger than this get 413 (the Markdown import is the largest body we take).
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+# Sessions and cookies.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False  # set POSTMORTEM_SESSION_COOKIE_SECURE=true behind HTTPS
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = timedelta(days=14)
+PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+# CSRF tokens live as long as the session: a draft left open over lunch still saves.
+WTF_CSRF_TIME_LIMIT = None
+
+# Login throttling: this many failures within the window lock the account (or the address).
+LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_PER_IP = 25
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+# Trust X-Forwarded-* from this many proxies (set to 1 behind nginx).
+PROXY_FIX_HOPS = 0
+
+# Paging of lists.
+PER_PAGE_DEFAULT = 50
+PER_PAGE_MAX = 200
+
+# The public address of the app, used in links the API and e-mails carry (optional).
+BASE_URL: str | None = None

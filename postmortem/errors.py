@@ -1,0 +1,149 @@
+"""Domain errors raised by services, and how the app turns errors into responses.
+
+Under /api/ every error is the contract's JSON shape; elsewhere it is an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A use case refused; `status` is the HTTP status the adapters answer with."""
+
+    status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or None
+        self.extra = extra or {}
+
+
+class ValidationError(DomainError):
+    """Invalid fields; `fields` maps each field to its messages."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class StaleVersion(Conflict):
+    """The client edited an older version; `current_version` says which one is current."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            f"This post-mortem was changed by someone else (now version {current_version}); "
+            "reload it and apply your changes again.",
+            extra={"current_version": current_version},
+        )
+        self.current_version = current_version
+
+
+class Frozen(Conflict):
+    """A published post-mortem is read-only until a reviewer reopens it."""
+
+
+class Throttled(DomainError):
+    status = 429
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(
+    status: int, message: str, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The contract's error shape: {"error": {"status", "message", "fields"?, ...}}."""
+    error: dict[str, Any] = {"status": status, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    return {"error": error}
+
+
+def json_error(
+    status: int, message: str, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> Response:
+    response = jsonify(error_body(status, message, fields, **extra))
+    response.status_code = status
+    return response
+
+
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Authentication required: send 'Authorization: Bearer <token>'.",
+    403: "Your role does not allow this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    413: "The request body is too large.",
+    415: "Unsupported media type: send 'Content-Type: application/json'.",
+    429: "Too many requests.",
+}
+
+
+def _handle_http_exception(error: HTTPException) -> Any:
+    status = error.code or 500
+    if is_api_request():
+        message = error.description if _is_custom(error) else HTTP_MESSAGES.get(status)
+        response = json_error(status, message or error.name)
+        for name, value in error.get_headers():
+            if name.lower() in ("allow", "www-authenticate", "retry-after"):
+                response.headers[name] = value
+        return response
+    if status in (400, 403, 404, 405, 413, 429, 500):
+        template = f"errors/{status if status in (403, 404, 500) else 'generic'}.html"
+        return render_template(template, error=error, status=status), status
+    return error
+
+
+def _is_custom(error: HTTPException) -> bool:
+    """True when the exception carries a description of ours, not werkzeug's stock text."""
+    return bool(error.description) and error.description != type(error).description
+
+
+def _handle_domain_error(error: DomainError) -> Any:
+    db.session.rollback()
+    if is_api_request():
+        return json_error(error.status, error.message, error.fields, **error.extra)
+    template = "errors/generic.html"
+    return render_template(template, error=error, status=error.status), error.status
+
+
+def _handle_unexpected(error: Exception) -> Any:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    if is_api_request():
+        return json_error(500, "Internal server error.")
+    return render_template("errors/500.html", error=InternalServerError(), status=500), 500
+
+
+def init_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(Exception, _handle_unexpected)

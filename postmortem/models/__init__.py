@@ -1,0 +1,64 @@
+"""The data model, one module per aggregate; importing this registers every table."""
+
+from .action_item import ActionItem, ActionItemEvent
+from .deployment import Artifact, Deployment, IncidentDeployment
+from .enums import (
+    ActionKind,
+    ActionStatus,
+    DeploymentKind,
+    IncidentStatus,
+    LinkRole,
+    Priority,
+    Severity,
+    TimelineKind,
+)
+from .incident import (
+    Factor,
+    Incident,
+    IncidentSection,
+    IncidentTag,
+    ReviewComment,
+    Revision,
+    TimelineEvent,
+    incident_services,
+)
+from .service import SERVICE_NAME_RE, Service
+from .template import FactorCategory, Template, TemplateSection
+from .types import UTCDateTime, today, utcnow
+from .user import ApiToken, LoginFailure, Role, User
+
+__all__ = [
+    "SERVICE_NAME_RE",
+    "ActionItem",
+    "ActionItemEvent",
+    "ActionKind",
+    "ActionStatus",
+    "ApiToken",
+    "Artifact",
+    "Deployment",
+    "DeploymentKind",
+    "Factor",
+    "FactorCategory",
+    "Incident",
+    "IncidentDeployment",
+    "IncidentSection",
+    "IncidentStatus",
+    "IncidentTag",
+    "LinkRole",
+    "LoginFailure",
+    "Priority",
+    "ReviewComment",
+    "Revision",
+    "Role",
+    "Service",
+    "Severity",
+    "Template",
+    "TemplateSection",
+    "TimelineEvent",
+    "TimelineKind",
+    "UTCDateTime",
+    "User",
+    "incident_services",
+    "today",
+    "utcnow",
+]

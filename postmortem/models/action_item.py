@@ -1,0 +1,82 @@
+"""Action items: the follow-ups of a post-mortem, tracked until done or deliberately dropped."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .enums import ActionStatus
+from .types import UTCDateTime, utcnow
+from .user import User
+
+if TYPE_CHECKING:
+    from .incident import Factor, Incident
+
+
+class ActionItem(db.Model):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    team: Mapped[str | None] = mapped_column(String(100), index=True)
+    priority: Mapped[str | None] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value, index=True)
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    factor_id: Mapped[int | None] = mapped_column(ForeignKey("factors.id", ondelete="SET NULL"))
+    verification: Mapped[str | None] = mapped_column(Text)
+    external_url: Mapped[str | None] = mapped_column(String(500))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    incident: Mapped[Incident] = relationship(back_populates="action_items")
+    owner: Mapped[User | None] = relationship()
+    factor: Mapped[Factor | None] = relationship()
+    events: Mapped[list[ActionItemEvent]] = relationship(
+        back_populates="action_item", cascade="all, delete-orphan", order_by="ActionItemEvent.id"
+    )
+
+    @property
+    def status_enum(self) -> ActionStatus:
+        return ActionStatus(self.status)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status_enum.finished
+
+    def is_overdue(self, today: date) -> bool:
+        """True while unfinished past its due date."""
+        return not self.is_finished and self.due_on is not None and self.due_on < today
+
+
+class ActionItemEvent(db.Model):
+    """One status change of an action item: who moved it, when, from what to what."""
+
+    __tablename__ = "action_item_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_item_id: Mapped[int] = mapped_column(
+        ForeignKey("action_items.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    action_item: Mapped[ActionItem] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

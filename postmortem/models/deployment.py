@@ -1,0 +1,86 @@
+"""Immutable artifacts, their deployments, and the links from incidents to deployments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .enums import DeploymentKind
+from .service import Service
+from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .incident import Incident
+
+
+class Artifact(db.Model):
+    """One immutable build of a service: a version label naming exactly one reference."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (UniqueConstraint("service_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    service: Mapped[Service] = relationship()
+
+
+class Deployment(db.Model):
+    """An artifact rolled out to one environment at one time."""
+
+    __tablename__ = "deployments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"))
+    environment: Mapped[str] = mapped_column(String(100), index=True)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The reference this deployment was posted with (None: an out-of-band change).
+    artifact_ref: Mapped[str | None] = mapped_column(String(500))
+    commit: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), default=DeploymentKind.DEPLOY.value)
+    url: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    service: Mapped[Service] = relationship()
+    artifact: Mapped[Artifact] = relationship()
+    incident_links: Mapped[list[IncidentDeployment]] = relationship(
+        back_populates="deployment", cascade="all, delete-orphan"
+    )
+
+    @property
+    def version(self) -> str:
+        return self.artifact.version
+
+    @property
+    def immutable(self) -> bool:
+        """False for an out-of-band change: no artifact reference, or a manual change."""
+        return bool(self.artifact_ref) and self.kind != DeploymentKind.MANUAL.value
+
+
+class IncidentDeployment(db.Model):
+    """A deployment involved in an incident, in a role: suspected, culprit or rollback target."""
+
+    __tablename__ = "incident_deployments"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="suspected")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="deployment_links")
+    deployment: Mapped[Deployment] = relationship(back_populates="incident_links")

@@ -1,0 +1,100 @@
+"""Closed vocabularies of the domain."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+
+SEVERITY_LABELS = {
+    Severity.SEV1: "Critical: widespread outage or data loss",
+    Severity.SEV2: "Major: a core feature down for many users",
+    Severity.SEV3: "Minor: degraded service or a small group affected",
+    Severity.SEV4: "Low: little or no customer impact",
+}
+
+
+class IncidentStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "in_review": "In review", "published": "Published"}[self.value]
+
+
+class TimelineKind(StrEnum):
+    DETECTION = "detection"
+    ESCALATION = "escalation"
+    COMMUNICATION = "communication"
+    MITIGATION = "mitigation"
+    DEPLOY = "deploy"
+    ROLLBACK = "rollback"
+    RESOLUTION = "resolution"
+    NOTE = "note"
+
+
+class ActionKind(StrEnum):
+    PREVENT = "prevent"
+    MITIGATE = "mitigate"
+    DETECT = "detect"
+    PROCESS = "process"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    WONT_DO = "wont_do"
+
+    @property
+    def label(self) -> str:
+        return {
+            "open": "Open",
+            "in_progress": "In progress",
+            "done": "Done",
+            "wont_do": "Won't do",
+        }[self.value]
+
+    @property
+    def finished(self) -> bool:
+        return self in (ActionStatus.DONE, ActionStatus.WONT_DO)
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+class DeploymentKind(StrEnum):
+    DEPLOY = "deploy"
+    ROLLBACK = "rollback"
+    CONFIG = "config"
+    MANUAL = "manual"
+
+
+class LinkRole(StrEnum):
+    SUSPECTED = "suspected"
+    CULPRIT = "culprit"
+    ROLLBACK_TARGET = "rollback_target"
+
+    @property
+    def label(self) -> str:
+        return {
+            "suspected": "Suspected",
+            "culprit": "Culprit",
+            "rollback_target": "Rollback target",
+        }[self.value]
+
+
+def choices(enum: type[StrEnum]) -> str:
+    """'a, b, c': the values of enum for error messages."""
+    return ", ".join(member.value for member in enum)

@@ -1,0 +1,211 @@
+"""The post-mortem aggregate: incident, its sections, timeline, factors, tags and reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .enums import IncidentStatus
+from .service import Service
+from .types import UTCDateTime, utcnow
+from .user import User
+
+if TYPE_CHECKING:
+    from .action_item import ActionItem
+    from .deployment import IncidentDeployment
+
+incident_services = Table(
+    "incident_services",
+    db.metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(4), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.DRAFT.value, index=True)
+    template_key: Mapped[str] = mapped_column(String(50), default="standard")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    commander_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Front matter keys of an imported document that we do not model, kept for the round trip.
+    extra_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    commander: Mapped[User | None] = relationship(foreign_keys=[commander_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    services: Mapped[list[Service]] = relationship(
+        secondary=incident_services, order_by=Service.name
+    )
+    tag_rows: Mapped[list[IncidentTag]] = relationship(
+        cascade="all, delete-orphan", order_by="IncidentTag.tag"
+    )
+    sections: Mapped[list[IncidentSection]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentSection.position"
+    )
+    timeline: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="incident",
+        cascade="all, delete-orphan",
+        order_by="(TimelineEvent.at, TimelineEvent.id)",
+    )
+    factors: Mapped[list[Factor]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="Factor.id"
+    )
+    action_items: Mapped[list[ActionItem]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="ActionItem.id"
+    )
+    deployment_links: Mapped[list[IncidentDeployment]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="Revision.number"
+    )
+    comments: Mapped[list[ReviewComment]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="ReviewComment.id"
+    )
+
+    @property
+    def key(self) -> str:
+        return f"INC-{self.id}"
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+    @property
+    def status_enum(self) -> IncidentStatus:
+        return IncidentStatus(self.status)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == IncidentStatus.PUBLISHED.value
+
+    def metrics(self) -> dict[str, int | None]:
+        """Seconds from started_at to detection, mitigation and resolution (None while unknown)."""
+
+        def since_start(moment: datetime | None) -> int | None:
+            return None if moment is None else int((moment - self.started_at).total_seconds())
+
+        return {
+            "time_to_detect_s": since_start(self.detected_at),
+            "time_to_mitigate_s": since_start(self.mitigated_at),
+            "time_to_resolve_s": since_start(self.resolved_at),
+        }
+
+    def section(self, key: str) -> IncidentSection | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def __repr__(self) -> str:
+        return f"<Incident {self.key} {self.title!r}>"
+
+
+class IncidentTag(db.Model):
+    __tablename__ = "incident_tags"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class IncidentSection(db.Model):
+    """A section copied from the template when the post-mortem was created (or imported)."""
+
+    __tablename__ = "incident_sections"
+    __table_args__ = (UniqueConstraint("incident_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(120))
+    guidance: Mapped[str | None] = mapped_column(Text)
+    required: Mapped[bool] = mapped_column(default=False)
+    markdown: Mapped[str] = mapped_column(Text, default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="sections")
+
+
+class TimelineEvent(db.Model):
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(20), default="note")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+
+class Factor(db.Model):
+    """A contributing factor: one of several conditions that together allowed the incident."""
+
+    __tablename__ = "factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(50), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="factors")
+
+
+class Revision(db.Model):
+    """An immutable snapshot of the whole post-mortem, written on every save."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    summary: Mapped[str] = mapped_column(String(300))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    incident: Mapped[Incident] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+
+class ReviewComment(db.Model):
+    """A reviewer's comment on one section (or on the whole post-mortem), resolvable."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    section_key: Mapped[str | None] = mapped_column(String(50))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    incident: Mapped[Incident] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

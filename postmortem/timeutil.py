@@ -1,0 +1,58 @@
+"""Parsing and printing timestamps: input without an offset is UTC, output is UTC with Z."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+
+def parse_timestamp(value: object) -> datetime:
+    """An aware UTC datetime from an ISO 8601 string; ValueError when it is not one."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        parsed = datetime.fromisoformat(text)
+    else:
+        raise ValueError("must be an ISO 8601 timestamp")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_date(value: object) -> date:
+    """A date from 'YYYY-MM-DD'; ValueError otherwise."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a date YYYY-MM-DD")
+    return date.fromisoformat(value.strip())
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """'2026-03-14T09:02:00Z' (seconds, or microseconds when there are any)."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    text = value.replace(tzinfo=None).isoformat(timespec="microseconds" if value.microsecond else "seconds")
+    return text + "Z"
+
+
+def humanize_duration(seconds: float | int | None) -> str:
+    """'1h 05m', '12m 30s', '2d 3h' — short, for metrics; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    if seconds < 0:
+        return "—"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s" if secs else f"{minutes}m"
+    return f"{secs}s"

@@ -1,0 +1,88 @@
+"""Administration: users and their roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from ..auth import role_required
+from ..errors import DomainError
+from ..forms import ConfirmForm, UserCreateForm, UserEditForm
+from ..models import Role
+from ..services import accounts
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _apply_errors(form: Any, error: DomainError) -> None:
+    for field, messages in (error.fields or {}).items():
+        if hasattr(form, field):
+            getattr(form, field).errors = list(messages)
+        else:
+            form.form_errors.extend(messages)
+    if not error.fields:
+        form.form_errors.append(error.message)
+
+
+@bp.get("/users")
+@role_required(Role.ADMIN)
+def users() -> Any:
+    return render_template(
+        "admin/users.html", users=accounts.list_users(), form=UserCreateForm(formdata=None)
+    )
+
+
+@bp.post("/users")
+@role_required(Role.ADMIN)
+def create_user() -> Any:
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        password = form.password.data or accounts.generate_password()
+        try:
+            user = accounts.create_user(
+                email=form.email.data or "", name=form.name.data or "",
+                role=form.role.data or "", password=password,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            generated = None if form.password.data else password
+            return render_template(
+                "admin/user_created.html", user=user, password=generated
+            ), 201
+    return render_template("admin/users.html", users=accounts.list_users(), form=form), 422
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> Any:
+    user = accounts.get_user(user_id)
+    form = UserEditForm(obj=user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                user, role=form.role.data or "", active=bool(form.active.data),
+                name=form.name.data,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+            status = 422
+        else:
+            flash(f"{user.name} updated.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, confirm=ConfirmForm()
+    ), status
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@role_required(Role.ADMIN)
+def reset_password(user_id: int) -> Any:
+    user = accounts.get_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    password = accounts.generate_password()
+    accounts.set_password(user, password)
+    return render_template("admin/user_created.html", user=user, password=password, reset=True)

@@ -1,0 +1,55 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, request
+
+from ..models import Role
+from ..timeutil import humanize_duration, isoformat
+
+
+def format_datetime(value: datetime | None, style: str = "long") -> str:
+    if value is None:
+        return "—"
+    if style == "date":
+        return value.strftime("%d %b %Y")
+    if style == "short":
+        return value.strftime("%d %b %H:%M")
+    return value.strftime("%d %b %Y, %H:%M UTC")
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime("%d %b %Y") if value else "—"
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    query = urlencode(args, doseq=True)
+    return request.path + ("?" + query if query else "")
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """True when the app has this view: navigation shows only what is installed."""
+    return endpoint in current_app.view_functions
+
+
+def init_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["iso"] = isoformat
+    app.jinja_env.filters["duration"] = humanize_duration
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
