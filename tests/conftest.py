@@ -17,7 +17,6 @@ from postmortem.extensions import db
 from postmortem.services.setup import seed_builtins
 
 from . import builders
-
 from .browser import chromium, live_server, page, playwright_instance  # noqa: F401
 
 

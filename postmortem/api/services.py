@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from ..models import Role, Service
 from ..services import catalog
 from . import bp

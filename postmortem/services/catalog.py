@@ -8,7 +8,10 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import SERVICE_NAME_RE, Service
 
-NAME_RULE = "must be a slug: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 63 characters"
+NAME_RULE = (
+    "must be a slug: lowercase letters, digits, '.', '_' or '-', "
+    "starting with a letter or digit, at most 63 characters"
+)
 
 
 def validate_service_name(name: object) -> str:
