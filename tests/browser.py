@@ -84,6 +84,11 @@ def browser_login(page: Any, email: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, height: int = 1100) -> None:
+    """Save what a person sees at the top of the page (sticky headers make full pages odd)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size(size)

@@ -99,3 +99,52 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict[s
     if field is not None:
         assert field in error["fields"], error
     return error
+
+
+STANDARD_SECTIONS = {
+    "summary": "Checkout returned errors for 40 minutes after a cache TTL change.",
+    "impact": "12% of checkout requests failed; about 1,900 orders were delayed.",
+    "detection": "The checkout error-rate alert fired seven minutes after the rollout.",
+    "response": "The on-call engineer paged the edge team and rolled the config back.",
+    "recovery": "Rolling back to the previous config restored service.",
+    "lessons_learned": "Config values need range validation, not only type checks.",
+}
+
+
+def incident_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "title": "Checkout errors after cache config rollout",
+        "severity": "SEV2",
+        "started_at": "2026-03-14T09:02:00Z",
+        "detected_at": "2026-03-14T09:09:00Z",
+        "services": ["checkout", "edge-cache"],
+        "tags": ["config", "cache"],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def create_incident(client: ApiClient, **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/incidents", json=incident_payload(**overrides))
+    assert response.status_code == 201, response.text
+    return response.get_json()
+
+
+def make_publishable(client: ApiClient, key: str, owner: str | None = None) -> dict[str, Any]:
+    """Fill in everything the review checklist asks for; returns the incident."""
+    incident = client.get(f"/api/v1/incidents/{key}").get_json()
+    response = client.patch(f"/api/v1/incidents/{key}", json={
+        "version": incident["version"], "sections": STANDARD_SECTIONS,
+        "detected_at": "2026-03-14T09:09:00Z", "mitigated_at": "2026-03-14T09:41:00Z",
+        "resolved_at": "2026-03-14T11:30:00Z",
+    })
+    assert response.status_code == 200, response.text
+    factor = client.post(f"/api/v1/incidents/{key}/factors", json={
+        "text": "The TTL was validated for type but not for range", "category": "config-change"})
+    assert factor.status_code == 201, factor.text
+    item = client.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Add range validation to the cache config schema", "kind": "prevent",
+        "team": "edge", "due_date": "2099-04-01", "factor_id": factor.get_json()["id"],
+        **({"owner": owner} if owner else {})})
+    assert item.status_code == 201, item.text
+    return client.get(f"/api/v1/incidents/{key}").get_json()

@@ -10,7 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from . import auth, services  # noqa: F401  (routes register on import)
+    from . import action_items, auth, incidents, services, taxonomy  # noqa: F401  (routes register)
 
     # Bearer-token calls carry no CSRF token; session calls are checked in auth.authenticate.
     csrf.exempt(bp)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Service
+from flask import url_for
+
+from ..models import ActionItem, Incident, Revision, Service, today
 from ..services import catalog
+from ..services.snapshots import action_item_dict, incident_dict
+from ..timeutil import isoformat
 
 
 def service_json(service: Service) -> dict[str, Any]:
@@ -16,4 +20,33 @@ def service_json(service: Service) -> dict[str, Any]:
         "description": service.description,
         "incident_count": counts["incidents"],
         "deployment_count": counts["deployments"],
+    }
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    """The incident object of api-v1.md, with blameless findings and the browser URL."""
+    from ..services import blameless
+
+    body = incident_dict(incident, today(), findings=blameless.check_incident(incident))
+    body["url"] = url_for("incidents.show", key=incident.key, _external=True)
+    return body
+
+
+def action_item_json(item: ActionItem) -> dict[str, Any]:
+    body = action_item_dict(item, today())
+    body["incident_title"] = item.incident.title
+    body["events"] = [
+        {"at": isoformat(event.at), "from": event.from_status, "to": event.to_status,
+         "by": event.actor.email if event.actor else None, "note": event.note}
+        for event in item.events
+    ]
+    return body
+
+
+def revision_json(revision: Revision) -> dict[str, Any]:
+    return {
+        "number": revision.number,
+        "author": revision.author.email if revision.author else None,
+        "created_at": isoformat(revision.created_at),
+        "summary": revision.summary,
     }

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import account, admin, auth, health, incidents, main, services
+    from . import account, admin, auth, editor, health, incidents, main, review, services  # noqa: F401
 
     for module in (main, auth, account, admin, health, incidents, services):
         app.register_blueprint(module.bp)

@@ -45,6 +45,13 @@ def has_endpoint(endpoint: str) -> bool:
 
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    from ..markup import render_inline, render_markdown
+
+    from .timezones import to_local_input
+
+    app.jinja_env.filters["localinput"] = to_local_input
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_inline"] = render_inline
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["iso"] = isoformat

@@ -1,22 +1,95 @@
-"""Post-mortems in the browser: the list, the read view and the editor."""
+"""Post-mortems in the browser: the list with filters, creating one, and the read view."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
-from flask_login import login_required
-from sqlalchemy import select
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
+from ..auth import role_required
+from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
-from ..models import Incident
+from ..models import Incident, IncidentStatus, Role, Severity, today
+from ..services import blameless, catalog, incidents, review, templates
+from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+PER_PAGE = 25
+
+
+def load_incident(key: str, role: Role = Role.VIEWER) -> Incident:
+    """The incident with this key, or 404; 403 unless the current user holds `role`."""
+    try:
+        incident = incidents.get_incident(key)
+    except NotFound:
+        abort(404)
+    if not current_user.can(role):
+        abort(403)
+    return incident
 
 
 @bp.get("")
 @login_required
 def index() -> Any:
-    stmt = select(Incident).order_by(Incident.started_at.desc())
-    page = db.paginate(stmt, per_page=25, error_out=False)
-    return render_template("incidents/index.html", page=page)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    try:
+        filters = incidents.parse_filters(args)
+        error = None
+    except ValidationError as exc:
+        filters, error = {}, exc
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = db.paginate(incidents.incidents_query(filters), page=max(page_number, 1),
+                       per_page=PER_PAGE, error_out=False)
+    services = sorted(db.session.scalars(catalog.services_query()), key=lambda s: s.name)
+    return render_template(
+        "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
+        services=services, severities=list(Severity), statuses=list(IncidentStatus),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.AUTHOR)
+def new() -> Any:
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = {
+            "title": form.get("title"),
+            "severity": form.get("severity"),
+            "template": form.get("template") or "standard",
+            "services": form.get("services", ""),
+            "tags": form.get("tags", ""),
+            "commander": current_user.email,
+        }
+        tz = form.get("timezone") or "UTC"
+        try:
+            data["started_at"] = local_input_to_iso(form.get("started_at"), tz)
+        except ValueError as exc:
+            errors["started_at"] = [str(exc)]
+        if not errors:
+            try:
+                incident = incidents.create_incident(current_user, data)
+            except DomainError as exc:
+                errors = exc.fields or {"title": [exc.message]}
+            else:
+                flash(f"{incident.key} created from the {incident.template_key} template.", "success")
+                return redirect(url_for("incidents.edit", key=incident.key))
+    return render_template(
+        "incidents/new.html", form=form, errors=errors, templates=templates.list_templates(),
+        severities=list(Severity), timezones=TIMEZONES,
+    ), (422 if errors else 200)
+
+
+@bp.get("/<key>")
+@login_required
+def show(key: str) -> Any:
+    incident = load_incident(key)
+    return render_template(
+        "incidents/show.html",
+        incident=incident,
+        today=today(),
+        findings=blameless.check_incident(incident),
+        checklist=review.checklist(incident),
+        categories={c.key: c for c in templates.list_categories(include_inactive=True)},
+    )

@@ -1,0 +1,133 @@
+"""/api/v1/incidents: post-mortems, their timeline, factors, workflow and revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from ..models import Role
+from ..services import actions, incidents, review, revisions, timeline
+from . import bp
+from .auth import api_user, requires
+from .common import json_body, paged
+from .serialise import action_item_json, incident_json, revision_json
+
+
+@bp.get("/incidents")
+def list_incidents() -> Any:
+    filters = incidents.parse_filters(request.args.to_dict())
+    return paged(incidents.incidents_query(filters), incident_json)
+
+
+@bp.post("/incidents")
+@requires(Role.AUTHOR)
+def create_incident() -> Any:
+    incident = incidents.create_incident(api_user(), json_body())
+    return incident_json(incident), 201
+
+
+@bp.get("/incidents/<key>")
+def get_incident(key: str) -> Any:
+    return incident_json(incidents.get_incident(key))
+
+
+@bp.patch("/incidents/<key>")
+@requires(Role.AUTHOR)
+def update_incident(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    data = json_body()
+    incidents.update_incident(incident, api_user(), data)
+    return incident_json(incident)
+
+
+@bp.post("/incidents/<key>/transition")
+@requires(Role.AUTHOR)
+def transition(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    data = json_body()
+    review.transition(incident, api_user(), data.get("to"), data.get("comment"))
+    return incident_json(incident)
+
+
+@bp.get("/incidents/<key>/revisions")
+def list_revisions(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    return [revision_json(revision) for revision in revisions.list_revisions(incident)]
+
+
+@bp.get("/incidents/<key>/revisions/<int:number>")
+def get_revision(key: str, number: int) -> Any:
+    incident = incidents.get_incident(key)
+    revision = revisions.get_revision(incident, number)
+    body = dict(revision.snapshot)
+    body["revision"] = revision_json(revision)
+    return body
+
+
+@bp.post("/incidents/<key>/timeline")
+@requires(Role.AUTHOR)
+def add_timeline_event(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    event = timeline.add_event(incident, api_user(), json_body())
+    return {"id": event.id, "at": _iso(event.at), "kind": event.kind, "text": event.text}, 201
+
+
+@bp.patch("/incidents/<key>/timeline/<int:event_id>")
+@requires(Role.AUTHOR)
+def update_timeline_event(key: str, event_id: int) -> Any:
+    incident = incidents.get_incident(key)
+    event = timeline.update_event(incident, api_user(), event_id, json_body())
+    return {"id": event.id, "at": _iso(event.at), "kind": event.kind, "text": event.text}
+
+
+@bp.delete("/incidents/<key>/timeline/<int:event_id>")
+@requires(Role.AUTHOR)
+def delete_timeline_event(key: str, event_id: int) -> Any:
+    incident = incidents.get_incident(key)
+    timeline.delete_event(incident, api_user(), event_id)
+    return "", 204
+
+
+@bp.post("/incidents/<key>/factors")
+@requires(Role.AUTHOR)
+def add_factor(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    factor = timeline.add_factor(incident, api_user(), json_body())
+    return {"id": factor.id, "text": factor.text, "category": factor.category}, 201
+
+
+@bp.patch("/incidents/<key>/factors/<int:factor_id>")
+@requires(Role.AUTHOR)
+def update_factor(key: str, factor_id: int) -> Any:
+    incident = incidents.get_incident(key)
+    factor = timeline.update_factor(incident, api_user(), factor_id, json_body())
+    return {"id": factor.id, "text": factor.text, "category": factor.category}
+
+
+@bp.delete("/incidents/<key>/factors/<int:factor_id>")
+@requires(Role.AUTHOR)
+def delete_factor(key: str, factor_id: int) -> Any:
+    incident = incidents.get_incident(key)
+    timeline.delete_factor(incident, api_user(), factor_id)
+    return "", 204
+
+
+@bp.post("/incidents/<key>/action-items")
+@requires(Role.AUTHOR)
+def create_action_item(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    item = actions.create_action_item(incident, api_user(), json_body())
+    return action_item_json(item), 201
+
+
+@bp.get("/incidents/<key>/action-items")
+def list_incident_action_items(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    return paged(actions.action_items_query({"incident_id": incident.id}), action_item_json)
+
+
+def _iso(value: Any) -> str | None:
+    from ..timeutil import isoformat
+
+    return isoformat(value)

@@ -1,0 +1,44 @@
+"""/api/v1/taxonomy and /api/v1/templates: the vocabularies post-mortems are written with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Role
+from ..services import templates
+from . import bp
+from .auth import requires
+from .common import json_body
+
+
+@bp.get("/taxonomy")
+def taxonomy() -> Any:
+    return [
+        {"key": c.key, "name": c.name, "description": c.description}
+        for c in templates.list_categories()
+    ]
+
+
+@bp.put("/taxonomy/<key>")
+@requires(Role.ADMIN)
+def save_category(key: str) -> Any:
+    data = json_body()
+    category = templates.save_category(
+        key=key, name=data.get("name") or "", description=data.get("description"),
+        active=bool(data.get("active", True)),
+    )
+    return {"key": category.key, "name": category.name, "description": category.description}
+
+
+@bp.get("/templates")
+def list_templates() -> Any:
+    return [
+        {
+            "key": t.key, "name": t.name, "description": t.description, "builtin": t.builtin,
+            "sections": [
+                {"key": s.key, "title": s.title, "guidance": s.guidance, "required": s.required}
+                for s in t.sections
+            ],
+        }
+        for t in templates.list_templates()
+    ]

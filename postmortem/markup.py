@@ -1,0 +1,50 @@
+"""The one place Markdown becomes HTML: Python-Markdown, then nh3 with an allow-list."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "code": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
+# No javascript:, data: or vbscript: URLs, whatever their spelling.
+URL_SCHEMES = {"http", "https", "mailto"}
+EXTENSIONS = ["extra", "sane_lists", "smarty"]
+
+
+def render_markdown(text: str | None) -> str:
+    """Safe HTML for untrusted Markdown: no scripts, event handlers, iframes or unsafe URLs."""
+    if not text:
+        return ""
+    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_inline(text: str | None) -> str:
+    """Markdown for one line (a timeline entry, a factor): the same sanitising, no <p> wrapper."""
+    html = render_markdown(text)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html

@@ -1,0 +1,138 @@
+"""Parsing raw input (JSON bodies, forms, imported documents) into typed values.
+
+A `Fields` collects every problem before raising one ValidationError, so the caller learns
+about all bad fields at once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from ..errors import ValidationError
+from ..models.enums import choices
+from ..timeutil import parse_date, parse_timestamp
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9._:/-]{0,49}$")
+URL_RE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+class Fields:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.errors: dict[str, list[str]] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def raise_if_errors(self, message: str = "Some fields are invalid.") -> None:
+        if self.errors:
+            raise ValidationError(message, fields=self.errors)
+
+    def text(self, name: str, *, required: bool = False, max_length: int = 10_000) -> str | None:
+        value = self.data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(name, "is required")
+            return None
+        if not isinstance(value, str):
+            self.error(name, "must be a string")
+            return None
+        value = value.strip()
+        if len(value) > max_length:
+            self.error(name, f"must be at most {max_length} characters")
+            return None
+        return value
+
+    def markdown(self, name: str, *, max_length: int = 200_000) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error(name, "must be a string")
+            return None
+        if len(value) > max_length:
+            self.error(name, f"must be at most {max_length} characters")
+            return None
+        return value.replace("\r\n", "\n")
+
+    def enum(self, name: str, enum: type[StrEnum], *, required: bool = False) -> str | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                self.error(name, "is required; must be one of " + choices(enum))
+            return None
+        if not isinstance(value, str) or value not in {m.value for m in enum}:
+            self.error(name, "must be one of " + choices(enum))
+            return None
+        return value
+
+    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                self.error(name, "is required (an ISO 8601 timestamp)")
+            return None
+        try:
+            return parse_timestamp(value)
+        except (ValueError, TypeError):
+            self.error(name, "must be an ISO 8601 timestamp, e.g. 2026-03-14T09:02:00Z")
+            return None
+
+    def date(self, name: str) -> date | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            return parse_date(value)
+        except (ValueError, TypeError):
+            self.error(name, "must be a date YYYY-MM-DD")
+            return None
+
+    def url(self, name: str) -> str | None:
+        value = self.text(name, max_length=500)
+        if value is not None and not URL_RE.match(value):
+            self.error(name, "must be an http or https URL")
+            return None
+        return value
+
+    def string_list(self, name: str, *, pattern: re.Pattern[str], rule: str,
+                    lower: bool = True) -> list[str] | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[,\s]+", value) if part]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(name, "must be a list of strings")
+            return None
+        result: list[str] = []
+        for item in value:
+            item = item.strip().lower() if lower else item.strip()
+            if not item:
+                continue
+            if not pattern.match(item):
+                self.error(name, f"'{item}' {rule}")
+                continue
+            if item not in result:
+                result.append(item)
+        return result
+
+    def integer(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            self.error(name, "must be a whole number")
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        self.error(name, "must be a whole number")
+        return None

@@ -1,0 +1,308 @@
+"""The post-mortem editor: one page for the whole document, with autosave and conflict merging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth import role_required
+from ..errors import DomainError, Frozen, StaleVersion, ValidationError, error_body
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import (
+    ActionKind,
+    Incident,
+    Priority,
+    Revision,
+    Role,
+    Severity,
+    TimelineKind,
+    User,
+    today,
+)
+from ..services import accounts, blameless, incidents, review, templates
+from ..timeutil import humanize_duration
+from . import editor_state
+from .incidents import bp, load_incident
+from .timezones import TIMEZONES, zone
+
+MAX_PREVIEW = 200_000
+OOB_PARTNERS = {"factors_editor": ("actions_editor",), "actions_editor": ("factors_editor",)}
+
+
+def current_tz() -> str:
+    """The zone the editor shows times in: the form's choice, remembered in the session."""
+    tz = request.values.get("timezone") or session.get("timezone") or "UTC"
+    try:
+        zone(tz)
+    except ValueError:
+        tz = "UTC"
+    session["timezone"] = tz
+    return tz
+
+
+def base_revision(incident: Incident, version: int | None) -> Revision | None:
+    """The newest revision whose snapshot is the given version: what the writer started from."""
+    if version is None:
+        return None
+    for revision in reversed(incident.revisions):
+        if revision.snapshot.get("version") == version:
+            return revision
+    return None
+
+
+def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
+    users = accounts.list_users()
+    return {
+        "incident": incident,
+        "values": extra.pop("values", None) or editor_state.incident_values(incident, tz),
+        "version": extra.pop("version", incident.version),
+        "errors": extra.pop("errors", {}),
+        "conflict": extra.pop("conflict", None),
+        "tz": tz,
+        "timezones": TIMEZONES,
+        "severities": list(Severity),
+        "timeline_kinds": list(TimelineKind),
+        "action_kinds": list(ActionKind),
+        "priorities": list(Priority),
+        "categories": templates.list_categories(),
+        "users": [u for u in users if u.active],
+        "findings": blameless.check_incident(incident),
+        "checklist": review.checklist(incident),
+        "today": today(),
+        "row": extra.pop("row", {}),
+        **extra,
+    }
+
+
+def render_editor(incident: Incident, tz: str, status: int = 200, **extra: Any) -> Any:
+    return render_template("incidents/edit.html", **editor_context(incident, tz, **extra)), status
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@role_required(Role.AUTHOR)
+def edit(key: str) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    tz = current_tz()
+    if incident.is_published and request.method == "GET":
+        flash(f"{incident.key} is published and frozen. A reviewer can reopen it for edits.", "info")
+        return redirect(url_for("incidents.show", key=incident.key))
+    if request.method == "GET":
+        return render_editor(incident, tz)
+
+    values = editor_state.form_values(request.form, incident)
+    version = request.form.get("version", type=int)
+    data, errors = editor_state.values_to_data(values, tz, incident)
+    if errors:
+        return render_editor(incident, tz, 422, values=values, errors=errors, version=version)
+    try:
+        incidents.update_incident(incident, current_user, {**data, "version": version})
+    except StaleVersion:
+        db.session.refresh(incident)
+        merge = editor_state.three_way(incident, values, base_revision(incident, version), tz)
+        return render_editor(incident, tz, 409, values=merge["merged"], version=incident.version,
+                             conflict=merge["fields"])
+    except Frozen as error:
+        flash(error.message, "error")
+        return redirect(url_for("incidents.show", key=incident.key))
+    except ValidationError as error:
+        return render_editor(incident, tz, 422, values=values, errors=error.fields or {},
+                             version=version)
+    flash("Saved.", "success")
+    return redirect(url_for("incidents.edit", key=incident.key))
+
+
+@bp.post("/<key>/autosave")
+@role_required(Role.AUTHOR)
+def autosave(key: str) -> Any:
+    """The editor's background save: JSON in the API's error shape, plus what the page redraws."""
+    incident = load_incident(key, Role.AUTHOR)
+    tz = current_tz()
+    values = editor_state.form_values(request.form, incident)
+    version = request.form.get("version", type=int)
+    data, errors = editor_state.values_to_data(values, tz, incident)
+    if errors:
+        return _json_error(422, "Some fields are invalid.", errors)
+    try:
+        incidents.update_incident(incident, current_user, {**data, "version": version})
+    except StaleVersion as error:
+        db.session.refresh(incident)
+        merge = editor_state.three_way(incident, values, base_revision(incident, version), tz)
+        latest = incident.revisions[-1] if incident.revisions else None
+        body = error_body(409, error.message, None, current_version=incident.version)
+        body["conflict"] = {
+            "current_version": incident.version,
+            "fields": merge["fields"],
+            "by": latest.author.name if latest and latest.author else None,
+            "summary": latest.summary if latest else None,
+        }
+        return jsonify(body), 409
+    except Frozen as error:
+        return _json_error(409, error.message, None, frozen=True)
+    except ValidationError as error:
+        return _json_error(422, error.message, error.fields)
+    return jsonify(_saved_state(incident))
+
+
+def _saved_state(incident: Incident) -> dict[str, Any]:
+    metrics = incident.metrics()
+    return {
+        "version": incident.version,
+        "saved_at": incident.updated_at.isoformat(),
+        "metrics": {name: humanize_duration(value) for name, value in metrics.items()},
+        "findings": blameless.check_incident(incident),
+        "checklist": review.checklist(incident),
+    }
+
+
+def _json_error(status: int, message: str, fields: dict | None, **extra: Any) -> Any:
+    response = jsonify(error_body(status, message, fields, **extra))
+    response.status_code = status
+    return response
+
+
+@bp.post("/preview")
+@role_required(Role.AUTHOR)
+def preview() -> Any:
+    """Render Markdown as the read view will, with blameless findings for it."""
+    text = request.form.get("markdown", "")[:MAX_PREVIEW]
+    where = request.form.get("section", "section")[:50]
+    return jsonify({"html": render_markdown(text), "findings": blameless.check_text(text, where)})
+
+
+def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any) -> Any:
+    """htmx asks for the fragment; a plain form post gets the whole editor (or a redirect)."""
+    tz = current_tz()
+    db.session.refresh(incident)
+    if request.headers.get("HX-Request"):
+        context = editor_context(incident, tz, **state)
+        html = render_template(f"_partials/{partial}.html", **context)
+        # Factors and action items refer to each other: redraw the other one out of band.
+        for other in OOB_PARTNERS.get(partial, ()):
+            html += render_template(f"_partials/{other}.html", oob=True, **context)
+        return html
+    if state.get("row", {}).get("errors"):
+        return render_editor(incident, tz, 422, **state)
+    return redirect(url_for("incidents.edit", key=incident.key) + f"#{anchor}")
+
+
+def _row_state(kind: str, form: Any, error: DomainError) -> dict[str, Any]:
+    return {"row": {"kind": kind, "values": form.to_dict(), "id": form.get("id"),
+                    "errors": error.fields or {"_": [error.message]}}}
+
+
+def _frozen_redirect(incident: Incident, error: Frozen) -> Any:
+    flash(error.message, "error")
+    if request.headers.get("HX-Request"):
+        response = jsonify({})
+        response.headers["HX-Redirect"] = url_for("incidents.show", key=incident.key)
+        return response
+    return redirect(url_for("incidents.show", key=incident.key))
+
+
+def _event_data(tz: str) -> dict[str, Any]:
+    from .timezones import local_input_to_iso
+
+    data = {"kind": request.form.get("kind"), "text": request.form.get("text")}
+    try:
+        data["at"] = local_input_to_iso(request.form.get("at"), tz)
+    except ValueError as error:
+        raise ValidationError("Invalid time.", fields={"at": [str(error)]}) from None
+    return data
+
+
+@bp.post("/<key>/timeline")
+@role_required(Role.AUTHOR)
+def timeline_add(key: str) -> Any:
+    from ..services import timeline
+
+    incident = load_incident(key, Role.AUTHOR)
+    try:
+        timeline.add_event(incident, current_user, _event_data(current_tz()))
+    except Frozen as error:
+        return _frozen_redirect(incident, error)
+    except ValidationError as error:
+        return _partial_or_page(incident, "timeline_editor", "timeline",
+                                **_row_state("timeline-new", request.form, error))
+    return _partial_or_page(incident, "timeline_editor", "timeline")
+
+
+@bp.post("/<key>/timeline/<int:event_id>")
+@role_required(Role.AUTHOR)
+def timeline_update(key: str, event_id: int) -> Any:
+    from ..services import timeline
+
+    incident = load_incident(key, Role.AUTHOR)
+    try:
+        if request.form.get("delete"):
+            timeline.delete_event(incident, current_user, event_id)
+        else:
+            timeline.update_event(incident, current_user, event_id, _event_data(current_tz()))
+    except Frozen as error:
+        return _frozen_redirect(incident, error)
+    except ValidationError as error:
+        state = _row_state(f"timeline-{event_id}", request.form, error)
+        return _partial_or_page(incident, "timeline_editor", "timeline", **state)
+    return _partial_or_page(incident, "timeline_editor", "timeline")
+
+
+@bp.post("/<key>/factors")
+@role_required(Role.AUTHOR)
+def factor_add(key: str) -> Any:
+    from ..services import timeline
+
+    incident = load_incident(key, Role.AUTHOR)
+    data = {"text": request.form.get("text"), "category": request.form.get("category") or None}
+    try:
+        timeline.add_factor(incident, current_user, data)
+    except Frozen as error:
+        return _frozen_redirect(incident, error)
+    except ValidationError as error:
+        return _partial_or_page(incident, "factors_editor", "factors",
+                                **_row_state("factor-new", request.form, error))
+    return _partial_or_page(incident, "factors_editor", "factors")
+
+
+@bp.post("/<key>/factors/<int:factor_id>")
+@role_required(Role.AUTHOR)
+def factor_update(key: str, factor_id: int) -> Any:
+    from ..services import timeline
+
+    incident = load_incident(key, Role.AUTHOR)
+    try:
+        if request.form.get("delete"):
+            timeline.delete_factor(incident, current_user, factor_id)
+        else:
+            timeline.update_factor(incident, current_user, factor_id, {
+                "text": request.form.get("text"), "category": request.form.get("category") or None})
+    except Frozen as error:
+        return _frozen_redirect(incident, error)
+    except ValidationError as error:
+        state = _row_state(f"factor-{factor_id}", request.form, error)
+        return _partial_or_page(incident, "factors_editor", "factors", **state)
+    return _partial_or_page(incident, "factors_editor", "factors")
+
+
+@bp.post("/<key>/action-items")
+@role_required(Role.AUTHOR)
+def action_item_add(key: str) -> Any:
+    from ..services import actions
+
+    incident = load_incident(key, Role.AUTHOR)
+    form = request.form
+    data = {name: form.get(name) or None for name in (
+        "title", "kind", "owner", "team", "priority", "due_date", "factor_id", "verification",
+        "external_url", "description")}
+    if data["factor_id"] is None:
+        data.pop("factor_id")
+    try:
+        actions.create_action_item(incident, current_user, data)
+    except ValidationError as error:
+        return _partial_or_page(incident, "actions_editor", "action-items",
+                                **_row_state("action-new", form, error))
+    return _partial_or_page(incident, "actions_editor", "action-items")
+
+

@@ -1,0 +1,107 @@
+"""Review, publishing, comments and revision history in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth import role_required
+from ..errors import Conflict, Forbidden, ValidationError
+from ..models import Role, today
+from ..services import blameless, review, revisions
+from .incidents import bp, load_incident
+
+TRANSITION_MESSAGES = {
+    "in_review": "Submitted for review.",
+    "published": "Published. The post-mortem is now frozen; action items stay editable.",
+    "draft": "Back to draft.",
+}
+
+
+@bp.get("/<key>/review")
+@login_required
+def review_page(key: str) -> Any:
+    incident = load_incident(key)
+    return render_template(
+        "incidents/review.html",
+        incident=incident,
+        checklist=review.checklist_items(incident),
+        unmet=review.checklist(incident),
+        findings=blameless.check_incident(incident),
+        today=today(),
+    )
+
+
+@bp.post("/<key>/transition")
+@role_required(Role.AUTHOR)
+def transition(key: str) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    to = request.form.get("to", "")
+    try:
+        review.transition(incident, current_user, to, request.form.get("comment"))
+    except ValidationError as error:
+        unmet = (error.fields or {}).get("checklist")
+        if unmet:
+            flash("Not published — the review checklist is not met:", "error")
+            for item in unmet:
+                flash(item, "error")
+        else:
+            flash(error.message, "error")
+        return redirect(url_for("incidents.review_page", key=incident.key)), 303
+    except (Conflict, Forbidden) as error:
+        flash(error.message, "error")
+        return redirect(url_for("incidents.review_page", key=incident.key)), 303
+    flash(TRANSITION_MESSAGES.get(to, "Done."), "success")
+    target = "incidents.edit" if to == "draft" else "incidents.show"
+    if to == "in_review":
+        target = "incidents.review_page"
+    return redirect(url_for(target, key=incident.key))
+
+
+@bp.post("/<key>/comments")
+@role_required(Role.AUTHOR)
+def add_comment(key: str) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    try:
+        review.add_comment(incident, current_user, request.form.get("body", ""),
+                           request.form.get("section") or None)
+    except ValidationError as error:
+        flash(error.message, "error")
+    return redirect(url_for("incidents.review_page", key=incident.key) + "#comments")
+
+
+@bp.post("/<key>/comments/<int:comment_id>/resolve")
+@role_required(Role.AUTHOR)
+def resolve_comment(key: str, comment_id: int) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    review.resolve_comment(incident, current_user, comment_id,
+                           resolved=request.form.get("reopen") is None)
+    return redirect(url_for("incidents.review_page", key=incident.key) + "#comments")
+
+
+@bp.get("/<key>/history")
+@login_required
+def history(key: str) -> Any:
+    incident = load_incident(key)
+    return render_template("incidents/history.html", incident=incident,
+                           revisions=list(reversed(revisions.list_revisions(incident))))
+
+
+@bp.get("/<key>/history/diff")
+@login_required
+def diff(key: str) -> Any:
+    incident = load_incident(key)
+    all_revisions = revisions.list_revisions(incident)
+    numbers = [r.number for r in all_revisions]
+    a = request.args.get("a", type=int) or (numbers[-2] if len(numbers) > 1 else numbers[0])
+    b = request.args.get("b", type=int) or numbers[-1]
+    if a not in numbers or b not in numbers:
+        abort(404)
+    if a > b:
+        a, b = b, a
+    old, new = revisions.get_revision(incident, a), revisions.get_revision(incident, b)
+    blocks = revisions.diff_snapshots(old.snapshot, new.snapshot)
+    return render_template("incidents/diff.html", incident=incident, old=old, new=new,
+                           blocks=blocks, revisions=all_revisions)

@@ -1,0 +1,334 @@
+// The post-mortem editor: autosave, live preview, live metrics, and merging after a conflict.
+// Without JavaScript the page still works: the Save button posts the whole form.
+(function () {
+  "use strict";
+  var form = document.getElementById("editor-form");
+  if (!form) return;
+
+  var statusEl = document.getElementById("save-status");
+  var versionInput = document.getElementById("version");
+  var conflictPanel = document.getElementById("conflict-panel");
+  var csrf = form.querySelector('input[name="csrf_token"]').value;
+  var AUTOSAVE_DELAY = 1200;
+  var PREVIEW_DELAY = 350;
+  var saveTimer = null;
+  var dirty = false;
+  var saving = false;
+  var paused = false;   // while a conflict is being merged
+  var pendingVersion = null;
+
+  document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": csrf}));
+
+  function setStatus(text, state) {
+    statusEl.textContent = text;
+    statusEl.dataset.state = state || "";
+  }
+
+  function timeNow() {
+    var d = new Date();
+    return d.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      headers: {"X-CSRFToken": csrf, "Accept": "application/json"},
+      credentials: "same-origin"
+    });
+  }
+
+  // ---- autosave -------------------------------------------------------------------------
+  function scheduleSave() {
+    dirty = true;
+    if (paused) return;
+    setStatus("Unsaved changes…", "dirty");
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, AUTOSAVE_DELAY);
+  }
+
+  function save() {
+    if (paused) return Promise.resolve();
+    if (saving) { saveTimer = setTimeout(save, 400); return Promise.resolve(); }
+    saving = true;
+    dirty = false;
+    setStatus("Saving…", "saving");
+    return post(form.dataset.autosaveUrl, new FormData(form)).then(function (response) {
+      return response.json().then(function (body) { return {status: response.status, body: body}; });
+    }).then(function (result) {
+      saving = false;
+      if (result.status === 200) {
+        versionInput.value = result.body.version;
+        setStatus("Saved at " + timeNow() + " · version " + result.body.version, "saved");
+        clearFieldErrors();
+        updateMetrics(result.body.metrics);
+        updateFindings(result.body.findings);
+        updateChecklist(result.body.checklist);
+        if (dirty) scheduleSave();
+      } else if (result.status === 409 && result.body.conflict) {
+        showConflict(result.body.conflict);
+      } else if (result.status === 409) {
+        paused = true;
+        setStatus(result.body.error.message, "error");
+      } else if (result.status === 422) {
+        dirty = true;
+        showFieldErrors(result.body.error.fields || {});
+        setStatus("Not saved: " + describeErrors(result.body.error.fields), "error");
+      } else {
+        dirty = true;
+        setStatus("Not saved (" + result.status + "). Your text is kept; retrying…", "error");
+        saveTimer = setTimeout(save, 5000);
+      }
+    }).catch(function () {
+      saving = false;
+      dirty = true;
+      setStatus("Offline? Not saved yet — your text is kept; retrying…", "error");
+      saveTimer = setTimeout(save, 5000);
+    });
+  }
+
+  function describeErrors(fields) {
+    return Object.keys(fields || {}).map(function (name) {
+      return name + " " + fields[name].join(", ");
+    }).join("; ");
+  }
+
+  function showFieldErrors(fields) {
+    clearFieldErrors();
+    Object.keys(fields).forEach(function (name) {
+      var input = form.querySelector('[name="' + name + '"]');
+      if (!input) return;
+      var p = document.createElement("p");
+      p.className = "error js-error";
+      p.textContent = fields[name].join(", ");
+      input.closest(".field") ? input.closest(".field").appendChild(p) : input.after(p);
+    });
+  }
+
+  function clearFieldErrors() {
+    form.querySelectorAll(".js-error").forEach(function (el) { el.remove(); });
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target.name === "title") {
+      document.getElementById("live-title").textContent = event.target.value || "Untitled";
+    }
+    if (event.target.dataset.time) updateMetricsFromInputs();
+    if (event.target.dataset.section) schedulePreview(event.target);
+    scheduleSave();
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "timezone") {
+      document.querySelectorAll('input[type="hidden"][name="timezone"]').forEach(function (el) {
+        el.value = event.target.value;
+      });
+    }
+    scheduleSave();
+  });
+  form.addEventListener("submit", function (event) {
+    if (paused) return;  // a plain post shows the server's merge view
+    event.preventDefault();
+    clearTimeout(saveTimer);
+    save();
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty || saving || paused) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // ---- live preview -----------------------------------------------------------------------
+  var previewTimers = {};
+  function schedulePreview(textarea) {
+    var key = textarea.dataset.section;
+    clearTimeout(previewTimers[key]);
+    previewTimers[key] = setTimeout(function () {
+      var body = new FormData();
+      body.append("markdown", textarea.value);
+      body.append("section", key);
+      post(form.dataset.previewUrl, body).then(function (r) { return r.json(); }).then(function (data) {
+        document.getElementById("preview-" + key).innerHTML = data.html;
+        renderSectionFindings(key, data.findings);
+      }).catch(function () { /* the preview catches up on the next keystroke */ });
+    }, PREVIEW_DELAY);
+  }
+
+  function renderSectionFindings(key, findings) {
+    var list = form.querySelector('[data-findings-for="' + key + '"]');
+    if (!list) return;
+    list.innerHTML = "";
+    findings.forEach(function (f) {
+      var li = document.createElement("li");
+      var mark = document.createElement("mark");
+      mark.textContent = f.phrase;
+      li.appendChild(mark);
+      li.appendChild(document.createTextNode(" — " + f.suggestion));
+      list.appendChild(li);
+    });
+  }
+
+  function updateFindings(findings) {
+    var sections = {};
+    form.querySelectorAll("[data-findings-for]").forEach(function (el) {
+      sections[el.dataset.findingsFor] = [];
+    });
+    findings.forEach(function (f) { if (sections[f.section]) sections[f.section].push(f); });
+    Object.keys(sections).forEach(function (key) { renderSectionFindings(key, sections[key]); });
+    var all = document.getElementById("findings-all");
+    document.getElementById("findings-count").textContent = findings.length;
+    all.innerHTML = "";
+    if (!findings.length) {
+      all.innerHTML = '<li class="met">No blaming language found.</li>';
+      return;
+    }
+    findings.forEach(function (f) {
+      var li = document.createElement("li");
+      var where = document.createElement("span");
+      where.className = "where";
+      where.textContent = f.section;
+      var mark = document.createElement("mark");
+      mark.textContent = f.phrase;
+      li.appendChild(where);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(mark);
+      all.appendChild(li);
+    });
+  }
+
+  function updateChecklist(items) {
+    var list = document.getElementById("checklist");
+    list.innerHTML = "";
+    if (!items.length) {
+      list.innerHTML = '<li class="met">Ready for review.</li>';
+      return;
+    }
+    items.forEach(function (text) {
+      var li = document.createElement("li");
+      li.className = "unmet";
+      li.textContent = text;
+      list.appendChild(li);
+    });
+  }
+
+  // ---- metrics ------------------------------------------------------------------------------
+  function humanize(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds) || seconds < 0) return "—";
+    seconds = Math.round(seconds);
+    var d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600);
+    var m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    if (d) return d + "d " + h + "h";
+    if (h) return h + "h " + pad(m) + "m";
+    if (m) return s ? m + "m " + pad(s) + "s" : m + "m";
+    return s + "s";
+  }
+
+  function updateMetrics(metrics) {
+    Object.keys(metrics).forEach(function (name) {
+      var el = document.querySelector('[data-metric="' + name + '"]');
+      if (el) el.textContent = metrics[name];
+    });
+  }
+
+  function updateMetricsFromInputs() {
+    var value = function (name) {
+      var v = form.querySelector('[name="' + name + '"]').value;
+      return v ? Date.parse(v + ":00Z") : null;  // same zone for all four: differences hold
+    };
+    var start = value("started_at");
+    var pairs = {time_to_detect_s: "detected_at", time_to_mitigate_s: "mitigated_at",
+                 time_to_resolve_s: "resolved_at"};
+    var metrics = {};
+    Object.keys(pairs).forEach(function (metric) {
+      var end = value(pairs[metric]);
+      metrics[metric] = start !== null && end !== null ? humanize((end - start) / 1000) : "—";
+    });
+    updateMetrics(metrics);
+  }
+
+  // ---- conflicts ----------------------------------------------------------------------------
+  function showConflict(conflict) {
+    paused = true;
+    pendingVersion = conflict.current_version;
+    setStatus("Not saved: someone else saved version " + conflict.current_version, "error");
+    conflictPanel.innerHTML = "";
+    var h = document.createElement("h2");
+    h.textContent = "Someone else saved this post-mortem while you were editing";
+    conflictPanel.appendChild(h);
+    var intro = document.createElement("p");
+    intro.textContent = (conflict.by ? conflict.by + " saved version " : "Version ") +
+      conflict.current_version + (conflict.summary ? " (" + conflict.summary + ")" : "") +
+      ". Your text is still in the editor — nothing was lost. Where you both changed the same " +
+      "thing, pick a version or merge by hand, then save.";
+    conflictPanel.appendChild(intro);
+    conflict.fields.forEach(function (field) {
+      var input = form.querySelector('[name="' + field.name + '"]');
+      var box = document.createElement("div");
+      box.className = "conflict-field";
+      var title = document.createElement("h3");
+      title.textContent = field.label + " ";
+      var badge = document.createElement("span");
+      box.appendChild(title);
+      if (field.kind === "theirs") {
+        if (input) { input.value = field.theirs; input.dispatchEvent(new Event("input", {bubbles: false})); }
+        refreshPreview(input);
+        badge.className = "badge ok";
+        badge.textContent = "took their change";
+        title.appendChild(badge);
+      } else {
+        badge.className = "badge warn";
+        badge.textContent = "both changed";
+        title.appendChild(badge);
+        var columns = document.createElement("div");
+        columns.className = "conflict-columns";
+        [["Their version (saved)", field.theirs, "theirs"], ["Your version", field.yours, "yours"]].forEach(function (col) {
+          var div = document.createElement("div");
+          div.dataset.side = col[2];
+          var label = document.createElement("p");
+          label.className = "conflict-label";
+          label.textContent = col[0];
+          var pre = document.createElement("pre");
+          pre.className = "conflict-text";
+          pre.textContent = col[1];
+          var use = document.createElement("button");
+          use.type = "button";
+          use.className = "button small";
+          use.textContent = col[2] === "theirs" ? "Use theirs" : "Keep mine";
+          use.addEventListener("click", function () {
+            if (input) { input.value = col[1]; refreshPreview(input); }
+            box.dataset.resolved = col[2];
+          });
+          div.appendChild(label);
+          div.appendChild(pre);
+          div.appendChild(use);
+          columns.appendChild(div);
+        });
+        box.appendChild(columns);
+      }
+      conflictPanel.appendChild(box);
+    });
+    var actions = document.createElement("div");
+    actions.className = "actions";
+    var saveButton = document.createElement("button");
+    saveButton.type = "button";
+    saveButton.className = "button primary";
+    saveButton.id = "save-merged";
+    saveButton.textContent = "Save merged version";
+    saveButton.addEventListener("click", function () {
+      versionInput.value = pendingVersion;
+      paused = false;
+      conflictPanel.hidden = true;
+      save();
+    });
+    actions.appendChild(saveButton);
+    conflictPanel.appendChild(actions);
+    conflictPanel.hidden = false;
+    conflictPanel.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+
+  function refreshPreview(input) {
+    if (input && input.dataset && input.dataset.section) schedulePreview(input);
+    if (input && input.name === "title") document.getElementById("live-title").textContent = input.value;
+  }
+
+  // The server-rendered merge view (after a plain post) already holds the merged form.
+  if (document.getElementById("server-conflict")) setStatus("Merge, then save", "error");
+})();

@@ -1,0 +1,213 @@
+"""Writing, reviewing and publishing a post-mortem in a real browser (Debian's chromium)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from postmortem.extensions import db
+from postmortem.models import Incident
+
+from . import builders
+from .browser import browser_login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def make_people(app: Any) -> None:
+    with app.app_context():
+        builders.make_user(role="author", email="ana@example.com", name="Ana Lima")
+        builders.make_user(role="reviewer", email="rui@example.com", name="Rui Costa")
+
+
+def fill_section(page: Any, key: str, text: str) -> None:
+    page.fill(f"textarea[name='section-{key}']", text)
+
+
+def wait_saved(page: Any) -> None:
+    page.wait_for_function(
+        "document.getElementById('save-status').dataset.state === 'saved'", timeout=10_000)
+
+
+def test_write_review_and_publish_a_post_mortem(app, page, chromium, live_server) -> None:
+    make_people(app)
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    page.click("text=New post-mortem")
+    page.fill("#title", "Checkout errors after cache config rollout")
+    page.select_option("#severity", "SEV2")
+    page.select_option("#timezone", "Europe/Lisbon")
+    page.fill("#started_at", "2026-03-14T09:02")
+    page.fill("#services", "checkout, edge-cache")
+    page.click("text=Create draft")
+    page.wait_for_url("**/edit")
+    key = page.url.split("/")[-2]
+
+    # Details and times: the derived metrics follow the inputs.
+    page.fill("#f-detected_at", "2026-03-14T09:09")
+    page.fill("#f-mitigated_at", "2026-03-14T09:41")
+    page.fill("#f-resolved_at", "2026-03-14T11:30")
+    assert page.inner_text("[data-metric=time_to_detect_s]") == "7m"
+    assert page.inner_text("[data-metric=time_to_resolve_s]") == "2h 28m"
+
+    # A blameless hint appears while typing, with the live preview.
+    fill_section(page, "summary", "A **human error** in the cache TTL caused checkout errors.")
+    page.wait_for_selector("[data-findings-for=summary] mark")
+    assert page.inner_text("[data-findings-for=summary] mark").lower() == "human error"
+    page.wait_for_selector("#preview-summary strong")
+    for key_name, text in builders.STANDARD_SECTIONS.items():
+        if key_name != "summary":
+            fill_section(page, key_name, text)
+    fill_section(page, "summary", builders.STANDARD_SECTIONS["summary"])
+    wait_saved(page)
+
+    # Timeline rows, kept in time order.
+    for at, kind, text in [("2026-03-14T09:09", "detection", "Error-rate alert fired"),
+                           ("2026-03-14T08:55", "deploy", "Cache TTL change rolled out"),
+                           ("2026-03-14T09:41", "mitigation", "Config rolled back")]:
+        page.fill("#tl-new-at", at)
+        page.select_option("#tl-new-kind", kind)
+        page.fill("#tl-new-text", text)
+        page.click("text=Add event")
+        page.wait_for_function(f"document.querySelectorAll('[data-testid=timeline-row]').length >= 1 && [...document.querySelectorAll('[data-testid=timeline-row] input[name=text]')].some(i => i.value === {text!r})")
+    rows = page.locator("[data-testid=timeline-row] input[name=text]")
+    assert [rows.nth(i).input_value() for i in range(rows.count())] == [
+        "Cache TTL change rolled out", "Error-rate alert fired", "Config rolled back"]
+
+    # A contributing factor and an action item that addresses it.
+    page.select_option("#factors .factor-new select", "config-change")
+    page.fill("#factors .factor-new input[name=text]", "The TTL was validated for type, not range")
+    page.click("text=Add factor")
+    page.wait_for_selector("[data-testid=factor-row]")
+    assert "No action item addresses this factor yet" in page.inner_text("#factors")
+    page.fill("#ai-title", "Add range validation to the cache config schema")
+    page.select_option("#ai-kind", "prevent")
+    page.select_option("#ai-owner", "ana@example.com")
+    page.fill("#ai-team", "edge")
+    page.fill("#ai-due", "2099-04-01")
+    page.select_option("#ai-factor", index=1)
+    page.click("#action-items button[type=submit]")
+    page.wait_for_selector("[data-testid=action-items]")
+    assert "Add range validation" in page.inner_text("[data-testid=action-items]")
+    page.reload()
+    assert "Addressed by" in page.inner_text("#factors")
+    screenshot(page, "editor")
+
+    with app.app_context():
+        incident = db.session.scalar(select(Incident))
+        assert incident.detected_at.isoformat() == "2026-03-14T09:09:00+00:00"  # Lisbon = UTC in March
+        assert incident.section("impact").markdown == builders.STANDARD_SECTIONS["impact"]
+        assert [e.kind for e in incident.timeline] == ["deploy", "detection", "mitigation"]
+
+    # Submit for review.
+    page.click("text=Submit for review")
+    page.wait_for_url(f"**/incidents/{key}/review")
+    page.click(".user-menu summary")
+    page.click("text=Log out")
+
+    # The reviewer sees the checklist complain, then fixes it and publishes.
+    browser_login(page, "rui@example.com", builders.PASSWORD)
+    with app.app_context():
+        incident = db.session.scalar(select(Incident))
+        incident.section("recovery").markdown = ""
+        db.session.commit()
+    page.goto(f"/incidents/{key}/review")
+    page.click("button:has-text('Publish')")
+    page.wait_for_selector(".flash-error")
+    flashes = page.inner_text(".flashes")
+    assert "Not published" in flashes and "Recovery" in flashes
+    assert "Recovery" in page.inner_text("[data-testid=checklist] .unmet")
+    screenshot(page, "review-checklist")
+    page.fill("form.transition-form:has(input[value=draft]) input[name=comment]", "Recovery is empty")
+    page.click("button:has-text('Request changes')")
+    page.wait_for_url("**/edit")
+    fill_section(page, "recovery", builders.STANDARD_SECTIONS["recovery"])
+    wait_saved(page)
+    page.click("text=Submit for review")
+    page.wait_for_url("**/review")
+    page.click("button:has-text('Publish')")
+    page.wait_for_url(f"**/incidents/{key}")
+    assert "Published" in page.inner_text(".doc-key")
+    assert page.locator("a:has-text('Edit')").count() == 0
+
+    # The history shows every save; the diff compares two revisions side by side.
+    page.click("text=History")
+    radios_a = page.locator("input[name=a]")
+    radios_a.nth(radios_a.count() - 1).check()  # the first revision
+    page.click("text=Compare side by side")
+    page.wait_for_selector("[data-testid=diff]")
+    assert "Checkout returned errors" in page.inner_text("body")
+    screenshot(page, "revision-diff")
+
+
+def test_two_people_editing_the_same_draft_lose_nothing(app, chromium, live_server) -> None:
+    make_people(app)
+    with app.app_context():
+        author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
+        from postmortem.services import incidents
+
+        incident = incidents.create_incident(author, builders.incident_payload())
+        key = incident.key
+    contexts = []
+    pages = []
+    for email in ("ana@example.com", "rui@example.com"):
+        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900})
+        contexts.append(context)
+        p = context.new_page()
+        browser_login(p, email, builders.PASSWORD)
+        p.goto(f"/incidents/{key}/edit")
+        pages.append(p)
+    first, second = pages
+    first.fill("textarea[name=section-summary]", "Ana's summary of the incident.")
+    wait_saved(first)
+    second.fill("textarea[name=section-summary]", "Rui's different summary.")
+    second.fill("textarea[name=section-impact]", "Rui's impact numbers.")
+    second.wait_for_selector("#conflict-panel:not([hidden])", timeout=10_000)
+    panel = second.inner_text("#conflict-panel")
+    assert "Ana's summary of the incident." in panel and "Rui's different summary." in panel
+    # Nothing lost: Rui's text is still in the editor, and Ana's is saved.
+    assert second.input_value("textarea[name=section-summary]") == "Rui's different summary."
+    assert second.input_value("textarea[name=section-impact]") == "Rui's impact numbers."
+    screenshot(second, "editor-conflict")
+    with app.app_context():
+        saved = incidents.get_incident(key)
+        assert saved.section("summary").markdown == "Ana's summary of the incident."
+        assert saved.section("impact").markdown == ""
+    # Rui merges by hand and saves the merged version.
+    second.fill("textarea[name=section-summary]",
+                "Ana's summary of the incident. Rui's different summary.")
+    second.click("#save-merged")
+    wait_saved(second)
+    with app.app_context():
+        saved = incidents.get_incident(key)
+        assert saved.section("summary").markdown == (
+            "Ana's summary of the incident. Rui's different summary.")
+        assert saved.section("impact").markdown == "Rui's impact numbers."
+        assert saved.version == 3
+    for context in contexts:
+        context.close()
+
+
+def test_hostile_markdown_renders_inert(app, page) -> None:
+    make_people(app)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    with app.app_context():
+        author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
+        from postmortem.services import incidents
+
+        key = incidents.create_incident(author, builders.incident_payload(sections={
+            "summary": "<img src=x onerror=alert(1)> [click me](javascript:alert(2)) "
+                       "<script>alert(3)</script><iframe src=javascript:alert(4)></iframe>"})).key
+    page.goto(f"/incidents/{key}")
+    page.click("text=click me")
+    page.goto(f"/incidents/{key}/edit")
+    page.fill("textarea[name=section-impact]", "<img src=y onerror=alert(5)> [x](javascript:alert(6))")
+    page.wait_for_selector("#preview-impact img")
+    page.click("#preview-impact a")
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.locator("#preview-impact img").get_attribute("onerror") is None
+    assert page.locator("iframe").count() == 0
