@@ -6,7 +6,18 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import account, admin, auth, editor, health, incidents, main, review, services  # noqa: F401
+    from . import (  # noqa: F401  (editor, review and admin_templates add routes)
+        account,
+        admin,
+        admin_templates,
+        auth,
+        editor,
+        health,
+        incidents,
+        main,
+        review,
+        services,
+    )
 
     for module in (main, auth, account, admin, health, incidents, services):
         app.register_blueprint(module.bp)

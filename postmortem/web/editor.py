@@ -190,7 +190,7 @@ def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any
 
 
 def _row_state(kind: str, form: Any, error: DomainError) -> dict[str, Any]:
-    return {"row": {"kind": kind, "values": form.to_dict(), "id": form.get("id"),
+    return {"row": {"kind": kind, "data": form.to_dict(), "id": form.get("id"),
                     "errors": error.fields or {"_": [error.message]}}}
 
 
