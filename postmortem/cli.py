@@ -169,8 +169,67 @@ def bootstrap_command(demo: bool) -> None:
         click.echo(demo_service.load_demo())
 
 
+@click.group("deployments")
+def deployments_group() -> None:
+    """Record and list deployments of immutable artifacts."""
+
+
+@deployments_group.command("record")
+@click.option("--service", required=True, help="The service deployed, e.g. checkout.")
+@click.option("--version", "version_", required=True, help="The version label of the artifact.")
+@click.option("--environment", required=True, help="Where it was deployed, e.g. production.")
+@click.option("--artifact", help="The immutable reference: image digest, AMI id, checksum.")
+@click.option("--commit", help="The source commit.")
+@click.option("--kind", type=click.Choice(["deploy", "rollback", "config", "manual"]),
+              default="deploy", show_default=True)
+@click.option("--deployed-at", help="ISO 8601 time of the rollout (default: now).")
+@click.option("--link", "pipeline_url", help="A link to the pipeline run or release notes.")
+@click.option("--notes")
+@click.option("--url", "server", envvar="POSTMORTEM_URL",
+              help="Post to the Postmortem server at this URL instead of the local database.")
+@click.option("--token", envvar="POSTMORTEM_TOKEN", help="API token for --url (deployer role).")
+@with_appcontext
+def deployments_record(service: str, version_: str, environment: str, artifact: str | None,
+                       commit: str | None, kind: str, deployed_at: str | None,
+                       pipeline_url: str | None, notes: str | None, server: str | None,
+                       token: str | None) -> None:
+    """Record a deployment, locally or (with --url and --token) on a remote server."""
+    payload = {"service": service, "version": version_, "environment": environment,
+               "artifact": artifact, "commit": commit, "kind": kind, "deployed_at": deployed_at,
+               "url": pipeline_url, "notes": notes}
+    payload = {key: value for key, value in payload.items() if value is not None}
+    if server:
+        from .remote import post_json
+
+        if not token:
+            raise click.ClickException("--url needs --token (or POSTMORTEM_TOKEN).")
+        status, body = post_json(server.rstrip("/") + "/api/v1/deployments", payload, token)
+        if status >= 400:
+            error = body.get("error", {}) if isinstance(body, dict) else {}
+            fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in (error.get("fields") or {}).items())
+            raise click.ClickException(f"{status}: {error.get('message', body)} {fields}".strip())
+        click.echo(_describe_deployment(body, created=status == 201))
+        return
+    from .services import deployments
+    from .services.snapshots import deployment_dict
+
+    try:
+        deployment, created = deployments.record_deployment(payload)
+    except DomainError as error:
+        raise _fail(error) from error
+    click.echo(_describe_deployment(deployment_dict(deployment), created=created))
+
+
+def _describe_deployment(body: dict, created: bool) -> str:
+    state = "Recorded" if created else "Already recorded"
+    flag = "" if body.get("immutable") else " (out-of-band: no artifact or manual change)"
+    return (f"{state} deployment {body['id']}: {body['service']} {body['version']} → "
+            f"{body['environment']} at {body['deployed_at']}{flag}")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (init_db_command, users_group, tokens_group, demo_command, bootstrap_command):
+    for command in (init_db_command, users_group, tokens_group, demo_command, bootstrap_command,
+                    deployments_group):
         app.cli.add_command(command)
 
 

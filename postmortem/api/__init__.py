@@ -10,7 +10,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from . import action_items, auth, incidents, services, taxonomy  # noqa: F401  (routes register)
+    from . import (  # noqa: F401  (routes register on import)
+        action_items,
+        auth,
+        deployments,
+        incidents,
+        services,
+        taxonomy,
+    )
 
     # Bearer-token calls carry no CSRF token; session calls are checked in auth.authenticate.
     csrf.exempt(bp)

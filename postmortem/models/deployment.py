@@ -36,6 +36,8 @@ class Deployment(db.Model):
     """An artifact rolled out to one environment at one time."""
 
     __tablename__ = "deployments"
+    # The same rollout posted twice (a CI retry) is one deployment.
+    __table_args__ = (UniqueConstraint("service_id", "artifact_id", "environment", "deployed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, not_, select
+from sqlalchemy.exc import IntegrityError
 
+from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..models import Artifact, Deployment, DeploymentKind, IncidentDeployment, LinkRole, Service
+from ..models import (
+    SERVICE_NAME_RE,
+    Artifact,
+    Deployment,
+    DeploymentKind,
+    Incident,
+    IncidentDeployment,
+    LinkRole,
+    Service,
+    User,
+    utcnow,
+)
 from ..timeutil import isoformat
+from . import catalog
+from .fields import Fields
 
 
 def environments_of(service: Service) -> list[str]:
@@ -22,7 +39,7 @@ def environments_of(service: Service) -> list[str]:
     return list(db.session.scalars(stmt))
 
 
-def incident_artifact_ids() -> select:
+def incident_artifact_ids() -> Select:
     """Artifacts linked to an incident in any role but rollback_target."""
     return (
         select(Deployment.artifact_id)
@@ -59,3 +76,215 @@ def lkg_json(deployment: Deployment, service: Service, environment: str) -> dict
         "deployed_at": isoformat(deployment.deployed_at),
         "deployment_id": deployment.id,
     }
+
+
+ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
+MAX_SUGGESTION_HOURS = 24 * 30
+
+
+def record_deployment(data: dict[str, Any]) -> tuple[Deployment, bool]:
+    """Record a rollout; returns (deployment, created).
+
+    The same service, version, environment and deployed_at again returns the existing one
+    (created False). A version already bound to another artifact reference raises Conflict.
+    """
+    fields = Fields(data)
+    service_name = fields.text("service", required=True, max_length=63)
+    if service_name is not None and not SERVICE_NAME_RE.match(service_name):
+        fields.error("service", catalog.NAME_RULE)
+    version = fields.text("version", required=True, max_length=200)
+    environment = fields.text("environment", required=True, max_length=100)
+    if environment is not None and not ENVIRONMENT_RE.match(environment):
+        fields.error("environment", "letters, digits, '.', '_', ':', '/' or '-'")
+    deployed_at = fields.timestamp("deployed_at") or utcnow().replace(microsecond=0)
+    reference = fields.text("artifact", max_length=500)
+    commit = fields.text("commit", max_length=100)
+    kind = fields.enum("kind", DeploymentKind) or DeploymentKind.DEPLOY.value
+    url = fields.url("url")
+    notes = fields.text("notes", max_length=5000)
+    fields.raise_if_errors("The deployment could not be recorded.")
+    assert service_name and version and environment
+
+    for attempt in range(2):
+        try:
+            return _record(service_name, version, environment, deployed_at, reference, commit,
+                           kind, url, notes)
+        except IntegrityError:
+            # Another request recorded the same artifact or deployment at the same moment.
+            db.session.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(service_name: str, version: str, environment: str, deployed_at: datetime,
+            reference: str | None, commit: str | None, kind: str, url: str | None,
+            notes: str | None) -> tuple[Deployment, bool]:
+    service = catalog.ensure_service(service_name)
+    artifact = db.session.scalar(
+        select(Artifact).where(Artifact.service_id == service.id, Artifact.version == version))
+    if artifact is not None and reference and artifact.reference and artifact.reference != reference:
+        raise Conflict(
+            f"{service_name} {version} is already the artifact {artifact.reference}; it cannot "
+            f"also be {reference}. Artifacts are immutable: give the new build a new version.",
+            extra={"existing_artifact": artifact.reference, "artifact": reference},
+        )
+    if artifact is None:
+        artifact = Artifact(service=service, version=version, reference=reference)
+        db.session.add(artifact)
+        db.session.flush()
+    elif reference and not artifact.reference:
+        artifact.reference = reference
+    existing = db.session.scalar(select(Deployment).where(
+        Deployment.service_id == service.id, Deployment.artifact_id == artifact.id,
+        Deployment.environment == environment, Deployment.deployed_at == deployed_at))
+    if existing is not None:
+        db.session.commit()
+        return existing, False
+    deployment = Deployment(
+        service=service, artifact=artifact, environment=environment, deployed_at=deployed_at,
+        artifact_ref=reference, commit=commit, kind=kind, url=url, notes=notes,
+    )
+    db.session.add(deployment)
+    db.session.commit()
+    return deployment, True
+
+
+def get_deployment(deployment_id: int) -> Deployment:
+    deployment = db.session.get(Deployment, deployment_id)
+    if deployment is None:
+        raise NotFound(f"No deployment {deployment_id}.")
+    return deployment
+
+
+def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
+    filters: dict[str, Any] = {
+        "service": fields.text("service", max_length=63),
+        "environment": fields.text("environment", max_length=100),
+        "since": fields.timestamp("since"),
+        "until": fields.timestamp("until"),
+    }
+    if fields.has("immutable"):
+        raw = str(fields.data["immutable"]).lower()
+        if raw not in ("true", "false", "1", "0"):
+            fields.error("immutable", "must be true or false")
+        filters["immutable"] = raw in ("true", "1")
+    fields.raise_if_errors("Invalid filters.")
+    return filters
+
+
+def immutable_clause() -> Any:
+    return and_(Deployment.artifact_ref.is_not(None), Deployment.artifact_ref != "",
+                Deployment.kind != DeploymentKind.MANUAL.value)
+
+
+def deployments_query(filters: dict[str, Any]) -> Select[tuple[Deployment]]:
+    """Deployments matching the filters, newest deployed_at first."""
+    stmt = select(Deployment)
+    if filters.get("service"):
+        stmt = stmt.join(Service, Service.id == Deployment.service_id).where(
+            Service.name == filters["service"])
+    if filters.get("environment"):
+        stmt = stmt.where(Deployment.environment == filters["environment"])
+    if filters.get("since"):
+        stmt = stmt.where(Deployment.deployed_at >= filters["since"])
+    if filters.get("until"):
+        stmt = stmt.where(Deployment.deployed_at <= filters["until"])
+    if filters.get("immutable") is True:
+        stmt = stmt.where(immutable_clause())
+    elif filters.get("immutable") is False:
+        stmt = stmt.where(not_(immutable_clause()))
+    if filters.get("service_ids") is not None:
+        stmt = stmt.where(Deployment.service_id.in_(filters["service_ids"]))
+    return stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
+
+
+def suggested_deployments(incident: Incident, hours: object = 24) -> list[Deployment]:
+    """Deployments of the incident's services in the `hours` before it started, newest first."""
+    fields = Fields({"hours": hours})
+    value = fields.integer("hours")
+    if value is not None and not 0 < value <= MAX_SUGGESTION_HOURS:
+        fields.error("hours", f"must be between 1 and {MAX_SUGGESTION_HOURS}")
+    fields.raise_if_errors("Invalid window.")
+    window = timedelta(hours=value or 24)
+    service_ids = [service.id for service in incident.services]
+    if not service_ids:
+        return []
+    stmt = deployments_query({"service_ids": service_ids}).where(
+        Deployment.deployed_at >= incident.started_at - window,
+        Deployment.deployed_at <= incident.started_at,
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _find_for_link(incident: Incident, fields: Fields) -> Deployment | None:
+    if fields.has("deployment_id"):
+        deployment_id = fields.integer("deployment_id")
+        deployment = db.session.get(Deployment, deployment_id) if deployment_id else None
+        if deployment is None and "deployment_id" not in fields.errors:
+            fields.error("deployment_id", "no such deployment")
+        return deployment
+    service = fields.text("service", required=True, max_length=63)
+    version = fields.text("version", required=True, max_length=200)
+    environment = fields.text("environment", max_length=100)
+    if fields.errors:
+        return None
+    stmt = (select(Deployment).join(Artifact, Artifact.id == Deployment.artifact_id)
+            .join(Service, Service.id == Deployment.service_id)
+            .where(Service.name == service, Artifact.version == version))
+    if environment:
+        stmt = stmt.where(Deployment.environment == environment)
+    candidates = list(db.session.scalars(stmt.order_by(Deployment.deployed_at.desc())))
+    if not candidates:
+        fields.error("version", f"no deployment of {service} {version}"
+                     + (f" to {environment}" if environment else ""))
+        return None
+    # The rollout that was live when the incident started, else the newest one.
+    before = [d for d in candidates if d.deployed_at <= incident.started_at]
+    return (before or candidates)[0]
+
+
+def link_deployment(incident: Incident, actor: User | None, data: dict[str, Any]) -> IncidentDeployment:
+    """Link a deployment (by id, or by service + version [+ environment]) in a role."""
+    from .incidents import ensure_editable, touch
+
+    ensure_editable(incident)
+    fields = Fields(data)
+    role = fields.enum("role", LinkRole) or LinkRole.SUSPECTED.value
+    deployment = _find_for_link(incident, fields)
+    fields.raise_if_errors("The deployment could not be linked.")
+    assert deployment is not None
+    link = db.session.get(IncidentDeployment, (incident.id, deployment.id))
+    if link is None:
+        link = IncidentDeployment(incident=incident, deployment=deployment, role=role)
+        db.session.add(link)
+    else:
+        link.role = role
+    touch(incident, actor, f"Linked {deployment.service.name} {deployment.version} as {role}")
+    return link
+
+
+def unlink_deployment(incident: Incident, actor: User | None, deployment_id: int) -> None:
+    from .incidents import ensure_editable, touch
+
+    ensure_editable(incident)
+    link = db.session.get(IncidentDeployment, (incident.id, deployment_id))
+    if link is None:
+        raise NotFound(f"Deployment {deployment_id} is not linked to {incident.key}.")
+    label = f"{link.deployment.service.name} {link.deployment.version}"
+    db.session.delete(link)
+    touch(incident, actor, f"Unlinked {label}")
+
+
+def out_of_band_near(incident: Incident, hours: int = 24) -> list[Deployment]:
+    """Out-of-band changes to the incident's services from `hours` before it until it ended."""
+    service_ids = [service.id for service in incident.services]
+    if not service_ids:
+        return []
+    end = incident.resolved_at or incident.started_at + timedelta(hours=hours)
+    stmt = deployments_query({"service_ids": service_ids, "immutable": False}).where(
+        Deployment.deployed_at >= incident.started_at - timedelta(hours=hours),
+        Deployment.deployed_at <= end,
+    )
+    return list(db.session.scalars(stmt))

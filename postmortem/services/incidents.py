@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from ..errors import Frozen, NotFound, StaleVersion, ValidationError
+from ..errors import Frozen, NotFound, StaleVersion
 from ..extensions import db
 from ..models import (
     Factor,

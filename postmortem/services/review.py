@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..models import IncidentStatus, Incident, ReviewComment, Role, User, utcnow
+from ..models import Incident, IncidentStatus, ReviewComment, Role, User, utcnow
 from . import revisions
 
 DRAFT, IN_REVIEW, PUBLISHED = (

@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth import role_required
-from ..errors import DomainError, Frozen, StaleVersion, ValidationError, error_body
+from ..errors import DomainError, Frozen, NotFound, StaleVersion, ValidationError, error_body
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import (
@@ -20,16 +19,16 @@ from ..models import (
     Role,
     Severity,
     TimelineKind,
-    User,
     today,
 )
-from ..services import accounts, blameless, incidents, review, templates
+from ..services import accounts, blameless, deployments, incidents, review, templates
 from ..timeutil import humanize_duration
 from . import editor_state
 from .incidents import bp, load_incident
 from .timezones import TIMEZONES, zone
 
 MAX_PREVIEW = 200_000
+SUGGESTION_HOURS = 24
 OOB_PARTNERS = {"factors_editor": ("actions_editor",), "actions_editor": ("factors_editor",)}
 
 
@@ -74,6 +73,8 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "checklist": review.checklist(incident),
         "today": today(),
         "row": extra.pop("row", {}),
+        "suggestions": deployments.suggested_deployments(incident, SUGGESTION_HOURS),
+        "suggestion_hours": SUGGESTION_HOURS,
         **extra,
     }
 
@@ -306,3 +307,32 @@ def action_item_add(key: str) -> Any:
     return _partial_or_page(incident, "actions_editor", "action-items")
 
 
+
+
+@bp.post("/<key>/deployments")
+@role_required(Role.AUTHOR)
+def deployment_link(key: str) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    try:
+        deployments.link_deployment(incident, current_user, {
+            "deployment_id": request.form.get("deployment_id"),
+            "role": request.form.get("role") or "suspected"})
+    except Frozen as error:
+        return _frozen_redirect(incident, error)
+    except ValidationError as error:
+        return _partial_or_page(incident, "deployments_editor", "deployments",
+                                **_row_state("deployment", request.form, error))
+    return _partial_or_page(incident, "deployments_editor", "deployments")
+
+
+@bp.post("/<key>/deployments/<int:deployment_id>/unlink")
+@role_required(Role.AUTHOR)
+def deployment_unlink(key: str, deployment_id: int) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    try:
+        deployments.unlink_deployment(incident, current_user, deployment_id)
+    except Frozen as error:
+        return _frozen_redirect(incident, error)
+    except NotFound:
+        pass  # already unlinked (e.g. in another tab): show the current state
+    return _partial_or_page(incident, "deployments_editor", "deployments")

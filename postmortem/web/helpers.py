@@ -46,7 +46,6 @@ def has_endpoint(endpoint: str) -> bool:
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     from ..markup import render_inline, render_markdown
-
     from .timezones import to_local_input
 
     app.jinja_env.filters["localinput"] = to_local_input

@@ -11,7 +11,7 @@ from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import Incident, IncidentStatus, Role, Severity, today
-from ..services import blameless, catalog, incidents, review, templates
+from ..services import blameless, catalog, incidents, releases, review, templates
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -92,4 +92,5 @@ def show(key: str) -> Any:
         findings=blameless.check_incident(incident),
         checklist=review.checklist(incident),
         categories={c.key: c for c in templates.list_categories(include_inactive=True)},
+        timeline_entries=releases.incident_timeline(incident),
     )

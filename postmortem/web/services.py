@@ -1,31 +1,34 @@
-"""The service catalogue in the browser."""
+"""The service catalogue in the browser: deployments, versions and incidents per service."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..auth import role_required
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import ServiceForm
 from ..models import Role
-from ..services import catalog
+from ..services import catalog, releases
 
 bp = Blueprint("services", __name__, url_prefix="/services")
+PERIODS = (30, 90, 180, 365)
+
+
+def _index(form: ServiceForm, status: int = 200) -> Any:
+    services = sorted(db.session.scalars(catalog.services_query()), key=lambda s: s.name)
+    counts = {s.id: catalog.service_counts(s) for s in services}
+    return render_template("services/index.html", services=services, counts=counts,
+                           form=form), status
 
 
 @bp.get("")
 @login_required
 def index() -> Any:
-    services = list(db.session.scalars(catalog.services_query()))
-    services.sort(key=lambda s: s.name)
-    counts = {s.id: catalog.service_counts(s) for s in services}
-    return render_template(
-        "services/index.html", services=services, counts=counts, form=ServiceForm(formdata=None)
-    )
+    return _index(ServiceForm(formdata=None))
 
 
 @bp.post("")
@@ -43,20 +46,19 @@ def create() -> Any:
         else:
             flash(f"Service {service.name} created.", "success")
             return redirect(url_for("services.show", name=service.name))
-    services = sorted(db.session.scalars(catalog.services_query()), key=lambda s: s.name)
-    counts = {s.id: catalog.service_counts(s) for s in services}
-    return render_template(
-        "services/index.html", services=services, counts=counts, form=form
-    ), 422
+    return _index(form, 422)
 
 
 @bp.get("/<name>")
 @login_required
 def show(name: str) -> Any:
-    service = catalog.get_service(name)
-    return render_template(
-        "services/show.html",
-        service=service,
-        counts=catalog.service_counts(service),
-        lkg=catalog.last_known_good_by_environment(service),
-    )
+    try:
+        service = catalog.get_service(name)
+    except NotFound:
+        return render_template("errors/404.html", status=404, error=None), 404
+    days = request.args.get("days", 90, type=int)
+    if days not in PERIODS:
+        days = 90
+    data = releases.overview(service, request.args.get("environment"), days)
+    return render_template("services/show.html", service=service, periods=PERIODS,
+                           counts=catalog.service_counts(service), **data)

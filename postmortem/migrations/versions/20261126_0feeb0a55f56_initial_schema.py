@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 4b50815f2a11
+Revision ID: 0feeb0a55f56
 Revises: 
-Create Date: 2026-11-26 04:07:59.549325
+Create Date: 2026-11-26 04:25:15.808873
 """
 from alembic import op
 import sqlalchemy as sa
 import postmortem.models.types
 
 
-revision = '4b50815f2a11'
+revision = '0feeb0a55f56'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -149,7 +149,8 @@ def upgrade():
     sa.Column('created_at', postmortem.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['artifact_id'], ['artifacts.id'], name=op.f('fk_deployments_artifact_id_artifacts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_deployments_service_id_services'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_deployments'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deployments')),
+    sa.UniqueConstraint('service_id', 'artifact_id', 'environment', 'deployed_at', name=op.f('uq_deployments_service_id'))
     )
     with op.batch_alter_table('deployments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deployments_deployed_at'), ['deployed_at'], unique=False)

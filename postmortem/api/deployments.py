@@ -1,0 +1,68 @@
+"""/api/v1/deployments and the incident ↔ deployment links: immutable artifacts in production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from ..models import Role
+from ..services import deployments, incidents
+from ..services.snapshots import deployment_dict, linked_deployment_dict
+from . import bp
+from .auth import api_user, requires
+from .common import json_body, paged
+
+
+@bp.post("/deployments")
+@requires(Role.DEPLOYER)
+def record_deployment() -> Any:
+    deployment, created = deployments.record_deployment(json_body())
+    return deployment_dict(deployment), 201 if created else 200
+
+
+@bp.get("/deployments")
+def list_deployments() -> Any:
+    filters = deployments.parse_filters(request.args.to_dict())
+    return paged(deployments.deployments_query(filters), deployment_dict)
+
+
+@bp.get("/deployments/<int:deployment_id>")
+def get_deployment(deployment_id: int) -> Any:
+    return deployment_dict(deployments.get_deployment(deployment_id))
+
+
+@bp.post("/incidents/<key>/deployments")
+@requires(Role.AUTHOR)
+def link_deployment(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    link = deployments.link_deployment(incident, api_user(), json_body())
+    return linked_deployment_dict(link), 201
+
+
+@bp.delete("/incidents/<key>/deployments/<int:deployment_id>")
+@requires(Role.AUTHOR)
+def unlink_deployment(key: str, deployment_id: int) -> Any:
+    incident = incidents.get_incident(key)
+    deployments.unlink_deployment(incident, api_user(), deployment_id)
+    return "", 204
+
+
+@bp.get("/incidents/<key>/suggested-deployments")
+def suggested_deployments(key: str) -> Any:
+    incident = incidents.get_incident(key)
+    found = deployments.suggested_deployments(incident, request.args.get("hours", 24))
+    return [deployment_dict(deployment) for deployment in found]
+
+
+@bp.get("/services/<name>/last-known-good")
+def last_known_good(name: str) -> Any:
+    from ..errors import NotFound
+    from ..services import catalog
+
+    service = catalog.get_service(name)
+    environment = request.args.get("environment") or "production"
+    lkg = deployments.last_known_good(service, environment)
+    if lkg is None:
+        raise NotFound(f"{name} has no known-good immutable deployment in {environment}.")
+    return deployments.lkg_json(lkg, service, environment)
