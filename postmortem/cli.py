@@ -227,9 +227,41 @@ def _describe_deployment(body: dict, created: bool) -> str:
             f"{body['environment']} at {body['deployed_at']}{flag}")
 
 
+@click.command("remind")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(0, 365),
+              help="Also remind of items due within this many days.")
+@click.option("--dry-run", is_flag=True, help="Print the digests even when mail is configured.")
+@with_appcontext
+def remind_command(days: int, dry_run: bool) -> None:
+    """Send each owner a digest of their overdue and soon-due action items (cron-friendly)."""
+    from .services import notify
+
+    digests = notify.reminder_digests(soon_days=days)
+    if not digests:
+        click.echo("No overdue or soon-due action items with an owner.")
+        return
+    base_url = current_app.config.get("BASE_URL")
+    failures = 0
+    for digest in digests:
+        subject = notify.subject_for(digest)
+        text = digest.text(base_url)
+        if notify.mail_configured() and not dry_run:
+            try:
+                notify.send_mail(digest.owner.email, subject, text)
+            except OSError as error:  # smtplib errors are OSErrors
+                failures += 1
+                click.echo(f"Could not mail {digest.owner.email}: {error}", err=True)
+            else:
+                click.echo(f"Mailed {digest.owner.email}: {subject}")
+        else:
+            click.echo(f"To: {digest.owner.email}\nSubject: {subject}\n\n{text}\n")
+    if failures:
+        raise click.ClickException(f"{failures} digest(s) could not be sent.")
+
+
 def register_cli(app: Flask) -> None:
     for command in (init_db_command, users_group, tokens_group, demo_command, bootstrap_command,
-                    deployments_group):
+                    deployments_group, remind_command):
         app.cli.add_command(command)
 
 

@@ -35,3 +35,16 @@ PER_PAGE_MAX = 200
 
 # The public address of the app, used in links the API and e-mails carry (optional).
 BASE_URL: str | None = None
+
+# Outgoing mail for `postmortem remind`; with no MAIL_SERVER the digests are printed instead.
+MAIL_SERVER: str | None = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME: str | None = None
+MAIL_PASSWORD: str | None = None
+MAIL_FROM = "postmortem@localhost"
+
+# Outbound webhook on every action-item status change (JSON, signed with HMAC-SHA256).
+WEBHOOK_URL: str | None = None
+WEBHOOK_SECRET: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from collections.abc import Iterator
@@ -45,6 +46,9 @@ def chromium(playwright_instance: Any) -> Iterator[Any]:
 
 class LiveServer:
     def __init__(self, app: Flask) -> None:
+        # Werkzeug adds a stderr handler of its own when logging is unconfigured; keep
+        # request logs in pytest's log capture (or nowhere) instead.
+        logging.getLogger("werkzeug").addHandler(logging.NullHandler())
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -55,6 +59,7 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
+        self.server.server_close()
         self.thread.join(timeout=5)
 
 

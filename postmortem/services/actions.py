@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, select
@@ -152,13 +152,62 @@ def update_action_item(item: ActionItem, actor: User | None, data: dict[str, Any
         raise ValidationError("The action item could not be saved.", fields={
             "resolution_note": ["is required while the item is won't do"]})
     item.updated_at = utcnow()
-    if item.status != old_status:
+    changed = item.status != old_status
+    if changed:
         db.session.add(ActionItemEvent(
             action_item=item, actor=actor, from_status=old_status, to_status=item.status,
             note=item.resolution_note if item.status == ActionStatus.WONT_DO.value else None,
         ))
     db.session.commit()
+    if changed:
+        from . import notify
+
+        notify.status_changed(item, old_status, actor)
     return item
+
+
+def bulk_update(items: list[ActionItem], actor: User | None, data: dict[str, Any]) -> dict[int, str]:
+    """Apply the same change to several items; {item id: error message} for those refused."""
+    errors: dict[int, str] = {}
+    for item in items:
+        try:
+            update_action_item(item, actor, dict(data))
+        except ValidationError as error:
+            db.session.rollback()
+            detail = "; ".join(f"{k} {', '.join(v)}" for k, v in (error.fields or {}).items())
+            errors[item.id] = detail or error.message
+    return errors
+
+
+def weekly_progress(weeks: int = 12) -> dict[str, list]:
+    """Open and done counts at the end of each of the last `weeks` weeks (for the board chart)."""
+    items = list(db.session.scalars(select(ActionItem)))
+    end = today()
+    labels, open_counts, done_counts = [], [], []
+    for back in range(weeks - 1, -1, -1):
+        day = end - timedelta(days=7 * back)
+        moment = day_start(day) + timedelta(days=1)
+        created = [i for i in items if i.created_at < moment]
+        done = [i for i in created if i.completed_at is not None and i.completed_at < moment
+                and i.status == ActionStatus.DONE.value]
+        dropped = [i for i in created if i.status == ActionStatus.WONT_DO.value]
+        labels.append(day.strftime("%d %b"))
+        done_counts.append(len(done))
+        open_counts.append(len(created) - len(done) - len(dropped))
+    return {"labels": labels, "open": open_counts, "done": done_counts}
+
+
+def overdue_by_team() -> dict[str, int]:
+    """{team (or owner, or 'unassigned'): overdue items}, most first."""
+    counts: dict[str, int] = {}
+    now_day = today()
+    stmt = select(ActionItem).where(
+        ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]),
+        ActionItem.due_on < now_day)
+    for item in db.session.scalars(stmt):
+        team = item.team or (item.owner.name if item.owner else "unassigned")
+        counts[team] = counts.get(team, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def mark_reviewed(items: list[ActionItem]) -> None:

@@ -8,6 +8,7 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     from . import (  # noqa: F401  (editor, review and admin_templates add routes)
         account,
+        actions,
         admin,
         admin_templates,
         auth,
@@ -19,5 +20,5 @@ def register_web(app: Flask) -> None:
         services,
     )
 
-    for module in (main, auth, account, admin, health, incidents, services):
+    for module in (main, auth, account, admin, health, incidents, services, actions):
         app.register_blueprint(module.bp)

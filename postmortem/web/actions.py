@@ -1,0 +1,226 @@
+"""The retro board: every action item across post-mortems, filtered, grouped and updated."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import OrderedDict
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..auth import role_required
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, User, today
+from ..services import actions, charts
+from ..timeutil import isoformat
+
+bp = Blueprint("actions", __name__)
+GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
+CSV_COLUMNS = ("id", "incident_key", "incident_title", "title", "kind", "priority", "status",
+               "owner", "team", "due_date", "overdue", "created_at", "completed_at",
+               "reviewed_at", "verification", "external_url", "resolution_note")
+
+
+def _filters() -> tuple[dict[str, Any], ValidationError | None]:
+    args = {k: v for k, v in request.args.items() if k not in ("group", "page")}
+    if args.get("overdue") in ("", "0", "false"):
+        args.pop("overdue")
+    try:
+        return actions.parse_filters(args), None
+    except ValidationError as error:
+        return {}, error
+
+
+def _items(filters: dict[str, Any]) -> list[ActionItem]:
+    return list(db.session.scalars(actions.action_items_query(filters)))
+
+
+def _group(items: list[ActionItem], by: str) -> OrderedDict[str, list[ActionItem]]:
+    groups: OrderedDict[str, list[ActionItem]] = OrderedDict()
+    for item in items:
+        if by == "team":
+            label = item.team or "No team"
+        elif by == "owner":
+            label = item.owner.name if item.owner else "No owner"
+        elif by == "incident":
+            label = f"{item.incident.key} · {item.incident.title}"
+        else:
+            label = ""
+        groups.setdefault(label, []).append(item)
+    if by in ("team", "owner"):
+        groups = OrderedDict(sorted(groups.items(), key=lambda kv: (kv[0].startswith("No "), kv[0])))
+    return groups
+
+
+def _board_context(**extra: Any) -> dict[str, Any]:
+    filters, error = _filters()
+    items = _items(filters)
+    group = request.args.get("group", "team")
+    if group not in GROUPINGS:
+        group = "team"
+    progress = actions.weekly_progress()
+    overdue = actions.overdue_by_team()
+    return {
+        "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
+        "args": request.args, "error": error, "today": today(),
+        "stats": actions.stats(),
+        "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
+        "teams": sorted({i.team for i in db.session.scalars(select(ActionItem)) if i.team}),
+        "owners": list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
+        "progress_chart": charts.line_chart(progress["labels"], {"Open": progress["open"],
+                                                                   "Done": progress["done"]}),
+        "overdue_chart": charts.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
+                                          horizontal=True, height=max(160, 40 * len(overdue) + 80)),
+        **extra,
+    }
+
+
+@bp.get("/action-items")
+@login_required
+def board() -> Any:
+    return render_template("actions/board.html", **_board_context())
+
+
+@bp.get("/action-items/mine")
+@login_required
+def mine() -> Any:
+    items = _items({"owner": current_user.email})
+    open_items = [i for i in items if not i.is_finished]
+    return render_template("actions/mine.html", items=items, open_items=open_items,
+                           today=today(), statuses=list(ActionStatus))
+
+
+@bp.get("/action-items.csv")
+@login_required
+def export_csv() -> Any:
+    filters, error = _filters()
+    if error is not None:
+        abort(400, description=error.message)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    day = today()
+    for item in _items(filters):
+        writer.writerow([
+            item.id, item.incident.key, item.incident.title, item.title, item.kind,
+            item.priority or "", item.status, item.owner.email if item.owner else "",
+            item.team or "", item.due_on.isoformat() if item.due_on else "",
+            "yes" if item.is_overdue(day) else "no", isoformat(item.created_at),
+            isoformat(item.completed_at) or "", isoformat(item.reviewed_at) or "",
+            item.verification or "", item.external_url or "", item.resolution_note or "",
+        ])
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=action-items-{day.isoformat()}.csv"})
+
+
+def _load(item_id: int) -> ActionItem:
+    try:
+        return actions.get_action_item(item_id)
+    except NotFound:
+        abort(404)
+
+
+def _back() -> str:
+    target = request.form.get("next") or ""
+    from ..auth import is_safe_next
+
+    return target if is_safe_next(target) else url_for("actions.board")
+
+
+@bp.post("/action-items/<int:item_id>/status")
+@role_required(Role.AUTHOR)
+def set_status(item_id: int) -> Any:
+    item = _load(item_id)
+    data = {"status": request.form.get("status")}
+    if request.form.get("resolution_note"):
+        data["resolution_note"] = request.form["resolution_note"]
+    error_message = None
+    try:
+        actions.update_action_item(item, current_user, data)
+    except ValidationError as error:
+        error_message = "; ".join(f"{k.replace('_', ' ')} {', '.join(v)}"
+                                  for k, v in (error.fields or {}).items()) or error.message
+        db.session.refresh(item)
+    if request.headers.get("HX-Request"):
+        return render_template("actions/_row.html", item=item, today=today(),
+                               statuses=list(ActionStatus), row_error=error_message,
+                               next=request.form.get("next", ""))
+    if error_message:
+        flash(f"'{item.title}' not updated: {error_message}", "error")
+    else:
+        flash(f"'{item.title}' is now {item.status_enum.label.lower()}.", "success")
+    return redirect(_back())
+
+
+@bp.post("/action-items/bulk")
+@role_required(Role.AUTHOR)
+def bulk() -> Any:
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    items = list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids))))
+    operation = request.form.get("operation", "")
+    if not items:
+        flash("Select at least one action item first.", "error")
+    elif operation == "reviewed":
+        actions.mark_reviewed(items)
+        flash(f"{len(items)} item(s) stamped as reviewed in today's retro.", "success")
+    elif operation in {s.value for s in ActionStatus}:
+        data = {"status": operation}
+        if request.form.get("resolution_note"):
+            data["resolution_note"] = request.form["resolution_note"]
+        errors = actions.bulk_update(items, current_user, data)
+        done = len(items) - len(errors)
+        if done:
+            flash(f"{done} item(s) moved to {ActionStatus(operation).label.lower()}.", "success")
+        for item_id, message in errors.items():
+            flash(f"Item {item_id} not updated: {message}", "error")
+    else:
+        flash("Choose what to do with the selected items.", "error")
+    return redirect(_back())
+
+
+@bp.post("/action-items/<int:item_id>/reviewed")
+@role_required(Role.AUTHOR)
+def reviewed(item_id: int) -> Any:
+    item = _load(item_id)
+    actions.mark_reviewed([item])
+    if request.headers.get("HX-Request"):
+        return render_template("actions/_row.html", item=item, today=today(),
+                               statuses=list(ActionStatus), next=request.form.get("next", ""))
+    flash(f"'{item.title}' stamped as reviewed today.", "success")
+    return redirect(_back())
+
+
+@bp.route("/action-items/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def detail(item_id: int) -> Any:
+    item = _load(item_id)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if not current_user.can(Role.AUTHOR):
+            abort(403)
+        form = request.form
+        data = {name: form.get(name, "") or None for name in (
+            "title", "description", "owner", "team", "priority", "kind", "due_date", "factor_id",
+            "verification", "external_url", "status", "resolution_note", "completed_at")}
+        if data["completed_at"] and len(data["completed_at"]) == 10:
+            data["completed_at"] += "T12:00:00Z"
+        if data["status"] != ActionStatus.DONE.value or data["completed_at"] is None:
+            data.pop("completed_at")
+        try:
+            actions.update_action_item(item, current_user, data)
+        except ValidationError as error:
+            errors = error.fields or {"title": [error.message]}
+            db.session.rollback()
+        else:
+            flash("Action item saved.", "success")
+            return redirect(url_for("actions.detail", item_id=item.id))
+    return render_template(
+        "actions/detail.html", item=item, errors=errors, form=request.form if errors else None,
+        today=today(), statuses=list(ActionStatus), kinds=list(ActionKind),
+        priorities=list(Priority),
+        owners=list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
+    ), (422 if errors else 200)

@@ -1,0 +1,46 @@
+"""The retro board in a real browser: inline status changes and a bulk update."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import builders
+from .browser import browser_login, screenshot
+from .test_action_items import three_items
+
+pytestmark = pytest.mark.browser
+
+
+def test_inline_and_bulk_updates_on_the_board(app, api, page) -> None:
+    author, key, items = three_items(api)
+    with app.app_context():
+        builders.make_user(role="author", email="retro@example.com", name="Retro Lead")
+    browser_login(page, "retro@example.com", builders.PASSWORD)
+    page.goto("/action-items")
+    first = page.locator(f"#item-{items[0]['id']}")
+    # Inline: the select saves on change, without a page load.
+    first.locator("select[name=status]").select_option("in_progress")
+    page.wait_for_function(
+        f"document.querySelector('#item-{items[0]['id']} select[name=status]').classList.contains('status-in_progress')")
+    assert author.get(f"/api/v1/action-items/{items[0]['id']}").get_json()["status"] == "in_progress"
+    # Won't do asks for a reason first.
+    second = page.locator(f"#item-{items[1]['id']}")
+    second.locator("select[name=status]").select_option("wont_do")
+    note = second.locator(".note-input")
+    assert note.is_visible()
+    note.fill("Covered by the new config service")
+    note.press("Enter")
+    page.wait_for_function(
+        f"document.querySelector('#item-{items[1]['id']} select[name=status]').classList.contains('status-wont_do')")
+    body = author.get(f"/api/v1/action-items/{items[1]['id']}").get_json()
+    assert body["status"] == "wont_do" and body["resolution_note"] == "Covered by the new config service"
+    # Bulk: select two rows and mark them done.
+    for item in (items[0], items[2]):
+        page.check(f"#item-{item['id']} input[name=ids]")
+    page.select_option("#bulk-op", "done")
+    page.click("text=Apply to selected")
+    page.wait_for_selector(".flash-success")
+    assert "2 item(s) moved to done" in page.inner_text(".flashes")
+    for item in (items[0], items[2]):
+        assert author.get(f"/api/v1/action-items/{item['id']}").get_json()["status"] == "done"
+    screenshot(page, "action-items-board")
