@@ -131,3 +131,22 @@ def _iso(value: Any) -> str | None:
     from ..timeutil import isoformat
 
     return isoformat(value)
+
+
+@bp.post("/import")
+@requires(Role.AUTHOR)
+def import_document() -> Any:
+    """A Markdown interchange document as the body (text/markdown) → 201 with the incident."""
+    from flask import abort
+
+    from ..services import importer
+
+    if request.mimetype not in ("text/markdown", "text/x-markdown", "text/plain"):
+        abort(415, description="Send the document with 'Content-Type: text/markdown'.")
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, description="The document is not UTF-8 text.")
+    incident = importer.import_markdown(text, api_user())
+    return incident_json(incident), 201

@@ -46,6 +46,8 @@ def _config(width: int, height: int) -> dict:
         "margin": 8,
         "no_data_text": "No data",
         "legend_box_size": 10,
+        "truncate_legend": -1,
+        "truncate_label": -1,
         "spacing": 12,
     }
 

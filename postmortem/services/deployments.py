@@ -119,7 +119,7 @@ def record_deployment(data: dict[str, Any]) -> tuple[Deployment, bool]:
 
 def _record(service_name: str, version: str, environment: str, deployed_at: datetime,
             reference: str | None, commit: str | None, kind: str, url: str | None,
-            notes: str | None) -> tuple[Deployment, bool]:
+            notes: str | None, *, commit_now: bool = True) -> tuple[Deployment, bool]:
     service = catalog.ensure_service(service_name)
     artifact = db.session.scalar(
         select(Artifact).where(Artifact.service_id == service.id, Artifact.version == version))
@@ -139,15 +139,40 @@ def _record(service_name: str, version: str, environment: str, deployed_at: date
         Deployment.service_id == service.id, Deployment.artifact_id == artifact.id,
         Deployment.environment == environment, Deployment.deployed_at == deployed_at))
     if existing is not None:
-        db.session.commit()
+        if commit_now:
+            db.session.commit()
         return existing, False
     deployment = Deployment(
         service=service, artifact=artifact, environment=environment, deployed_at=deployed_at,
         artifact_ref=reference, commit=commit, kind=kind, url=url, notes=notes,
     )
     db.session.add(deployment)
-    db.session.commit()
+    if commit_now:
+        db.session.commit()
+    else:
+        db.session.flush()
     return deployment, True
+
+
+def stage_deployment(data: dict[str, Any]) -> Deployment:
+    """Validate and add a deployment to the current transaction without committing it
+    (for imports, which must create everything or nothing)."""
+    fields = Fields(data)
+    service_name = fields.text("service", required=True, max_length=63)
+    if service_name is not None and not SERVICE_NAME_RE.match(service_name):
+        fields.error("service", catalog.NAME_RULE)
+    version = fields.text("version", required=True, max_length=200)
+    environment = fields.text("environment", max_length=100) or "production"
+    deployed_at = fields.timestamp("deployed_at", required=True)
+    kind = fields.enum("kind", DeploymentKind) or DeploymentKind.DEPLOY.value
+    url = fields.url("url")
+    fields.raise_if_errors("Invalid deployment.")
+    assert service_name and version and deployed_at
+    deployment, _ = _record(service_name, version, environment, deployed_at,
+                            fields.text("artifact", max_length=500),
+                            fields.text("commit", max_length=100), kind, url,
+                            fields.text("notes", max_length=5000), commit_now=False)
+    return deployment
 
 
 def get_deployment(deployment_id: int) -> Deployment:

@@ -13,6 +13,7 @@ def register_web(app: Flask) -> None:
         admin_templates,
         auth,
         editor,
+        exports,
         health,
         incidents,
         main,
@@ -20,5 +21,6 @@ def register_web(app: Flask) -> None:
         services,
     )
 
-    for module in (main, auth, account, admin, health, incidents, services, actions):
+    # exports before incidents: '/incidents/import' and '/incidents/<key>.md' are not keys.
+    for module in (main, auth, account, admin, health, exports, incidents, services, actions):
         app.register_blueprint(module.bp)

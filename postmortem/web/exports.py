@@ -1,0 +1,53 @@
+"""Exports and imports on the HTML side: Markdown and PDF of a post-mortem, the digest, and
+the upload form. Each accepts the browser session or a bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth import role_required
+from ..errors import ValidationError
+from ..models import Role
+from ..services import importer, interchange
+from .incidents import load_incident
+
+bp = Blueprint("exports", __name__)
+MAX_UPLOAD_BYTES = 1024 * 1024
+
+
+@bp.get("/incidents/<key>.md")
+@login_required
+def incident_markdown(key: str) -> Any:
+    incident = load_incident(key)
+    return Response(interchange.export_markdown(incident), mimetype="text/markdown",
+                    headers={"Content-Disposition": f'inline; filename="{incident.key}.md"'})
+
+
+@bp.route("/incidents/import", methods=["GET", "POST"])
+@role_required(Role.AUTHOR)
+def import_form() -> Any:
+    error: ValidationError | None = None
+    text = ""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            raw = upload.read(MAX_UPLOAD_BYTES + 1)
+            if len(raw) > MAX_UPLOAD_BYTES:
+                error = ValidationError("The file is larger than 1 MB.")
+            else:
+                text = raw.decode("utf-8", errors="replace")
+        else:
+            text = request.form.get("markdown", "")
+        if error is None:
+            try:
+                incident = importer.import_markdown(text, current_user,
+                                                    keep_status=bool(request.form.get("keep_status")))
+            except ValidationError as exc:
+                error = exc
+            else:
+                flash(f"Imported as {incident.key}.", "success")
+                return redirect(url_for("incidents.show", key=incident.key))
+    return render_template("incidents/import.html", error=error, text=text), (422 if error else 200)
