@@ -259,9 +259,93 @@ def remind_command(days: int, dry_run: bool) -> None:
         raise click.ClickException(f"{failures} digest(s) could not be sent.")
 
 
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--as-draft", is_flag=True, help="Start every imported post-mortem as a draft.")
+@with_appcontext
+def import_command(files: tuple[str, ...], as_draft: bool) -> None:
+    """Import Markdown interchange documents; a bad file does not stop the others."""
+    from .services import importer
+
+    failures = 0
+    for name in files:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+            incident = importer.import_markdown(text, None, keep_status=not as_draft)
+        except (OSError, UnicodeDecodeError) as error:
+            failures += 1
+            click.echo(f"{name}: not imported: {error}", err=True)
+        except DomainError as error:
+            failures += 1
+            click.echo(f"{name}: not imported: {error.message}", err=True)
+        else:
+            click.echo(f"{name}: imported as {incident.key} ({incident.title})")
+    if failures:
+        raise click.ClickException(f"{failures} of {len(files)} file(s) not imported.")
+
+
+@click.command("export")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["md", "pdf"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout for md).")
+@with_appcontext
+def export_command(key: str, fmt: str, output: str | None) -> None:
+    """Export one post-mortem as Markdown or PDF."""
+    from .services import incidents, interchange
+
+    try:
+        incident = incidents.get_incident(key)
+    except DomainError as error:
+        raise _fail(error) from error
+    if fmt == "md":
+        text = interchange.export_markdown(incident)
+        if output:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            click.echo(f"Wrote {output}")
+        else:
+            click.echo(text, nl=False)
+        return
+    if not output:
+        raise click.ClickException("PDF export needs -o FILE.")
+    from .services import pdf
+
+    with current_app.test_request_context():
+        data = pdf.render_incident_pdf(incident)
+    with open(output, "wb") as handle:
+        handle.write(data)
+    click.echo(f"Wrote {output} ({len(data) // 1024} KB)")
+
+
+@click.command("digest")
+@click.option("--since", help="Start of the period (YYYY-MM-DD); default six months ago.")
+@click.option("--until", help="End of the period (YYYY-MM-DD, inclusive); default now.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def digest_command(since: str | None, until: str | None, output: str) -> None:
+    """Write the stakeholder digest PDF for a period."""
+    from flask import render_template
+
+    from .models import today
+    from .services import digest, pdf
+
+    try:
+        start, end = digest.parse_period({"since": since, "until": until})
+    except DomainError as error:
+        raise _fail(error) from error
+    with current_app.test_request_context():
+        html = render_template("pdf/digest.html", d=digest.build_digest(start, end), today=today())
+        data = pdf.html_to_pdf(html)
+    with open(output, "wb") as handle:
+        handle.write(data)
+    click.echo(f"Wrote {output}: {start.date()} – {end.date()} ({len(data) // 1024} KB)")
+
+
 def register_cli(app: Flask) -> None:
     for command in (init_db_command, users_group, tokens_group, demo_command, bootstrap_command,
-                    deployments_group, remind_command):
+                    deployments_group, remind_command, import_command, export_command,
+                    digest_command):
         app.cli.add_command(command)
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import pygal
 from pygal.style import Style
+
+# pygal appends a legacy sys.meta_path finder (for its map plugins, unused here) that makes
+# every later failed import emit an ImportWarning; take it out again.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 PALETTE = ("#2563eb", "#12b76a", "#f79009", "#b42318", "#7a5af8", "#0e9384", "#dd2590", "#667085")
 STYLE = Style(
@@ -63,15 +68,23 @@ def _integer_axis(chart: pygal.graph.graph.Graph, series: dict[str, Sequence[flo
     chart.y_labels = list(range(0, int(top) + step + 1, step)) if top else [0, 1]
 
 
+SEVERITY_COLORS = ("#b42318", "#f04438", "#f79009", "#98a2b3")
+
+
 def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], *,
               stacked: bool = False, horizontal: bool = False, width: int = 640,
-              height: int = 280, title: str | None = None) -> str:
+              height: int = 280, title: str | None = None,
+              colors: Sequence[str] | None = None) -> str:
     """An SVG bar chart; `series` maps a legend label to one value per x label."""
     kind = pygal.StackedBar if stacked else (pygal.HorizontalBar if horizontal else pygal.Bar)
-    chart = kind(title=title, **_config(width, height))
+    config = _config(width, height)
+    if colors:
+        config["style"] = Style(**{**STYLE.__dict__, "colors": tuple(colors)})
+    if horizontal:
+        config["show_legend"] = len(series) > 1
+    chart = kind(title=title, **config)
     chart.x_labels = list(labels)
-    if not horizontal:
-        _integer_axis(chart, series)
+    _integer_axis(chart, series)
     for name, values in series.items():
         chart.add(name, list(values))
     return chart.render(is_unicode=True)

@@ -234,6 +234,7 @@ def _factors(incident: Incident, document: Document) -> dict[int, Factor]:
 
 def _items(incident: Incident, document: Document, actor: User | None,
            factor_ids: dict[int, Factor]) -> None:
+    reviewed = incident.resolved_at or incident.mitigated_at or incident.started_at
     for parsed in document.items:
         attrs = parsed.attrs
         kind = attrs.get("kind") or ActionKind.PREVENT.value
@@ -258,6 +259,9 @@ def _items(incident: Incident, document: Document, actor: User | None,
         if status == ActionStatus.DONE.value:
             completed_at = datetime.combine(completed, time(12), tzinfo=utcnow().tzinfo) \
                 if completed else utcnow()
+        created = min(reviewed, utcnow())
+        if completed_at is not None and completed_at < created:
+            created = completed_at
         note = attrs.get("note") or None
         if status == ActionStatus.WONT_DO.value and not note:
             note = "Marked won't do in the imported document."
@@ -266,7 +270,8 @@ def _items(incident: Incident, document: Document, actor: User | None,
             team=attrs.get("team") or None, external_url=url, completed_at=completed_at,
             verification=attrs.get("verification") or None, resolution_note=note,
             owner=person(attrs["owner"], parsed.line, "action_items") if attrs.get("owner") else None,
-            created_at=utcnow(), updated_at=utcnow(),
+            # The item dates from the incident's review, not from the import.
+            created_at=created, updated_at=utcnow(),
         )
         item.events.append(ActionItemEvent(actor=actor, from_status=None, to_status=status,
                                            note="Imported"))

@@ -17,10 +17,12 @@ def register_web(app: Flask) -> None:
         health,
         incidents,
         main,
+        reports,
         review,
         services,
     )
 
     # exports before incidents: '/incidents/import' and '/incidents/<key>.md' are not keys.
-    for module in (main, auth, account, admin, health, exports, incidents, services, actions):
+    for module in (main, auth, account, admin, health, exports, incidents, services, actions,
+                   reports):
         app.register_blueprint(module.bp)

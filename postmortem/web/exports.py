@@ -51,3 +51,13 @@ def import_form() -> Any:
                 flash(f"Imported as {incident.key}.", "success")
                 return redirect(url_for("incidents.show", key=incident.key))
     return render_template("incidents/import.html", error=error, text=text), (422 if error else 200)
+
+
+@bp.get("/incidents/<key>.pdf")
+@login_required
+def incident_pdf(key: str) -> Any:
+    from ..services import pdf
+
+    incident = load_incident(key)
+    return Response(pdf.render_incident_pdf(incident), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{incident.key}.pdf"'})

@@ -1,0 +1,177 @@
+"""The Markdown interchange format: export, import, the round trip, and errors by line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from postmortem.extensions import db
+from postmortem.models import Incident
+from postmortem.services import importer, interchange
+from postmortem.services.demo_data import DEMO_DIR
+
+from .builders import assert_error
+
+DOCUMENT = """---
+title: Checkout errors after cache config rollout
+severity: SEV2                  # SEV1..SEV4
+status: published
+started_at: 2026-03-14T09:02:00Z
+detected_at: 2026-03-14T09:09:00Z
+mitigated_at: 2026-03-14T09:41:00Z
+resolved_at: 2026-03-14T11:30:00Z
+services: [checkout, edge-cache]
+tags: [config, cache]
+commander: ana@example.com
+template: standard
+customer_tickets: 41
+deployments:
+  - service: edge-cache
+    version: 2026.03.14-1
+    environment: production
+    artifact: registry.example.com/edge-cache@sha256:4f1c9a
+    deployed_at: 2026-03-14T08:55:00Z
+    kind: config
+---
+
+## Summary
+Checkout failed for **39 minutes**.
+
+## Timeline
+- 2026-03-14T08:55:00Z [deploy] Cache TTL change rolled out to all regions
+- 2026-03-14T09:09:00Z [detection] Error-rate alert on checkout fired
+- 2026-03-14T09:20:00Z Status page updated
+
+## Contributing factors
+- [config-change] The TTL value was validated for type but not for range
+- A factor with no category is fine too
+
+## Action items
+- [ ] Add range validation to the cache config schema (owner: ana@example.com, team: edge, due: 2026-04-01, priority: P1, kind: prevent)
+- [x] Page the edge team on checkout error rate (kind: detect, completed: 2026-03-20)
+- [ ] Canary config releases (team: edge, kind: prevent, status: in_progress, due: 2026-05-01)
+
+## What went well
+The rollback took two minutes.
+
+## Customer communication
+We e-mailed the 41 customers who contacted support.
+"""
+
+
+def post_import(client, text: str):  # noqa: ANN001, ANN201
+    return client.post("/api/v1/import", data=text.encode(),
+                       headers={"Content-Type": "text/markdown"})
+
+
+def test_import_keeps_everything(api) -> None:
+    author = api("author")
+    response = post_import(author, DOCUMENT)
+    assert response.status_code == 201, response.text
+    body = response.get_json()
+    assert body["title"] == "Checkout errors after cache config rollout"
+    assert body["status"] == "published" and body["severity"] == "SEV2"
+    assert body["metrics"]["time_to_resolve_s"] == 8880
+    assert [e["kind"] for e in body["timeline"]] == ["deploy", "detection", "note"]
+    assert [(f["category"], f["text"][:10]) for f in body["factors"]] == [
+        ("config-change", "The TTL va"), (None, "A factor w")]
+    items = {i["title"]: i for i in body["action_items"]}
+    assert items["Add range validation to the cache config schema"]["status"] == "open"
+    assert items["Add range validation to the cache config schema"]["owner"] == "ana@example.com"
+    assert items["Page the edge team on checkout error rate"]["status"] == "done"
+    assert items["Page the edge team on checkout error rate"]["completed_at"].startswith("2026-03-20")
+    assert items["Canary config releases"]["status"] == "in_progress"
+    assert [(d["service"], d["version"], d["kind"]) for d in body["deployments"]] == [
+        ("edge-cache", "2026.03.14-1", "config")]
+    assert body["metadata"] == {"customer_tickets": 41}
+    sections = {s["key"]: s for s in body["sections"]}
+    assert "<strong>39 minutes</strong>" in sections["summary"]["html"]
+    assert sections["what_went_well"]["markdown"] == "The rollback took two minutes."
+    assert body["sections"][-1]["title"] == "Customer communication"
+    assert "41 customers" in body["sections"][-1]["markdown"]
+
+
+def test_export_import_export_is_unchanged(api, client, login) -> None:
+    author = api("author")
+    key = post_import(author, DOCUMENT).get_json()["key"]
+    first = author.get(f"/incidents/{key}.md")
+    assert first.status_code == 200 and first.mimetype == "text/markdown"
+    again = post_import(author, first.text).get_json()["key"]
+    second = author.get(f"/incidents/{again}.md").text
+    assert first.text.replace(f"key: {key}", "") == second.replace(f"key: {again}", "")
+    assert "customer_tickets: 41" in second and "## Customer communication" in second
+
+
+@pytest.mark.parametrize("path", sorted(DEMO_DIR.glob("*.md")), ids=lambda p: p.stem)
+def test_every_demo_document_round_trips(app, path: Path) -> None:
+    with app.app_context():
+        first = importer.import_markdown(path.read_text(encoding="utf-8"), None)
+        exported = interchange.export_markdown(first)
+        second = importer.import_markdown(exported, None)
+        again = interchange.export_markdown(second)
+        assert exported.replace(first.key, "KEY") == again.replace(second.key, "KEY")
+        assert first.title in exported
+
+
+@pytest.mark.parametrize(("needle", "replacement", "line", "field"), [
+    ("severity: SEV2                  # SEV1..SEV4", "severity: SEV9", 3, "severity"),
+    ("started_at: 2026-03-14T09:02:00Z", "started_at: yesterday-ish", 5, "started_at"),
+    ("resolved_at: 2026-03-14T11:30:00Z", "resolved_at: 2026-03-14T08:00:00Z", 8, "resolved_at"),
+    ("- 2026-03-14T09:09:00Z [detection]", "- 2026-13-14T09:09:00Z [detection]", 28, "timeline"),
+    ("[detection] Error-rate", "[panic] Error-rate", 28, "timeline"),
+    ("- [config-change] The TTL", "- [gremlins] The TTL", 32, "factors"),
+    ("kind: detect, completed", "kind: pray, completed", 37, "action_items"),
+    ("title: Checkout errors after cache config rollout\n", "", 1, "title"),
+])
+def test_malformed_documents_name_the_line_and_create_nothing(app, api, needle, replacement,
+                                                               line, field) -> None:
+    author = api("author")
+    assert needle in DOCUMENT
+    error = assert_error(post_import(author, DOCUMENT.replace(needle, replacement, 1)), 422, field)
+    assert error["line"] == line and f"line {line}" in error["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Incident.id))) == 0
+
+
+def test_document_without_front_matter_is_refused(api) -> None:
+    error = assert_error(post_import(api("author"), "## Summary\nNo front matter here.\n"), 422)
+    assert error["line"] == 1 and "front matter" in error["message"]
+    error = assert_error(post_import(api("author"), "---\ntitle: [unclosed\n---\n"), 422)
+    assert "YAML" in error["message"]
+
+
+def test_import_content_type_size_and_role(app, api) -> None:
+    assert_error(api("author").post("/api/v1/import", json={"x": 1}), 415)
+    assert_error(post_import(api("viewer"), DOCUMENT), 403)
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    assert_error(post_import(api("author"), DOCUMENT + "x" * 5000), 413)
+
+
+def test_import_form_in_the_browser(app, client, login) -> None:
+    login("author")
+    bad = client.post("/incidents/import", data={"markdown": DOCUMENT.replace("SEV2 ", "SEV7 ")})
+    assert bad.status_code == 422 and "line 3" in bad.text
+    ok = client.post("/incidents/import", data={"markdown": DOCUMENT})
+    assert ok.status_code == 302
+    with app.app_context():
+        incident = db.session.scalar(select(Incident))
+        assert incident.status == "draft"  # "keep status" was not ticked
+
+
+def test_cli_import_and_export(app, runner, tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text(DOCUMENT)
+    bad = tmp_path / "bad.md"
+    bad.write_text(DOCUMENT.replace("severity: SEV2", "severity: SEV0"))
+    result = runner.invoke(args=["import", str(bad), str(good), str(tmp_path / "missing.md")])
+    assert result.exit_code != 0
+    assert "bad.md: not imported: line 3" in result.output
+    assert "good.md: imported as INC-" in result.output
+    assert "missing.md: not imported" in result.output
+    key = result.output.split("imported as ")[1].split()[0]
+    out = tmp_path / "out.md"
+    exported = runner.invoke(args=["export", key, "--format", "md", "-o", str(out)])
+    assert exported.exit_code == 0 and "Checkout errors" in out.read_text()
+    assert runner.invoke(args=["export", "INC-999"]).exit_code != 0

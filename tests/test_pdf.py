@@ -1,0 +1,133 @@
+"""PDF exports: the text stakeholders read, the page count, the DRAFT mark, the digest, and a
+renderer that fetches nothing but our static files."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from postmortem.services.pdf import FetchRefused, read_static
+
+from .browser import SCREENSHOTS
+from .test_interchange import DOCUMENT, post_import
+
+
+def pdf_text(data: bytes) -> tuple[str, int]:
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return re.sub(r"\s+", " ", text), len(reader.pages)
+
+
+def save_pages_as_png(data: bytes, name: str) -> None:
+    """docs/screenshots/<name>-N.png, for people to look at (needs poppler's pdftoppm)."""
+    if not shutil.which("pdftoppm"):
+        pytest.fail("pdftoppm is missing: `make test` installs poppler-utils")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    source = SCREENSHOTS / f"{name}.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", "-l", "2", str(source),
+                    str(SCREENSHOTS / name)], check=True, timeout=60)
+    source.unlink()
+
+
+def test_incident_pdf_holds_what_stakeholders_need(api) -> None:
+    author = api("author")
+    key = post_import(author, DOCUMENT).get_json()["key"]
+    response = author.get(f"/incidents/{key}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text, pages = pdf_text(response.data)
+    assert 2 <= pages <= 5
+    for expected in ("Checkout errors after cache config rollout", "SEV2", "2026.03.14-1",
+                     "registry.example.com/edge-cache@sha256:4f1c9a",
+                     "Add range validation to the cache config schema",
+                     "Error-rate alert on checkout fired", "Time to detect 7m",
+                     "Time to resolve 2h 28m", "Page 1 of"):
+        assert expected.lower() in text.lower(), expected
+    assert "DRAFT" not in text  # the document was published
+    save_pages_as_png(response.data, "pdf-incident")
+
+
+def test_unpublished_pdf_carries_a_draft_mark(api) -> None:
+    author = api("author")
+    key = post_import(author, DOCUMENT.replace("status: published", "status: draft")).get_json()["key"]
+    text, _ = pdf_text(author.get(f"/incidents/{key}.pdf").data)
+    assert "DRAFT" in text
+
+
+def test_long_post_mortem_paginates(api) -> None:
+    author = api("author")
+    rows = "\n".join(f"- 2026-03-14T{9 + i // 60:02d}:{i % 60:02d}:00Z [note] Step {i} of the "
+                     "response, described in a full sentence for realism." for i in range(120))
+    long_doc = DOCUMENT.replace("- 2026-03-14T09:20:00Z Status page updated", rows)
+    key = post_import(author, long_doc).get_json()["key"]
+    text, pages = pdf_text(author.get(f"/incidents/{key}.pdf").data)
+    assert pages >= 4 and "Step 119 of the response" in text
+
+
+def test_pdf_needs_a_login_or_token(client, api) -> None:
+    key = post_import(api("author"), DOCUMENT).get_json()["key"]
+    assert client.get(f"/incidents/{key}.pdf").status_code == 302
+    assert client.get(f"/incidents/{key}.md").status_code == 302
+
+
+def test_digest_pdf_renders_with_charts(api) -> None:
+    author = api("author")
+    post_import(author, DOCUMENT)
+    response = author.get("/reports/digest.pdf?since=2026-03-01&until=2026-03-31")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text, pages = pdf_text(response.data)
+    assert pages >= 2
+    for expected in ("incident digest", "Incidents by month and severity", "Configuration change",
+                     "Checkout errors after cache config rollout", "edge-cache"):
+        assert expected.lower() in text.lower(), expected
+    save_pages_as_png(response.data, "pdf-digest")
+    assert author.get("/reports/digest.pdf?since=soon").status_code == 400
+
+
+def test_insights_page_shows_the_same_charts(client, login, api) -> None:
+    post_import(api("author"), DOCUMENT)
+    login("viewer")
+    page = client.get("/insights?since=2026-03-01&until=2026-03-31")
+    assert page.status_code == 200 and page.text.count("<svg") >= 2
+    assert "Mean time to resolve" in page.text
+
+
+def test_the_fetcher_serves_only_our_static_files(app, tmp_path: Path) -> None:
+    root = Path(app.static_folder).resolve()
+    assert read_static(root, "static:/css/pdf.css").startswith(b"/*")
+    assert read_static(root, (root / "css" / "pdf.css").as_uri())
+    for url in ("https://example.com/x.css", "http://127.0.0.1/", "file:///etc/passwd",
+                "static:/../pyproject.toml", "data:text/css,body{}", "ftp://x/y"):
+        with pytest.raises(FetchRefused):
+            read_static(root, url)
+
+
+def test_outside_resources_are_never_fetched_while_rendering(app, api) -> None:
+    from postmortem.services import pdf
+
+    with app.test_request_context():
+        data = pdf.html_to_pdf(
+            '<link rel="stylesheet" href="https://example.com/evil.css">'
+            '<img src="file:///etc/hostname"><p>Body text</p>')
+    text, _ = pdf_text(data)
+    assert "Body text" in text
+
+
+def test_cli_pdf_export_and_digest(app, runner, api, tmp_path: Path) -> None:
+    key = post_import(api("author"), DOCUMENT).get_json()["key"]
+    out = tmp_path / "x.pdf"
+    result = runner.invoke(args=["export", key, "--format", "pdf", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Checkout errors" in pdf_text(out.read_bytes())[0]
+    digest = tmp_path / "d.pdf"
+    result = runner.invoke(args=["digest", "--since", "2026-03-01", "--until", "2026-03-31",
+                                 "-o", str(digest)])
+    assert result.exit_code == 0, result.output
+    assert "Checkout errors" in pdf_text(digest.read_bytes())[0]
+    assert runner.invoke(args=["digest", "--since", "nope", "-o", str(digest)]).exit_code != 0
