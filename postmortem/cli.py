@@ -288,7 +288,8 @@ def import_command(files: tuple[str, ...], as_draft: bool) -> None:
 @click.command("export")
 @click.argument("key")
 @click.option("--format", "fmt", type=click.Choice(["md", "pdf"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout for md).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write (default: stdout for md).")
 @with_appcontext
 def export_command(key: str, fmt: str, output: str | None) -> None:
     """Export one post-mortem as Markdown or PDF."""
