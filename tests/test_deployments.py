@@ -200,3 +200,19 @@ def test_cli_posts_to_a_remote_server(app, runner, live_server) -> None:
     listing = client.get("/api/v1/deployments?service=payments-api",
                          headers={"Authorization": f"Bearer {token}"}).get_json()
     assert listing["total"] == 1 and listing["items"][0]["artifact"] == "registry/payments@sha256:ff"
+
+
+def test_a_retry_without_a_time_is_the_same_deployment(api) -> None:
+    ci = api("deployer")
+    payload = {"service": "search", "version": "9.0", "environment": "production",
+               "artifact": "registry/search@sha256:90"}
+    first = ci.post("/api/v1/deployments", json=payload)
+    again = ci.post("/api/v1/deployments", json=payload)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"]
+    other = ci.post("/api/v1/deployments", json={**payload, "version": "9.1",
+                                                 "artifact": "registry/search@sha256:91"})
+    assert other.status_code == 201 and other.get_json()["id"] != first.get_json()["id"]
+    # 9.1 is now the latest rollout: 9.0 again is a new deployment, not a retry.
+    assert ci.post("/api/v1/deployments", json={**payload, "deployed_at": "2026-01-01T00:00:00Z"}
+                   ).status_code == 201

@@ -120,8 +120,8 @@ def test_every_demo_document_round_trips(app, path: Path) -> None:
     ("started_at: 2026-03-14T09:02:00Z", "started_at: yesterday-ish", 5, "started_at"),
     ("resolved_at: 2026-03-14T11:30:00Z", "resolved_at: 2026-03-14T08:00:00Z", 8, "resolved_at"),
     ("- 2026-03-14T09:09:00Z [detection]", "- 2026-13-14T09:09:00Z [detection]", 28, "timeline"),
-    ("[detection] Error-rate", "[panic] Error-rate", 28, "timeline"),
-    ("- [config-change] The TTL", "- [gremlins] The TTL", 32, "factors"),
+    ("- 2026-03-14T09:09:00Z [detection]", "- just after nine [detection]", 28, "timeline"),
+    ("- [config-change] The TTL", "- [-bad] The TTL", 32, "factors"),
     ("kind: detect, completed", "kind: pray, completed", 37, "action_items"),
     ("title: Checkout errors after cache config rollout\n", "", 1, "title"),
 ])
@@ -175,3 +175,15 @@ def test_cli_import_and_export(app, runner, tmp_path: Path) -> None:
     exported = runner.invoke(args=["export", key, "--format", "md", "-o", str(out)])
     assert exported.exit_code == 0 and "Checkout errors" in out.read_text()
     assert runner.invoke(args=["export", "INC-999"]).exit_code != 0
+
+
+def test_other_tools_vocabularies_are_kept(api) -> None:
+    author = api("author")
+    text = (DOCUMENT.replace("[detection] Error-rate", "[alert] Error-rate")
+            .replace("- [config-change] The TTL", "- [human-factors] The TTL"))
+    body = post_import(author, text).get_json()
+    assert body["timeline"][1]["kind"] == "note"
+    assert body["timeline"][1]["text"].startswith("[alert] Error-rate")
+    assert body["factors"][0]["category"] == "human-factors"
+    keys = [c["key"] for c in author.get("/api/v1/taxonomy").get_json()]
+    assert "human-factors" in keys

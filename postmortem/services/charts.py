@@ -82,6 +82,9 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], 
         config["style"] = Style(**{**STYLE.__dict__, "colors": tuple(colors)})
     if horizontal:
         config["show_legend"] = len(series) > 1
+    if horizontal:  # pygal draws the first bar at the bottom; read top-down instead
+        labels = list(reversed(labels))
+        series = {name: list(reversed(values)) for name, values in series.items()}
     chart = kind(title=title, **config)
     chart.x_labels = list(labels)
     _integer_axis(chart, series)

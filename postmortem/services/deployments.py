@@ -96,7 +96,7 @@ def record_deployment(data: dict[str, Any]) -> tuple[Deployment, bool]:
     environment = fields.text("environment", required=True, max_length=100)
     if environment is not None and not ENVIRONMENT_RE.match(environment):
         fields.error("environment", "letters, digits, '.', '_', ':', '/' or '-'")
-    deployed_at = fields.timestamp("deployed_at") or utcnow().replace(microsecond=0)
+    deployed_at = fields.timestamp("deployed_at")
     reference = fields.text("artifact", max_length=500)
     commit = fields.text("commit", max_length=100)
     kind = fields.enum("kind", DeploymentKind) or DeploymentKind.DEPLOY.value
@@ -104,6 +104,13 @@ def record_deployment(data: dict[str, Any]) -> tuple[Deployment, bool]:
     notes = fields.text("notes", max_length=5000)
     fields.raise_if_errors("The deployment could not be recorded.")
     assert service_name and version and environment
+    if deployed_at is None:
+        # No time given: a retry of the same rollout shortly after is the same deployment.
+        retried = _recent_retry(service_name, version, environment)
+        if retried is not None and (reference or None) == retried.artifact_ref \
+                and kind == retried.kind:
+            return retried, False
+        deployed_at = utcnow().replace(microsecond=0)
 
     for attempt in range(2):
         try:
@@ -115,6 +122,22 @@ def record_deployment(data: dict[str, Any]) -> tuple[Deployment, bool]:
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+RETRY_WINDOW = timedelta(minutes=15)
+
+
+def _recent_retry(service_name: str, version: str, environment: str) -> Deployment | None:
+    """The deployment recorded for this version in the last minutes, if it is still the latest
+    rollout to that environment."""
+    latest = db.session.scalar(
+        select(Deployment).join(Service, Service.id == Deployment.service_id)
+        .where(Service.name == service_name, Deployment.environment == environment)
+        .order_by(Deployment.deployed_at.desc(), Deployment.id.desc()).limit(1))
+    if (latest is not None and latest.version == version
+            and utcnow() - latest.created_at <= RETRY_WINDOW):
+        return latest
+    return None
 
 
 def _record(service_name: str, version: str, environment: str, deployed_at: datetime,

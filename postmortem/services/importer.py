@@ -19,6 +19,7 @@ from ..models import (
     ActionKind,
     ActionStatus,
     Factor,
+    FactorCategory,
     Incident,
     IncidentDeployment,
     IncidentSection,
@@ -214,8 +215,8 @@ def _timeline(incident: Incident, document: Document) -> None:
         except ValueError:
             raise DocumentError(number, f"'{stamp}' is not an ISO 8601 timestamp", "timeline") from None
         if kind and kind not in kinds:
-            raise DocumentError(number, f"unknown timeline kind '{kind}' (must be one of "
-                                f"{choices(TimelineKind)})", "timeline")
+            # Another tool's vocabulary: keep the word in the text rather than lose it.
+            text, kind = f"[{kind}] {text}", "note"
         incident.timeline.append(TimelineEvent(at=at, kind=kind or "note", text=text))
 
 
@@ -224,8 +225,15 @@ def _factors(incident: Incident, document: Document) -> dict[int, Factor]:
     created: dict[int, Factor] = {}
     for number, category, text in document.factors:
         if category and category not in categories:
-            raise DocumentError(number, f"unknown factor category '{category}' (see GET "
-                                "/api/v1/taxonomy)", "factors")
+            # A category from another taxonomy joins ours (admins can rename or retire it).
+            if not templates.KEY_RE.match(category.lower()):
+                raise DocumentError(number, f"'{category}' is not a valid category key", "factors")
+            category = category.lower()
+            if category not in categories:
+                db.session.add(FactorCategory(
+                    key=category, name=category.replace("-", " ").replace("_", " ").capitalize(),
+                    description="Added by an imported post-mortem.", position=len(categories)))
+                categories.add(category)
         factor = Factor(text=text, category=category)
         incident.factors.append(factor)
         created[number] = factor
