@@ -24,24 +24,6 @@ from ..models import (
 )
 from .fields import Fields
 
-WRITABLE = ("title", "description", "owner", "team", "priority", "kind", "due_date", "factor_id",
-            "verification", "external_url", "status", "resolution_note", "completed_at")
-
-
-def _owner(fields: Fields) -> tuple[bool, User | None]:
-    if not fields.has("owner"):
-        return False, None
-    email = fields.data.get("owner")
-    if email in (None, ""):
-        return True, None
-    if not isinstance(email, str):
-        fields.error("owner", "must be the email of a user")
-        return True, None
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        fields.error("owner", f"no user with email {email}")
-    return True, user
-
 
 def _factor(fields: Fields, incident: Incident) -> tuple[bool, int | None]:
     if not fields.has("factor_id"):
@@ -73,7 +55,7 @@ def _parse(data: dict[str, Any], incident: Incident, *, creating: bool) -> tuple
         values["due_on"] = fields.date("due_date")
     if fields.has("external_url"):
         values["external_url"] = fields.url("external_url")
-    given, owner = _owner(fields)
+    given, owner = fields.user("owner")
     if given:
         values["owner"] = owner
     given, factor_id = _factor(fields, incident)

@@ -123,6 +123,26 @@ class Fields:
                 result.append(item)
         return result
 
+    def user(self, name: str) -> tuple[bool, Any]:
+        """(given, user) for a field holding the email of an existing user, or null."""
+        from sqlalchemy import select
+
+        from ..extensions import db
+        from ..models import User
+
+        if not self.has(name):
+            return False, None
+        email = self.data.get(name)
+        if email in (None, ""):
+            return True, None
+        if not isinstance(email, str):
+            self.error(name, "must be the email of a user")
+            return True, None
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            self.error(name, f"no user with email {email}")
+        return True, user
+
     def integer(self, name: str) -> int | None:
         value = self.data.get(name)
         if value is None or value == "":

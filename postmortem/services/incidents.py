@@ -58,22 +58,6 @@ def check_order(values: dict[str, datetime | None], fields: Fields) -> None:
             fields.error(later_name, f"must not be before {earlier_name}")
 
 
-def _commander(fields: Fields) -> tuple[bool, User | None]:
-    """(given, user) for the 'commander' field: an email of an existing user, or null."""
-    if not fields.has("commander"):
-        return False, None
-    email = fields.data.get("commander")
-    if email in (None, ""):
-        return True, None
-    if not isinstance(email, str):
-        fields.error("commander", "must be the email of a user")
-        return True, None
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        fields.error("commander", f"no user with email {email}")
-    return True, user
-
-
 def _set_services(incident: Incident, names: list[str]) -> None:
     incident.services = [catalog.ensure_service(name) for name in names]
 
@@ -91,7 +75,7 @@ def create_incident(actor: User | None, data: dict[str, Any], *, summary: str = 
     check_order(stamps, fields)
     services = fields.string_list("services", pattern=SERVICE_LIST_RE, rule=SERVICE_RULE) or []
     tags = fields.string_list("tags", pattern=TAG_RE, rule=TAG_RULE) or []
-    _, commander = _commander(fields)
+    _, commander = fields.user("commander")
     template_key = fields.text("template", max_length=50) or "standard"
     template = templates.find_template(template_key)
     if template is None:
@@ -153,7 +137,7 @@ def update_incident(incident: Incident, actor: User | None, data: dict[str, Any]
     check_order(stamps, fields)
     services = fields.string_list("services", pattern=SERVICE_LIST_RE, rule=SERVICE_RULE)
     tags = fields.string_list("tags", pattern=TAG_RE, rule=TAG_RULE)
-    commander_given, commander = _commander(fields)
+    commander_given, commander = fields.user("commander")
     sections = data.get("sections")
     if sections is not None and not isinstance(sections, dict):
         fields.error("sections", "must be an object of {section key: markdown}")

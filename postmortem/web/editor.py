@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
@@ -21,7 +22,7 @@ from ..models import (
     TimelineKind,
     today,
 )
-from ..services import accounts, blameless, deployments, incidents, review, templates
+from ..services import accounts, blameless, deployments, incidents, review, templates, timeline
 from ..timeutil import humanize_duration
 from . import editor_state
 from .incidents import bp, load_incident
@@ -215,76 +216,66 @@ def _event_data(tz: str) -> dict[str, Any]:
     return data
 
 
-@bp.post("/<key>/timeline")
-@role_required(Role.AUTHOR)
-def timeline_add(key: str) -> Any:
-    from ..services import timeline
-
-    incident = load_incident(key, Role.AUTHOR)
+def _row_edit(incident: Incident, partial: str, anchor: str, row_kind: str,
+              change: Callable[[], object]) -> Any:
+    """Run one edit of a row (timeline event, factor, link) and answer with its section:
+    a fragment for htmx, the page (with the row's error) or a redirect otherwise."""
     try:
-        timeline.add_event(incident, current_user, _event_data(current_tz()))
+        change()
     except Frozen as error:
         return _frozen_redirect(incident, error)
     except ValidationError as error:
-        return _partial_or_page(incident, "timeline_editor", "timeline",
-                                **_row_state("timeline-new", request.form, error))
-    return _partial_or_page(incident, "timeline_editor", "timeline")
+        return _partial_or_page(incident, partial, anchor,
+                                **_row_state(row_kind, request.form, error))
+    except NotFound:
+        pass  # already gone (e.g. removed in another tab): show the current state
+    return _partial_or_page(incident, partial, anchor)
+
+
+def _factor_data() -> dict[str, Any]:
+    return {"text": request.form.get("text"), "category": request.form.get("category") or None}
+
+
+@bp.post("/<key>/timeline")
+@role_required(Role.AUTHOR)
+def timeline_add(key: str) -> Any:
+    incident = load_incident(key, Role.AUTHOR)
+    return _row_edit(incident, "timeline_editor", "timeline", "timeline-new",
+                     lambda: timeline.add_event(incident, current_user, _event_data(current_tz())))
 
 
 @bp.post("/<key>/timeline/<int:event_id>")
 @role_required(Role.AUTHOR)
 def timeline_update(key: str, event_id: int) -> Any:
-    from ..services import timeline
-
     incident = load_incident(key, Role.AUTHOR)
-    try:
+
+    def change() -> object:
         if request.form.get("delete"):
-            timeline.delete_event(incident, current_user, event_id)
-        else:
-            timeline.update_event(incident, current_user, event_id, _event_data(current_tz()))
-    except Frozen as error:
-        return _frozen_redirect(incident, error)
-    except ValidationError as error:
-        state = _row_state(f"timeline-{event_id}", request.form, error)
-        return _partial_or_page(incident, "timeline_editor", "timeline", **state)
-    return _partial_or_page(incident, "timeline_editor", "timeline")
+            return timeline.delete_event(incident, current_user, event_id)
+        return timeline.update_event(incident, current_user, event_id, _event_data(current_tz()))
+
+    return _row_edit(incident, "timeline_editor", "timeline", f"timeline-{event_id}", change)
 
 
 @bp.post("/<key>/factors")
 @role_required(Role.AUTHOR)
 def factor_add(key: str) -> Any:
-    from ..services import timeline
-
     incident = load_incident(key, Role.AUTHOR)
-    data = {"text": request.form.get("text"), "category": request.form.get("category") or None}
-    try:
-        timeline.add_factor(incident, current_user, data)
-    except Frozen as error:
-        return _frozen_redirect(incident, error)
-    except ValidationError as error:
-        return _partial_or_page(incident, "factors_editor", "factors",
-                                **_row_state("factor-new", request.form, error))
-    return _partial_or_page(incident, "factors_editor", "factors")
+    return _row_edit(incident, "factors_editor", "factors", "factor-new",
+                     lambda: timeline.add_factor(incident, current_user, _factor_data()))
 
 
 @bp.post("/<key>/factors/<int:factor_id>")
 @role_required(Role.AUTHOR)
 def factor_update(key: str, factor_id: int) -> Any:
-    from ..services import timeline
-
     incident = load_incident(key, Role.AUTHOR)
-    try:
+
+    def change() -> object:
         if request.form.get("delete"):
-            timeline.delete_factor(incident, current_user, factor_id)
-        else:
-            timeline.update_factor(incident, current_user, factor_id, {
-                "text": request.form.get("text"), "category": request.form.get("category") or None})
-    except Frozen as error:
-        return _frozen_redirect(incident, error)
-    except ValidationError as error:
-        state = _row_state(f"factor-{factor_id}", request.form, error)
-        return _partial_or_page(incident, "factors_editor", "factors", **state)
-    return _partial_or_page(incident, "factors_editor", "factors")
+            return timeline.delete_factor(incident, current_user, factor_id)
+        return timeline.update_factor(incident, current_user, factor_id, _factor_data())
+
+    return _row_edit(incident, "factors_editor", "factors", f"factor-{factor_id}", change)
 
 
 @bp.post("/<key>/action-items")
@@ -313,26 +304,15 @@ def action_item_add(key: str) -> Any:
 @role_required(Role.AUTHOR)
 def deployment_link(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
-    try:
-        deployments.link_deployment(incident, current_user, {
-            "deployment_id": request.form.get("deployment_id"),
-            "role": request.form.get("role") or "suspected"})
-    except Frozen as error:
-        return _frozen_redirect(incident, error)
-    except ValidationError as error:
-        return _partial_or_page(incident, "deployments_editor", "deployments",
-                                **_row_state("deployment", request.form, error))
-    return _partial_or_page(incident, "deployments_editor", "deployments")
+    data = {"deployment_id": request.form.get("deployment_id"),
+            "role": request.form.get("role") or "suspected"}
+    return _row_edit(incident, "deployments_editor", "deployments", "deployment",
+                     lambda: deployments.link_deployment(incident, current_user, data))
 
 
 @bp.post("/<key>/deployments/<int:deployment_id>/unlink")
 @role_required(Role.AUTHOR)
 def deployment_unlink(key: str, deployment_id: int) -> Any:
     incident = load_incident(key, Role.AUTHOR)
-    try:
-        deployments.unlink_deployment(incident, current_user, deployment_id)
-    except Frozen as error:
-        return _frozen_redirect(incident, error)
-    except NotFound:
-        pass  # already unlinked (e.g. in another tab): show the current state
-    return _partial_or_page(incident, "deployments_editor", "deployments")
+    return _row_edit(incident, "deployments_editor", "deployments", "deployment",
+                     lambda: deployments.unlink_deployment(incident, current_user, deployment_id))
