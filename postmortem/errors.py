@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -135,6 +136,15 @@ def _handle_domain_error(error: DomainError) -> Any:
     return render_template(template, error=error, status=error.status), error.status
 
 
+def _handle_stale_data(error: Exception) -> Any:
+    """Two app instances wrote the same row at the same moment: the later one retries."""
+    db.session.rollback()
+    message = "Someone else saved this at the same moment; reload and try again."
+    if is_api_request():
+        return json_error(409, message)
+    return render_template("errors/generic.html", error=Conflict(message), status=409), 409
+
+
 def _handle_unexpected(error: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
@@ -146,4 +156,5 @@ def _handle_unexpected(error: Exception) -> Any:
 def init_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(StaleDataError, _handle_stale_data)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -47,6 +47,10 @@ class Incident(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # Optimistic locking: every UPDATE says "WHERE version = <the version we read>", so a
+    # concurrent save of the same version fails instead of silently winning.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
     commander: Mapped[User | None] = relationship(foreign_keys=[commander_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     services: Mapped[list[Service]] = relationship(

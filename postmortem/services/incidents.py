@@ -41,8 +41,15 @@ def get_incident(key: str) -> Incident:
     return incident
 
 
+def lock(incident: Incident) -> None:
+    """Reload the incident holding its row lock until commit (SELECT … FOR UPDATE on
+    PostgreSQL), so concurrent writers from several app instances take turns."""
+    db.session.refresh(incident, with_for_update=True)
+
+
 def ensure_editable(incident: Incident) -> None:
-    """Raise Frozen while the post-mortem is published."""
+    """Lock the incident for this write; raise Frozen while it is published."""
+    lock(incident)
     if incident.is_published:
         raise Frozen(
             f"{incident.key} is published and frozen; a reviewer must reopen it before it changes."
@@ -123,9 +130,9 @@ def update_incident(incident: Incident, actor: User | None, data: dict[str, Any]
     if version is None and "version" not in fields.errors:
         fields.error("version", "is required: the version you last saw")
     fields.raise_if_errors("The post-mortem could not be saved.")
+    ensure_editable(incident)
     if version != incident.version:
         raise StaleVersion(incident.version)
-    ensure_editable(incident)
 
     changes: list[str] = []
     title = fields.text("title", required=fields.has("title"), max_length=200)

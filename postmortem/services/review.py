@@ -76,6 +76,9 @@ def transition(incident: Incident, actor: User, to: object, comment: object = No
     if comment is not None and not isinstance(comment, str):
         raise ValidationError("Invalid comment.", fields={"comment": ["must be a string"]})
     assert isinstance(to, str)
+    from .incidents import lock
+
+    lock(incident)
     rule = TRANSITIONS.get((incident.status, to))
     if rule is None:
         raise Conflict(f"{incident.key} is {incident.status}; it cannot move to {to}.")
