@@ -64,8 +64,19 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
     from .api import register_api
     from .web import register_web
+
+    class DatabaseId(IntegerConverter):
+        """<int:…> in our URLs matches only what a 64-bit id column can hold (else 404)."""
+
+        def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+            kwargs.setdefault("max", 2**63 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = DatabaseId
 
     register_web(app)
     register_api(app)

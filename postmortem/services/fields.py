@@ -15,6 +15,7 @@ from ..errors import ValidationError
 from ..models.enums import choices
 from ..timeutil import parse_date, parse_timestamp
 
+MAX_INTEGER = 2**63 - 1
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9._:/-]{0,49}$")
 URL_RE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
@@ -144,15 +145,19 @@ class Fields:
         return True, user
 
     def integer(self, name: str) -> int | None:
+        """A whole number within the range a database column holds (64-bit signed)."""
         value = self.data.get(name)
         if value is None or value == "":
             return None
-        if isinstance(value, bool):
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            number = int(value)
+        if number is None:
             self.error(name, "must be a whole number")
             return None
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        self.error(name, "must be a whole number")
-        return None
+        if not -MAX_INTEGER <= number <= MAX_INTEGER:
+            self.error(name, "is out of range")
+            return None
+        return number

@@ -70,7 +70,7 @@ def transition(incident: Incident, actor: User, to: object, comment: object = No
     Raises ValidationError for an unknown target or a failing checklist (fields.checklist),
     Forbidden when the actor's role is too low, Conflict for a move the workflow does not have.
     """
-    if to not in {s.value for s in IncidentStatus}:
+    if not isinstance(to, str) or to not in {s.value for s in IncidentStatus}:
         raise ValidationError("Unknown status.", fields={
             "to": ["must be one of draft, in_review, published"]})
     if comment is not None and not isinstance(comment, str):

@@ -159,7 +159,7 @@ def set_status(item_id: int) -> Any:
 @bp.post("/action-items/bulk")
 @role_required(Role.AUTHOR)
 def bulk() -> Any:
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 19]
     items = list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids))))
     operation = request.form.get("operation", "")
     if not items:
