@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -145,6 +146,16 @@ def _handle_stale_data(error: Exception) -> Any:
     return render_template("errors/generic.html", error=Conflict(message), status=409), 409
 
 
+def _handle_data_error(error: Exception) -> Any:
+    """The database refused a value (e.g. a NUL byte in text on PostgreSQL): bad input."""
+    db.session.rollback()
+    log.info("database refused a value on %s %s: %s", request.method, request.path, error)
+    message = "The request contains a value the database cannot store (such as a NUL byte)."
+    if is_api_request():
+        return json_error(400, message)
+    return render_template("errors/generic.html", error=DomainError(message), status=400), 400
+
+
 def _handle_unexpected(error: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
@@ -157,4 +168,5 @@ def init_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(StaleDataError, _handle_stale_data)
+    app.register_error_handler(SQLAlchemyDataError, _handle_data_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -44,6 +44,9 @@ class Fields:
         if not isinstance(value, str):
             self.error(name, "must be a string")
             return None
+        if "\x00" in value:
+            self.error(name, "must not contain NUL characters")
+            return None
         value = value.strip()
         if len(value) > max_length:
             self.error(name, f"must be at most {max_length} characters")
@@ -56,6 +59,9 @@ class Fields:
             return None
         if not isinstance(value, str):
             self.error(name, "must be a string")
+            return None
+        if "\x00" in value:
+            self.error(name, "must not contain NUL characters")
             return None
         if len(value) > max_length:
             self.error(name, f"must be at most {max_length} characters")

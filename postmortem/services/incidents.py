@@ -35,7 +35,8 @@ SERVICE_LIST_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 def get_incident(key: str) -> Incident:
     """The incident with this key ('INC-7'); NotFound otherwise."""
     match = KEY_RE.match(key or "")
-    incident = db.session.get(Incident, int(match.group(1))) if match else None
+    number = int(match.group(1)) if match else 0
+    incident = db.session.get(Incident, number) if 0 < number < 2**63 else None
     if incident is None:
         raise NotFound(f"No incident {key}.")
     return incident

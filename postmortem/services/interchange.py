@@ -210,6 +210,9 @@ def parse_document(text: str) -> Document:
     """Split and check a document; DocumentError names the first line at fault."""
     if not isinstance(text, str) or not text.strip():
         raise DocumentError(1, "the document is empty")
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise DocumentError(line, "the document contains a NUL character")
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
     start = 0
     while start < len(lines) and not lines[start].strip():
