@@ -17,6 +17,7 @@ def register_api(app: Flask) -> None:
         incidents,
         services,
         taxonomy,
+        themes,
     )
 
     # Bearer-token calls carry no CSRF token; session calls are checked in auth.authenticate.

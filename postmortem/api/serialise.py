@@ -25,9 +25,10 @@ def service_json(service: Service) -> dict[str, Any]:
 
 def incident_json(incident: Incident) -> dict[str, Any]:
     """The incident object of api-v1.md, with blameless findings and the browser URL."""
-    from ..services import blameless
+    from ..services import blameless, themes
 
-    body = incident_dict(incident, today(), findings=blameless.check_incident(incident))
+    body = incident_dict(incident, today(), findings=blameless.check_incident(incident),
+                         themes=themes.themes_of(incident))
     body["url"] = url_for("incidents.show", key=incident.key, _external=True)
     return body
 

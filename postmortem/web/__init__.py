@@ -20,9 +20,10 @@ def register_web(app: Flask) -> None:
         reports,
         review,
         services,
+        themes,
     )
 
     # exports before incidents: '/incidents/import' and '/incidents/<key>.md' are not keys.
     for module in (main, auth, account, admin, health, exports, incidents, services, actions,
-                   reports):
+                   reports, themes):
         app.register_blueprint(module.bp)

@@ -1,0 +1,47 @@
+"""Recurring themes from the taxonomy, and recurrence after a fix."""
+
+from __future__ import annotations
+
+from .builders import create_incident
+
+
+def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, login) -> None:
+    author = api("author")
+    first = create_incident(author, title="Cache TTL zero", started_at="2026-06-03T09:00:00Z",
+                            detected_at=None, services=["checkout"])["key"]
+    author.post(f"/api/v1/incidents/{first}/factors", json={"text": "TTL unchecked",
+                                                            "category": "config-change"})
+    item = author.post(f"/api/v1/incidents/{first}/action-items", json={
+        "title": "Validate TTL ranges", "kind": "prevent"}).get_json()
+    author.patch(f"/api/v1/action-items/{item['id']}", json={
+        "status": "done", "completed_at": "2026-06-20T12:00:00Z"})
+    second = create_incident(author, title="Flag disables cache", started_at="2026-09-29T14:00:00Z",
+                             detected_at=None, services=["edge-cache"])["key"]
+    author.post(f"/api/v1/incidents/{second}/factors", json={"text": "Flag bypasses cache",
+                                                             "category": "config-change"})
+    lone = create_incident(author, title="Cert expired", started_at="2026-07-22T00:00:00Z",
+                           detected_at=None)["key"]
+    author.post(f"/api/v1/incidents/{lone}/factors", json={"text": "Manual cert",
+                                                           "category": "certificate-time"})
+
+    themes = author.get("/api/v1/themes").get_json()
+    assert [t["id"] for t in themes] == ["config-change"]  # min_incidents defaults to 2
+    theme = themes[0]
+    assert theme["source"] == "taxonomy" and theme["incident_count"] == 2
+    assert theme["incidents"] == [first, second]
+    assert theme["services"] == ["checkout", "edge-cache"]
+    assert theme["first_seen"] == "2026-06-03T09:00:00Z"
+    assert theme["recurred_after_fix"] == [second]
+    everything = author.get("/api/v1/themes?min_incidents=1").get_json()
+    assert {t["id"] for t in everything} == {"config-change", "certificate-time"}
+    assert author.get("/api/v1/themes?since=2026-07-01T00:00:00Z").get_json() == []
+    assert author.get(f"/api/v1/incidents/{second}").get_json()["themes"] == [
+        {"id": "config-change", "name": "Configuration change"}]
+    keys = [i["key"] for i in author.get("/api/v1/incidents?theme=config-change").get_json()["items"]]
+    assert keys == [second, first]
+    assert author.get("/api/v1/themes?min_incidents=0").status_code == 422
+
+    login("viewer")
+    page = client.get("/themes")
+    assert page.status_code == 200
+    assert "Configuration change" in page.text and "recurred after a fix" in page.text
