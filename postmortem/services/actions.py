@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, select
+from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound, ValidationError
 from ..extensions import db
@@ -227,7 +228,9 @@ def action_items_query(filters: dict[str, Any]) -> Select[tuple[ActionItem]]:
             ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value])
             & (ActionItem.due_on < today())
         ) | ActionItem.due_on.is_(None))
-    return stmt.order_by(*due_order())
+    return stmt.order_by(*due_order()).options(
+        selectinload(ActionItem.incident), selectinload(ActionItem.owner),
+        selectinload(ActionItem.events).selectinload(ActionItemEvent.actor))
 
 
 def parse_filters(args: dict[str, Any]) -> dict[str, Any]:

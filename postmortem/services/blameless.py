@@ -43,7 +43,13 @@ def rules() -> tuple[Rule, ...]:
 
 
 def known_names() -> list[str]:
-    """First names (and full names) of the users: a name followed by a failure verb is blame."""
+    """First names (and full names) of the users: a name followed by a failure verb is blame.
+
+    Computed once per request (lists check many incidents)."""
+    from flask import g, has_app_context
+
+    if has_app_context() and "blameless_names" in g:
+        return g.blameless_names
     names: set[str] = set()
     for full in db.session.scalars(select(User.name)):
         full = (full or "").strip()
@@ -53,7 +59,10 @@ def known_names() -> list[str]:
         first = full.split()[0]
         if len(first) >= 3:
             names.add(first)
-    return sorted(names, key=len, reverse=True)
+    result = sorted(names, key=len, reverse=True)
+    if has_app_context():
+        g.blameless_names = result
+    return result
 
 
 def _name_pattern(names: list[str]) -> re.Pattern[str] | None:

@@ -7,12 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..errors import Frozen, NotFound, StaleVersion
 from ..extensions import db
 from ..models import (
+    ActionItem,
     Factor,
     Incident,
+    IncidentDeployment,
     IncidentSection,
     IncidentStatus,
     IncidentTag,
@@ -25,6 +28,14 @@ from ..models import (
 from . import catalog, revisions, templates
 from .fields import TAG_RE, Fields
 
+# Load a page of incidents with everything the API returns in a handful of queries.
+WHOLE_INCIDENT = (
+    selectinload(Incident.services), selectinload(Incident.tag_rows),
+    selectinload(Incident.sections), selectinload(Incident.timeline),
+    selectinload(Incident.factors), selectinload(Incident.commander),
+    selectinload(Incident.action_items).selectinload(ActionItem.owner),
+    selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment),
+)
 KEY_RE = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
 TIMESTAMPS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 TAG_RULE = "is not a valid tag (lowercase letters, digits, '.', '_', ':', '/' or '-')"
@@ -249,7 +260,7 @@ def incidents_query(filters: dict[str, Any]) -> Select[tuple[Incident]]:
         "updated": (Incident.updated_at.desc(), Incident.id.desc()),
         "title": (Incident.title.asc(), Incident.id.asc()),
     }.get(filters.get("sort") or "", (Incident.started_at.desc(), Incident.id.desc()))
-    return stmt.order_by(*order)
+    return stmt.order_by(*order).options(*WHOLE_INCIDENT)
 
 
 def parse_filters(args: dict[str, Any]) -> dict[str, Any]:

@@ -74,6 +74,10 @@ def taxonomy_themes(since: datetime | None = None, until: datetime | None = None
 
 def themes_of(incident: Incident) -> list[dict[str, str]]:
     """The taxonomy themes an incident belongs to: [{"id", "name"}]."""
-    categories = {c.key: c.name for c in templates.list_categories(include_inactive=True)}
+    from flask import g
+
+    if "category_names" not in g:
+        g.category_names = {c.key: c.name for c in templates.list_categories(include_inactive=True)}
+    categories = g.category_names
     keys = sorted({f.category for f in incident.factors if f.category})
     return [{"id": key, "name": categories.get(key, key)} for key in keys]
