@@ -211,3 +211,24 @@ def test_hostile_markdown_renders_inert(app, page) -> None:
     assert dialogs == []
     assert page.locator("#preview-impact img").get_attribute("onerror") is None
     assert page.locator("iframe").count() == 0
+
+
+def test_changing_the_time_zone_redraws_times_without_moving_them(app, page) -> None:
+    make_people(app)
+    with app.app_context():
+        author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
+        from postmortem.services import incidents
+
+        key = incidents.create_incident(author, builders.incident_payload()).key
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit?timezone=UTC")
+    assert page.input_value("#f-started_at") == "2026-03-14T09:02"
+    page.fill("textarea[name=section-summary]", "Typed before switching zones")
+    page.select_option("#f-timezone", "Asia/Tokyo")
+    page.wait_for_url("**timezone=Asia%2FTokyo**")
+    assert page.input_value("#f-started_at") == "2026-03-14T18:02"
+    assert page.input_value("textarea[name=section-summary]") == "Typed before switching zones"
+    with app.app_context():
+        saved = incidents.get_incident(key)
+        assert saved.started_at.isoformat() == "2026-03-14T09:02:00+00:00"
+        assert saved.section("summary").markdown == "Typed before switching zones"

@@ -117,11 +117,23 @@
     if (event.target.dataset.section) schedulePreview(event.target);
     scheduleSave();
   });
+  // Times are shown in the zone the page was rendered in. Choosing another zone saves what
+  // was typed (in the old zone) and then redraws every time in the new one.
+  var zoneSelect = form.querySelector('select[name="timezone"]');
+  var renderZone = zoneSelect ? zoneSelect.value : "UTC";
   form.addEventListener("change", function (event) {
-    if (event.target.name === "timezone") {
-      document.querySelectorAll('input[type="hidden"][name="timezone"]').forEach(function (el) {
-        el.value = event.target.value;
-      });
+    if (event.target === zoneSelect) {
+      var newZone = zoneSelect.value;
+      zoneSelect.value = renderZone;
+      clearTimeout(saveTimer);
+      var go = function () {
+        var params = new URLSearchParams(location.search);
+        params.set("timezone", newZone);
+        dirty = false;
+        location.search = params.toString();
+      };
+      if (dirty || saving) { save().then(function () { if (!paused && !dirty) go(); }); } else { go(); }
+      return;
     }
     scheduleSave();
   });
