@@ -232,3 +232,28 @@ def test_changing_the_time_zone_redraws_times_without_moving_them(app, page) -> 
         saved = incidents.get_incident(key)
         assert saved.started_at.isoformat() == "2026-03-14T09:02:00+00:00"
         assert saved.section("summary").markdown == "Typed before switching zones"
+
+
+def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
+    make_people(app)
+    ci = api("deployer")
+    ci.post("/api/v1/deployments", json={"service": "search", "version": "5.2.0",
+                                         "environment": "production", "artifact": "sha256:52",
+                                         "deployed_at": "2026-03-14T08:00:00Z"})
+    with app.app_context():
+        author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
+        from postmortem.services import incidents
+
+        key = incidents.create_incident(author, builders.incident_payload(services=["checkout"])).key
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit")
+    assert "search 5.2.0" not in page.inner_text("#deployments")
+    page.fill("#f-services", "checkout, search")
+    page.wait_for_selector("[data-testid=suggested-deployments]")
+    assert "search 5.2.0" in page.inner_text("[data-testid=suggested-deployments]")
+    page.click("[data-testid=suggested-deployments] button:has-text('Culprit')")
+    page.wait_for_selector("[data-testid=linked-deployments]")
+    assert "culprit" in page.inner_text("[data-testid=linked-deployments]")
+    with app.app_context():
+        links = incidents.get_incident(key).deployment_links
+        assert [(link.deployment.version, link.role) for link in links] == [("5.2.0", "culprit")]

@@ -300,6 +300,15 @@ def action_item_add(key: str) -> Any:
 
 
 
+@bp.get("/<key>/deployments")
+@role_required(Role.AUTHOR)
+def deployments_partial(key: str) -> Any:
+    """The editor's deployments section alone (redrawn when the incident's services change)."""
+    incident = load_incident(key, Role.AUTHOR)
+    return render_template("_partials/deployments_editor.html",
+                           **editor_context(incident, current_tz()))
+
+
 @bp.post("/<key>/deployments")
 @role_required(Role.AUTHOR)
 def deployment_link(key: str) -> Any:

@@ -16,6 +16,8 @@
   var saving = false;
   var paused = false;   // while a conflict is being merged
   var pendingVersion = null;
+  var servicesInput = form.querySelector('input[name="services"]');
+  var savedServices = servicesInput ? servicesInput.value : "";
 
   document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": csrf}));
 
@@ -64,6 +66,7 @@
         updateMetrics(result.body.metrics);
         updateFindings(result.body.findings);
         updateChecklist(result.body.checklist);
+        refreshSuggestions();
         if (dirty) scheduleSave();
       } else if (result.status === 409 && result.body.conflict) {
         showConflict(result.body.conflict);
@@ -85,6 +88,13 @@
       setStatus("Offline? Not saved yet — your text is kept; retrying…", "error");
       saveTimer = setTimeout(save, 5000);
     });
+  }
+
+  // New services mean other deployments to suggest: redraw that section once saved.
+  function refreshSuggestions() {
+    if (!servicesInput || servicesInput.value === savedServices || !window.htmx) return;
+    savedServices = servicesInput.value;
+    window.htmx.ajax("GET", form.dataset.deploymentsUrl, {target: "#deployments", swap: "outerHTML"});
   }
 
   function describeErrors(fields) {
