@@ -72,13 +72,16 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900})
+    # bypass_csp lets the tests' own wait_for_function expressions run; test_csp.py checks
+    # the pages under the real policy.
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900},
+                                   bypass_csp=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript or CSP errors on the page: {errors}"
 
 
 def browser_login(page: Any, email: str, password: str) -> None:

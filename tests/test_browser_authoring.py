@@ -152,7 +152,8 @@ def test_two_people_editing_the_same_draft_lose_nothing(app, chromium, live_serv
     contexts = []
     pages = []
     for email in ("ana@example.com", "rui@example.com"):
-        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900})
+        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900},
+                                       bypass_csp=True)
         contexts.append(context)
         p = context.new_page()
         browser_login(p, email, builders.PASSWORD)

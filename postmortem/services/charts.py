@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 
@@ -68,6 +69,15 @@ def _integer_axis(chart: pygal.graph.graph.Graph, series: dict[str, Sequence[flo
     chart.y_labels = list(range(0, int(top) + step + 1, step)) if top else [0, 1]
 
 
+SCRIPT_RE = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+
+
+def _render(chart: pygal.graph.graph.Graph) -> str:
+    """The SVG without pygal's inline <script> (tooltip config): our pages allow no inline
+    scripts, and the charts need none."""
+    return SCRIPT_RE.sub("", chart.render(is_unicode=True))
+
+
 SEVERITY_COLORS = ("#b42318", "#f04438", "#f79009", "#98a2b3")
 
 
@@ -90,7 +100,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], 
     _integer_axis(chart, series)
     for name, values in series.items():
         chart.add(name, list(values))
-    return chart.render(is_unicode=True)
+    return _render(chart)
 
 
 def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], *,
@@ -103,4 +113,4 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]],
     _integer_axis(chart, series)
     for name, values in series.items():
         chart.add(name, list(values))
-    return chart.render(is_unicode=True)
+    return _render(chart)

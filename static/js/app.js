@@ -9,4 +9,8 @@
       if (zone && select.querySelector('option[value="' + zone + '"]')) select.value = zone;
     } catch (e) { /* keep UTC */ }
   });
+  // Small GET forms (a period picker) apply as soon as a choice is made.
+  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
 })();
