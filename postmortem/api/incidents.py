@@ -150,3 +150,20 @@ def import_document() -> Any:
         abort(400, description="The document is not UTF-8 text.")
     incident = importer.import_markdown(text, api_user())
     return incident_json(incident), 201
+
+
+@bp.get("/incidents/<key>/similar")
+def similar_incidents(key: str) -> Any:
+    from ..services import similarity
+
+    incident = incidents.get_incident(key)
+    return similarity.similar(incident, request.args.get("limit", 5))
+
+
+@bp.get("/search")
+def search() -> Any:
+    from ..services import similarity
+    from .common import paged_list
+
+    found = similarity.search(request.args.get("q"))
+    return paged_list(found, lambda item: item)

@@ -11,7 +11,7 @@ from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import Incident, IncidentStatus, Role, Severity, today
-from ..services import blameless, catalog, incidents, releases, review, templates
+from ..services import blameless, catalog, incidents, releases, review, similarity, templates
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -93,4 +93,18 @@ def show(key: str) -> Any:
         checklist=review.checklist(incident),
         categories={c.key: c for c in templates.list_categories(include_inactive=True)},
         timeline_entries=releases.incident_timeline(incident),
+        similar=similarity.similar(incident, 5),
     )
+
+
+@bp.get("/search")
+@login_required
+def search() -> Any:
+    query = request.args.get("q", "")
+    results, error = [], None
+    if query.strip():
+        try:
+            results = similarity.search(query)[:50]
+        except ValidationError as exc:
+            error = exc
+    return render_template("incidents/search.html", query=query, results=results, error=error)
