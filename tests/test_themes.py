@@ -45,3 +45,24 @@ def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, log
     page = client.get("/themes")
     assert page.status_code == 200
     assert "Configuration change" in page.text and "recurred after a fix" in page.text
+
+
+def test_detected_themes_come_from_the_text_alone(api) -> None:
+    author = api("author")
+    keys = [create_incident(author, title=title, started_at=start, detected_at=None,
+                            sections={"summary": text})["key"]
+            for title, start, text in [
+                ("Kafka consumer lag delayed invoices", "2026-05-01T10:00:00Z",
+                 "Kafka consumer lag grew after a rebalance storm; invoices were delayed."),
+                ("Invoices delayed by Kafka rebalances", "2026-07-01T10:00:00Z",
+                 "A rebalance storm in the Kafka consumer group caused lag and delayed invoices."),
+                ("Login page slow", "2026-08-01T10:00:00Z", "The login page was slow for users."),
+            ]]
+    themes = author.get("/api/v1/themes").get_json()
+    detected = [t for t in themes if t["source"] == "detected"]
+    assert len(detected) == 1
+    theme = detected[0]
+    assert theme["incidents"] == keys[:2]
+    assert {"kafka", "invoices"} <= set(theme["terms"])
+    listed = author.get(f"/api/v1/incidents?theme={theme['id']}").get_json()["items"]
+    assert sorted(i["key"] for i in listed) == sorted(keys[:2])

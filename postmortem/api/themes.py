@@ -20,5 +20,5 @@ def list_themes() -> Any:
     if minimum is not None and minimum < 1:
         fields.error("min_incidents", "must be at least 1")
     fields.raise_if_errors("Invalid parameters.")
-    found = themes.taxonomy_themes(since, until, minimum or 2)
+    found = themes.all_themes(since, until, minimum or 2)
     return [theme.as_dict() for theme in found]

@@ -241,7 +241,11 @@ def incidents_query(filters: dict[str, Any]) -> Select[tuple[Incident]]:
         stmt = stmt.where(Incident.started_at >= filters["since"])
     if filters.get("until"):
         stmt = stmt.where(Incident.started_at <= filters["until"])
-    if filters.get("theme"):
+    if (filters.get("theme") or "").startswith("detected-"):
+        from . import themes
+
+        stmt = stmt.where(Incident.id.in_(themes.incident_ids_for_theme(filters["theme"])))
+    elif filters.get("theme"):
         # A taxonomy theme is a factor category: the incidents with a factor of that category.
         stmt = stmt.where(Incident.id.in_(
             select(Factor.incident_id).where(Factor.category == filters["theme"])

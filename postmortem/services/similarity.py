@@ -41,7 +41,9 @@ _cache: dict[str, _Index] = {}
 
 
 def words(text: str) -> list[str]:
-    return [w for w in WORD_RE.findall(text.lower()) if w not in STOPWORDS]
+    """The searchable words: three characters or more, with a letter, not a stop word."""
+    return [w for w in WORD_RE.findall(text.lower())
+            if w not in STOPWORDS and any(c.isalpha() for c in w)]
 
 
 def incident_text(incident: Incident) -> str:

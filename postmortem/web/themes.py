@@ -23,5 +23,5 @@ def index() -> Any:
     except ValidationError as exc:
         error = exc
         since, until = digest.parse_period({"since": "2000-01-01"})
-    found = themes.taxonomy_themes(since, until, min_incidents=1)
+    found = themes.all_themes(since, until, min_incidents=1)
     return render_template("themes/index.html", themes=found, error=error, args=request.args)
