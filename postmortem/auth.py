@@ -35,11 +35,14 @@ def init_auth(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        number, _, stamp = session_id.partition("-")
+        if not number.isdigit() or len(number) > 18:
             return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        user = db.session.get(User, int(number))
+        if user is None or not user.active or user.get_id() != session_id:
+            return None
+        return user
 
     @login_manager.request_loader
     def load_user_from_token(request: Request) -> User | None:

@@ -156,3 +156,28 @@ def test_session_cookie_is_http_only(client, app) -> None:
                                            "password": builders.PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_changing_the_password_ends_other_sessions(app, client) -> None:
+    from postmortem.services import accounts
+
+    with app.app_context():
+        builders.make_user(email="moving@example.com")
+    client.post("/login", data={"email": "moving@example.com", "password": builders.PASSWORD})
+    assert client.get("/incidents").status_code == 200
+    with app.app_context():
+        user = accounts.find_user_by_email("moving@example.com")
+        accounts.set_password(user, "a brand new password")
+    assert client.get("/incidents").status_code == 302
+    other = app.test_client()
+    assert other.post("/login", data={"email": "moving@example.com",
+                                      "password": "a brand new password"}).status_code == 302
+    assert other.get("/incidents").status_code == 200
+
+
+def test_changing_your_own_password_keeps_you_logged_in(app, client, login) -> None:
+    login("author")
+    response = client.post("/account/password", data={"current": builders.PASSWORD,
+                                                      "new": "another long password"})
+    assert response.status_code == 302
+    assert client.get("/incidents").status_code == 200

@@ -64,6 +64,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
+    def get_id(self) -> str:
+        """The session's user id, bound to the current password: changing the password ends
+        every other session."""
+        return f"{self.id}-{self.password_hash[-10:]}"
+
     @property
     def role_enum(self) -> Role:
         return Role(self.role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from werkzeug.security import check_password_hash
 
 from ..errors import DomainError
@@ -66,7 +66,9 @@ def change_password() -> Any:
         if not check_password_hash(current_user.password_hash, form.current.data or ""):
             form.current.errors = ["This is not your current password."]
         else:
-            accounts.set_password(current_user, form.new.data or "")
-            flash("Password changed.", "success")
+            user = current_user._get_current_object()
+            accounts.set_password(user, form.new.data or "")
+            login_user(user)  # this session stays; every other one ends
+            flash("Password changed. Your other sessions were logged out.", "success")
             return redirect(url_for("account.index"))
     return _page(TokenForm(formdata=None), form, status=422)
