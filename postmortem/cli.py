@@ -17,6 +17,16 @@ def _fail(error: DomainError) -> click.ClickException:
     return click.ClickException(f"{error.message} {details}".strip())
 
 
+def _user(email: str):  # noqa: ANN202
+    """The user with this email, or a ClickException (non-zero exit) naming it."""
+    from .services import accounts
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    return user
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
@@ -73,9 +83,7 @@ def users_set_role(email: str, role: str) -> None:
     """Change a user's role."""
     from .services import accounts
 
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with email {email}.")
+    user = _user(email)
     try:
         accounts.update_user(user, role=role, active=user.active)
     except DomainError as error:
@@ -91,9 +99,7 @@ def users_reset_password(email: str, password: str | None) -> None:
     """Set a new password for a user."""
     from .services import accounts
 
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with email {email}.")
+    user = _user(email)
     generated = password is None
     password = password or accounts.generate_password()
     try:
@@ -116,11 +122,9 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(email: str, label: str) -> None:
     """Create an API token; the token alone is printed on the last line."""
-    from .services import accounts, tokens
+    from .services import tokens
 
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with email {email}.")
+    user = _user(email)
     try:
         _, clear = tokens.create_token(user, label)
     except DomainError as error:

@@ -35,38 +35,35 @@ class Fields:
         if self.errors:
             raise ValidationError(message, fields=self.errors)
 
+    def _string(self, name: str, value: object, max_length: int) -> str | None:
+        """value when it is a storable string of at most max_length characters."""
+        if not isinstance(value, str):
+            self.error(name, "must be a string")
+        elif "\x00" in value:
+            self.error(name, "must not contain NUL characters")
+        elif len(value) > max_length:
+            self.error(name, f"must be at most {max_length} characters")
+        else:
+            return value
+        return None
+
     def text(self, name: str, *, required: bool = False, max_length: int = 10_000) -> str | None:
+        """A one-line value, stripped; None when absent or blank."""
         value = self.data.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.error(name, "is required")
             return None
-        if not isinstance(value, str):
-            self.error(name, "must be a string")
-            return None
-        if "\x00" in value:
-            self.error(name, "must not contain NUL characters")
-            return None
-        value = value.strip()
-        if len(value) > max_length:
-            self.error(name, f"must be at most {max_length} characters")
-            return None
-        return value
+        text = self._string(name, value.strip() if isinstance(value, str) else value, max_length)
+        return text
 
     def markdown(self, name: str, *, max_length: int = 200_000) -> str | None:
+        """Free Markdown, kept as written (only line endings normalised)."""
         value = self.data.get(name)
         if value is None:
             return None
-        if not isinstance(value, str):
-            self.error(name, "must be a string")
-            return None
-        if "\x00" in value:
-            self.error(name, "must not contain NUL characters")
-            return None
-        if len(value) > max_length:
-            self.error(name, f"must be at most {max_length} characters")
-            return None
-        return value.replace("\r\n", "\n")
+        text = self._string(name, value, max_length)
+        return None if text is None else text.replace("\r\n", "\n")
 
     def enum(self, name: str, enum: type[StrEnum], *, required: bool = False) -> str | None:
         value = self.data.get(name)
