@@ -176,6 +176,9 @@ def test_review_page_transitions_and_comments(app, client, login, api) -> None:
     back = client.post(f"/incidents/{key}/transition", data={"to": "draft", "comment": "More"})
     assert back.status_code == 302
     assert author.get(f"/api/v1/incidents/{key}").get_json()["status"] == "draft"
+    # The author sees the open comment next to the section it is about.
+    editor = client.get(f"/incidents/{key}/edit").text
+    assert 'class="review-comment"' in editor and "Numbers?" in editor
 
 
 def test_history_and_diff_pages(app, client, login, api) -> None:
