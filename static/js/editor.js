@@ -49,16 +49,19 @@
     saveTimer = setTimeout(save, AUTOSAVE_DELAY);
   }
 
+  var inflight = null;  // the save under way, so later saves and navigation can wait for it
+
   function save() {
     if (paused) return Promise.resolve();
-    if (saving) { saveTimer = setTimeout(save, 400); return Promise.resolve(); }
+    if (inflight) {
+      return inflight.then(function () { return dirty ? save() : null; });
+    }
     saving = true;
     dirty = false;
     setStatus("Saving…", "saving");
-    return post(form.dataset.autosaveUrl, new FormData(form)).then(function (response) {
+    inflight = post(form.dataset.autosaveUrl, new FormData(form)).then(function (response) {
       return response.json().then(function (body) { return {status: response.status, body: body}; });
     }).then(function (result) {
-      saving = false;
       if (result.status === 200) {
         versionInput.value = result.body.version;
         setStatus("Saved at " + timeNow() + " · version " + result.body.version, "saved");
@@ -82,12 +85,16 @@
         setStatus("Not saved (" + result.status + "). Your text is kept; retrying…", "error");
         saveTimer = setTimeout(save, 5000);
       }
-    }).catch(function () {
-      saving = false;
+    }).catch(function (error) {
+      if (window.console) console.warn("autosave failed", error);
       dirty = true;
       setStatus("Offline? Not saved yet — your text is kept; retrying…", "error");
       saveTimer = setTimeout(save, 5000);
+    }).then(function () {
+      saving = false;
+      inflight = null;
     });
+    return inflight;
   }
 
   // New services mean other deployments to suggest: redraw that section once saved.
@@ -142,7 +149,11 @@
         dirty = false;
         location.search = params.toString();
       };
-      if (dirty || saving) { save().then(function () { if (!paused && !dirty) go(); }); } else { go(); }
+      if (dirty || saving) {
+        save().then(function () { if (!paused && !dirty) go(); });
+      } else {
+        go();
+      }
       return;
     }
     scheduleSave();
