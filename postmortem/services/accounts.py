@@ -76,6 +76,11 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.name, User.email)))
 
 
+def list_active_users() -> list[User]:
+    """Everyone who can be named owner or commander, by name."""
+    return [user for user in list_users() if user.active]
+
+
 def count_users() -> int:
     return db.session.scalar(select(func.count(User.id))) or 0
 

@@ -193,6 +193,12 @@ def overdue_by_team() -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def teams() -> list[str]:
+    """Every team named on an action item, alphabetically."""
+    stmt = select(ActionItem.team).where(ActionItem.team.is_not(None)).distinct()
+    return sorted(db.session.scalars(stmt))
+
+
 def mark_reviewed(items: list[ActionItem]) -> None:
     """Stamp items as reviewed in a retro today."""
     now = utcnow()

@@ -78,21 +78,33 @@ def ensure_service(name: str) -> Service:
     return service
 
 
-def service_counts(service: Service) -> dict[str, int]:
-    """How many incidents name the service and how many deployments it has had."""
+def counts_by_service() -> dict[int, dict[str, int]]:
+    """{service id: {"incidents", "deployments"}} in two grouped queries, once per request
+    (lists of services would otherwise ask twice per row)."""
+    from flask import g, has_app_context
     from sqlalchemy import func
 
     from ..models import Deployment, incident_services
 
-    incidents = db.session.scalar(
-        select(func.count()).select_from(incident_services).where(
-            incident_services.c.service_id == service.id
-        )
-    )
-    deployments = db.session.scalar(
-        select(func.count(Deployment.id)).where(Deployment.service_id == service.id)
-    )
-    return {"incidents": incidents or 0, "deployments": deployments or 0}
+    if has_app_context() and "service_counts" in g:
+        return g.service_counts
+    counts: dict[int, dict[str, int]] = {}
+    incident_rows = db.session.execute(
+        select(incident_services.c.service_id, func.count()).group_by(incident_services.c.service_id))
+    for service_id, n in incident_rows:
+        counts.setdefault(service_id, {"incidents": 0, "deployments": 0})["incidents"] = n
+    deployment_rows = db.session.execute(
+        select(Deployment.service_id, func.count(Deployment.id)).group_by(Deployment.service_id))
+    for service_id, n in deployment_rows:
+        counts.setdefault(service_id, {"incidents": 0, "deployments": 0})["deployments"] = n
+    if has_app_context():
+        g.service_counts = counts
+    return counts
+
+
+def service_counts(service: Service) -> dict[str, int]:
+    """How many incidents name the service and how many deployments it has had."""
+    return dict(counts_by_service().get(service.id, {"incidents": 0, "deployments": 0}))
 
 
 def last_known_good_by_environment(service: Service) -> dict[str, dict | None]:

@@ -24,11 +24,8 @@ def parse_period(args: dict[str, Any]) -> tuple[datetime, datetime]:
     """
     fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
     since = fields.timestamp("since")
-    until = fields.timestamp("until")
+    until = fields.timestamp("until", end_of_day=True)
     fields.raise_if_errors("Invalid period.")
-    raw_until = str(args.get("until") or "")
-    if until is not None and len(raw_until.strip()) == 10:
-        until = until + timedelta(days=1) - timedelta(microseconds=1)
     until = until or utcnow()
     since = since or (until - timedelta(days=182))
     if since > until:

@@ -7,7 +7,7 @@ about all bad fields at once.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -76,17 +76,23 @@ class Fields:
             return None
         return value
 
-    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
+    def timestamp(self, name: str, *, required: bool = False,
+                  end_of_day: bool = False) -> datetime | None:
+        """An aware UTC datetime; with end_of_day, a bare date means the last instant of it
+        (so `until=2026-03-31` includes the 31st)."""
         value = self.data.get(name)
         if value is None or value == "":
             if required:
                 self.error(name, "is required (an ISO 8601 timestamp)")
             return None
         try:
-            return parse_timestamp(value)
+            parsed = parse_timestamp(value)
         except (ValueError, TypeError):
             self.error(name, "must be an ISO 8601 timestamp, e.g. 2026-03-14T09:02:00Z")
             return None
+        if end_of_day and isinstance(value, str) and len(value.strip()) == 10:
+            parsed += timedelta(days=1) - timedelta(microseconds=1)
+        return parsed
 
     def date(self, name: str) -> date | None:
         value = self.data.get(name)
@@ -129,10 +135,7 @@ class Fields:
 
     def user(self, name: str) -> tuple[bool, Any]:
         """(given, user) for a field holding the email of an existing user, or null."""
-        from sqlalchemy import select
-
-        from ..extensions import db
-        from ..models import User
+        from .accounts import find_user_by_email
 
         if not self.has(name):
             return False, None
@@ -142,7 +145,7 @@ class Fields:
         if not isinstance(email, str):
             self.error(name, "must be the email of a user")
             return True, None
-        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        user = find_user_by_email(email)
         if user is None:
             self.error(name, f"no user with email {email}")
         return True, user

@@ -8,12 +8,12 @@ import secrets
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from ..errors import DomainError
 from ..extensions import db
 from ..models import (
+    SERVICE_NAME_RE,
     ActionItem,
     ActionItemEvent,
     ActionKind,
@@ -36,9 +36,9 @@ from ..models import (
 )
 from ..models.enums import choices
 from ..timeutil import parse_date, parse_timestamp
-from . import catalog, deployments, revisions, templates
+from . import accounts, catalog, deployments, revisions, templates
 from .fields import TAG_RE
-from .incidents import SERVICE_LIST_RE, TIMESTAMPS
+from .incidents import TIMESTAMPS, out_of_order
 from .interchange import (
     EXPORT_ONLY_KEYS,
     KNOWN_KEYS,
@@ -48,8 +48,6 @@ from .interchange import (
     date_value,
     parse_document,
 )
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def import_markdown(text: str, actor: User | None, *, keep_status: bool = True) -> Incident:
@@ -102,10 +100,10 @@ def _string_list(document: Document, key: str, pattern: re.Pattern[str]) -> list
 def person(email: Any, line: int, field_name: str) -> User:
     """The user with this email; unknown people are added as inactive viewers, so an imported
     document keeps its owners without granting anyone access."""
-    if not isinstance(email, str) or not EMAIL_RE.match(email.strip()):
+    if not isinstance(email, str) or not accounts.EMAIL_RE.match(email.strip()):
         raise DocumentError(line, f"'{email}' is not an email address", field_name)
-    email = email.strip().lower()
-    user = db.session.scalar(select(User).where(User.email == email))
+    email = accounts.normalise_email(email)
+    user = accounts.find_user_by_email(email)
     if user is None:
         user = User(email=email, name=email.split("@")[0].replace(".", " ").title(),
                     role=Role.VIEWER.value, active=False,
@@ -129,16 +127,14 @@ def _build(document: Document, actor: User | None, keep_status: bool) -> Inciden
         raise DocumentError(_line(document, "status"), f"unknown status '{status}' (must be one "
                             f"of {choices(IncidentStatus)})", "status")
     stamps = {name: _timestamp(document, name, required=name == "started_at") for name in TIMESTAMPS}
-    given = [(n, stamps[n]) for n in TIMESTAMPS if stamps[n] is not None]
-    for (earlier_name, earlier), (later_name, later) in zip(given, given[1:], strict=False):
-        if later < earlier:  # type: ignore[operator]
-            raise DocumentError(_line(document, later_name),
-                                f"'{later_name}' is before '{earlier_name}'", later_name)
+    for earlier_name, later_name in out_of_order(stamps)[:1]:
+        raise DocumentError(_line(document, later_name),
+                            f"'{later_name}' is before '{earlier_name}'", later_name)
     template_key = str(front.get("template") or "standard")
     template = templates.find_template(template_key)
     if template is None:
         raise DocumentError(_line(document, "template"), f"unknown template '{template_key}'", "template")
-    services = _string_list(document, "services", SERVICE_LIST_RE)
+    services = _string_list(document, "services", SERVICE_NAME_RE)
     tags = _string_list(document, "tags", TAG_RE)
     commander = person(front["commander"], _line(document, "commander"), "commander") \
         if front.get("commander") else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import Frozen, NotFound, StaleVersion
 from ..extensions import db
 from ..models import (
+    SERVICE_NAME_RE,
     ActionItem,
     Factor,
     Incident,
@@ -40,7 +41,6 @@ KEY_RE = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
 TIMESTAMPS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 TAG_RULE = "is not a valid tag (lowercase letters, digits, '.', '_', ':', '/' or '-')"
 SERVICE_RULE = "is not a valid service name (a lowercase slug)"
-SERVICE_LIST_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 def get_incident(key: str) -> Incident:
@@ -68,13 +68,18 @@ def ensure_editable(incident: Incident) -> None:
         )
 
 
-def check_order(values: dict[str, datetime | None], fields: Fields) -> None:
-    """started ≤ detected ≤ mitigated ≤ resolved, over the timestamps that are given."""
+def out_of_order(values: dict[str, datetime | None]) -> list[tuple[str, str]]:
+    """(earlier, later) name pairs breaking started ≤ detected ≤ mitigated ≤ resolved, over
+    the timestamps that are given."""
     given = [(name, values[name]) for name in TIMESTAMPS if values.get(name) is not None]
-    for (earlier_name, earlier), (later_name, later) in zip(given, given[1:], strict=False):
-        assert earlier is not None and later is not None
-        if later < earlier:
-            fields.error(later_name, f"must not be before {earlier_name}")
+    return [(earlier_name, later_name)
+            for (earlier_name, earlier), (later_name, later) in zip(given, given[1:], strict=False)
+            if later < earlier]  # type: ignore[operator]
+
+
+def check_order(values: dict[str, datetime | None], fields: Fields) -> None:
+    for earlier_name, later_name in out_of_order(values):
+        fields.error(later_name, f"must not be before {earlier_name}")
 
 
 def _set_services(incident: Incident, names: list[str]) -> None:
@@ -92,7 +97,7 @@ def create_incident(actor: User | None, data: dict[str, Any], *, summary: str = 
     severity = fields.enum("severity", Severity, required=True)
     stamps = {name: fields.timestamp(name, required=name == "started_at") for name in TIMESTAMPS}
     check_order(stamps, fields)
-    services = fields.string_list("services", pattern=SERVICE_LIST_RE, rule=SERVICE_RULE) or []
+    services = fields.string_list("services", pattern=SERVICE_NAME_RE, rule=SERVICE_RULE) or []
     tags = fields.string_list("tags", pattern=TAG_RE, rule=TAG_RULE) or []
     _, commander = fields.user("commander")
     template_key = fields.text("template", max_length=50) or "standard"
@@ -154,7 +159,7 @@ def update_incident(incident: Incident, actor: User | None, data: dict[str, Any]
         if fields.has(name):
             stamps[name] = fields.timestamp(name, required=name == "started_at")
     check_order(stamps, fields)
-    services = fields.string_list("services", pattern=SERVICE_LIST_RE, rule=SERVICE_RULE)
+    services = fields.string_list("services", pattern=SERVICE_NAME_RE, rule=SERVICE_RULE)
     tags = fields.string_list("tags", pattern=TAG_RE, rule=TAG_RULE)
     commander_given, commander = fields.user("commander")
     sections = data.get("sections")
@@ -276,7 +281,7 @@ def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
         "service": fields.text("service", max_length=63),
         "tag": (fields.text("tag", max_length=50) or "").lower() or None,
         "since": fields.timestamp("since"),
-        "until": _until(fields),
+        "until": fields.timestamp("until", end_of_day=True),
         "q": fields.text("q", max_length=200),
         "theme": fields.text("theme", max_length=100),
         "sort": fields.text("sort", max_length=20),
@@ -284,11 +289,3 @@ def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
     fields.raise_if_errors("Invalid filters.")
     return filters
 
-
-def _until(fields: Fields) -> datetime | None:
-    """The end of a period; a bare date means the whole of that day."""
-    value = fields.timestamp("until")
-    raw = fields.data.get("until")
-    if value is not None and isinstance(raw, str) and len(raw.strip()) == 10:
-        value = value + timedelta(days=1) - timedelta(microseconds=1)
-    return value

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from ..auth import role_required
 from ..errors import NotFound, ValidationError
 from ..extensions import db
-from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, User, today
-from ..services import actions, charts
+from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
+from ..services import accounts, actions, charts
 from ..timeutil import isoformat
 
 bp = Blueprint("actions", __name__)
@@ -69,8 +69,8 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         "args": request.args, "error": error, "today": today(),
         "stats": actions.stats(),
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
-        "teams": sorted({i.team for i in db.session.scalars(select(ActionItem)) if i.team}),
-        "owners": list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
+        "teams": actions.teams(),
+        "owners": accounts.list_active_users(),
         "progress_chart": charts.line_chart(progress["labels"], {"Open": progress["open"],
                                                                    "Done": progress["done"]}),
         "overdue_chart": charts.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
@@ -222,5 +222,5 @@ def detail(item_id: int) -> Any:
         "actions/detail.html", item=item, errors=errors, form=request.form if errors else None,
         today=today(), statuses=list(ActionStatus), kinds=list(ActionKind),
         priorities=list(Priority),
-        owners=list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
+        owners=accounts.list_active_users(),
     ), (422 if errors else 200)

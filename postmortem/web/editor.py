@@ -55,7 +55,6 @@ def base_revision(incident: Incident, version: int | None) -> Revision | None:
 
 
 def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
-    users = accounts.list_users()
     return {
         "incident": incident,
         "values": extra.pop("values", None) or editor_state.incident_values(incident, tz),
@@ -69,7 +68,7 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "action_kinds": list(ActionKind),
         "priorities": list(Priority),
         "categories": templates.list_categories(),
-        "users": [u for u in users if u.active],
+        "users": accounts.list_active_users(),
         "findings": blameless.check_incident(incident),
         "checklist": review.checklist(incident),
         "today": today(),
