@@ -42,10 +42,6 @@ class UserEditForm(FlaskForm):
     active = BooleanField("Active")
 
 
-class PasswordResetForm(FlaskForm):
-    """An admin's reset; the new password is generated and shown once."""
-
-
 class TokenForm(FlaskForm):
     label = StringField(
         "Label",

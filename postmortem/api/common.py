@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, request
@@ -84,6 +84,3 @@ def paged_list(items: Iterable[Any], serialise: Callable[[Any], dict[str, Any]])
 def dt(value: datetime | None) -> str | None:
     return isoformat(value)
 
-
-def day(value: date | None) -> str | None:
-    return value.isoformat() if value else None

@@ -8,6 +8,7 @@ from flask import request
 
 from ..models import Role
 from ..services import actions, incidents, review, revisions, timeline
+from ..services.snapshots import event_dict, factor_dict
 from . import bp
 from .auth import api_user, requires
 from .common import json_body, paged
@@ -70,7 +71,7 @@ def get_revision(key: str, number: int) -> Any:
 def add_timeline_event(key: str) -> Any:
     incident = incidents.get_incident(key)
     event = timeline.add_event(incident, api_user(), json_body())
-    return {"id": event.id, "at": _iso(event.at), "kind": event.kind, "text": event.text}, 201
+    return event_dict(event), 201
 
 
 @bp.patch("/incidents/<key>/timeline/<int:event_id>")
@@ -78,7 +79,7 @@ def add_timeline_event(key: str) -> Any:
 def update_timeline_event(key: str, event_id: int) -> Any:
     incident = incidents.get_incident(key)
     event = timeline.update_event(incident, api_user(), event_id, json_body())
-    return {"id": event.id, "at": _iso(event.at), "kind": event.kind, "text": event.text}
+    return event_dict(event)
 
 
 @bp.delete("/incidents/<key>/timeline/<int:event_id>")
@@ -94,7 +95,7 @@ def delete_timeline_event(key: str, event_id: int) -> Any:
 def add_factor(key: str) -> Any:
     incident = incidents.get_incident(key)
     factor = timeline.add_factor(incident, api_user(), json_body())
-    return {"id": factor.id, "text": factor.text, "category": factor.category}, 201
+    return factor_dict(factor), 201
 
 
 @bp.patch("/incidents/<key>/factors/<int:factor_id>")
@@ -102,7 +103,7 @@ def add_factor(key: str) -> Any:
 def update_factor(key: str, factor_id: int) -> Any:
     incident = incidents.get_incident(key)
     factor = timeline.update_factor(incident, api_user(), factor_id, json_body())
-    return {"id": factor.id, "text": factor.text, "category": factor.category}
+    return factor_dict(factor)
 
 
 @bp.delete("/incidents/<key>/factors/<int:factor_id>")
@@ -126,11 +127,6 @@ def list_incident_action_items(key: str) -> Any:
     incident = incidents.get_incident(key)
     return paged(actions.action_items_query({"incident_id": incident.id}), action_item_json)
 
-
-def _iso(value: Any) -> str | None:
-    from ..timeutil import isoformat
-
-    return isoformat(value)
 
 
 @bp.post("/import")

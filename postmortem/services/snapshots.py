@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from ..markup import render_markdown
-from ..models import ActionItem, Deployment, Incident, IncidentDeployment
+from ..models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
 from ..timeutil import isoformat
 
 
@@ -33,6 +33,14 @@ def action_item_dict(item: ActionItem, today: date) -> dict[str, Any]:
         "resolution_note": item.resolution_note,
         "reviewed_at": isoformat(item.reviewed_at),
     }
+
+
+def event_dict(event: TimelineEvent) -> dict[str, Any]:
+    return {"id": event.id, "at": isoformat(event.at), "kind": event.kind, "text": event.text}
+
+
+def factor_dict(factor: Factor) -> dict[str, Any]:
+    return {"id": factor.id, "text": factor.text, "category": factor.category}
 
 
 def deployment_dict(deployment: Deployment) -> dict[str, Any]:
@@ -91,14 +99,8 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
             }
             for section in incident.sections
         ],
-        "timeline": [
-            {"id": event.id, "at": isoformat(event.at), "kind": event.kind, "text": event.text}
-            for event in incident.timeline
-        ],
-        "factors": [
-            {"id": factor.id, "text": factor.text, "category": factor.category}
-            for factor in incident.factors
-        ],
+        "timeline": [event_dict(event) for event in incident.timeline],
+        "factors": [factor_dict(factor) for factor in incident.factors],
         "action_items": [action_item_dict(item, today) for item in incident.action_items],
         "deployments": [linked_deployment_dict(link) for link in links],
         "themes": themes or [],

@@ -11,6 +11,7 @@ from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import Incident, IncidentStatus, Role, Severity, today
+from ..models.enums import SEVERITY_LABELS
 from ..services import blameless, catalog, incidents, releases, review, similarity, templates
 from .timezones import TIMEZONES, local_input_to_iso
 
@@ -77,7 +78,7 @@ def new() -> Any:
                 return redirect(url_for("incidents.edit", key=incident.key))
     return render_template(
         "incidents/new.html", form=form, errors=errors, templates=templates.list_templates(),
-        severities=list(Severity), timezones=TIMEZONES,
+        severities=list(Severity), severity_labels=SEVERITY_LABELS, timezones=TIMEZONES,
     ), (422 if errors else 200)
 
 
