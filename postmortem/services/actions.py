@@ -162,9 +162,15 @@ def bulk_update(items: list[ActionItem], actor: User | None, data: dict[str, Any
     return errors
 
 
-def weekly_progress(weeks: int = 12) -> dict[str, list]:
+def board_figures() -> dict[str, Any]:
+    """The retro board's figures, from one read of every action item."""
+    items = list(db.session.scalars(select(ActionItem).options(selectinload(ActionItem.owner))))
+    return {"stats": summarise(items), "progress": weekly_progress(items),
+            "overdue_by_team": overdue_by_team(items)}
+
+
+def weekly_progress(items: list[ActionItem], weeks: int = 12) -> dict[str, list]:
     """Open and done counts at the end of each of the last `weeks` weeks (for the board chart)."""
-    items = list(db.session.scalars(select(ActionItem)))
     end = today()
     labels, open_counts, done_counts = [], [], []
     for back in range(weeks - 1, -1, -1):
@@ -180,14 +186,13 @@ def weekly_progress(weeks: int = 12) -> dict[str, list]:
     return {"labels": labels, "open": open_counts, "done": done_counts}
 
 
-def overdue_by_team() -> dict[str, int]:
+def overdue_by_team(items: list[ActionItem]) -> dict[str, int]:
     """{team (or owner, or 'unassigned'): overdue items}, most first."""
     counts: dict[str, int] = {}
     now_day = today()
-    stmt = select(ActionItem).where(
-        ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]),
-        ActionItem.due_on < now_day)
-    for item in db.session.scalars(stmt):
+    for item in items:
+        if not item.is_overdue(now_day):
+            continue
         team = item.team or (item.owner.name if item.owner else "unassigned")
         counts[team] = counts.get(team, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -276,7 +281,11 @@ def stats(since: datetime | None = None, until: datetime | None = None) -> dict[
         stmt = stmt.where(ActionItem.created_at >= since)
     if until is not None:
         stmt = stmt.where(ActionItem.created_at <= until)
-    items = list(db.session.scalars(stmt))
+    return summarise(list(db.session.scalars(stmt)))
+
+
+def summarise(items: list[ActionItem]) -> dict[str, Any]:
+    """The stats of api-v1.md over the given items."""
     now_day = today()
     counts = {status.value: 0 for status in ActionStatus}
     for item in items:

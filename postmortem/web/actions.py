@@ -62,12 +62,12 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     group = request.args.get("group", "team")
     if group not in GROUPINGS:
         group = "team"
-    progress = actions.weekly_progress()
-    overdue = actions.overdue_by_team()
+    figures = actions.board_figures()
+    progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
         "args": request.args, "error": error, "today": today(),
-        "stats": actions.stats(),
+        "stats": figures["stats"],
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": actions.teams(),
         "owners": accounts.list_active_users(),
