@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
@@ -94,26 +95,52 @@ def edit(key: str) -> Any:
     if request.method == "GET":
         return render_editor(incident, tz)
 
-    values = editor_state.form_values(request.form, incident)
-    version = request.form.get("version", type=int)
-    data, errors = editor_state.values_to_data(values, tz, incident)
-    if errors:
-        return render_editor(incident, tz, 422, values=values, errors=errors, version=version)
-    try:
-        incidents.update_incident(incident, current_user, {**data, "version": version})
-    except StaleVersion:
-        db.session.refresh(incident)
-        merge = editor_state.three_way(incident, values, base_revision(incident, version), tz)
-        return render_editor(incident, tz, 409, values=merge["merged"], version=incident.version,
-                             conflict=merge["fields"])
-    except Frozen as error:
-        flash(error.message, "error")
+    outcome = _save_form(incident, tz)
+    if outcome.frozen is not None:
+        flash(outcome.frozen.message, "error")
         return redirect(url_for("incidents.show", key=incident.key))
-    except ValidationError as error:
-        return render_editor(incident, tz, 422, values=values, errors=error.fields or {},
-                             version=version)
+    if outcome.merge is not None:
+        return render_editor(incident, tz, 409, values=outcome.merge["merged"],
+                             version=incident.version, conflict=outcome.merge["fields"])
+    if outcome.errors is not None:
+        return render_editor(incident, tz, 422, values=outcome.values, errors=outcome.errors,
+                             version=outcome.version)
     flash("Saved.", "success")
     return redirect(url_for("incidents.edit", key=incident.key))
+
+
+@dataclass
+class SaveOutcome:
+    """What became of one save of the editor's form (both the page and autosave use it)."""
+
+    values: dict[str, str]
+    version: int | None
+    errors: dict[str, list[str]] | None = None  # invalid fields: nothing saved
+    merge: dict[str, Any] | None = None  # stale version: the three-way comparison
+    stale: StaleVersion | None = None
+    frozen: Frozen | None = None
+
+
+def _save_form(incident: Incident, tz: str) -> SaveOutcome:
+    """Save the posted editor form against the version it was loaded at."""
+    values = editor_state.form_values(request.form, incident)
+    outcome = SaveOutcome(values, request.form.get("version", type=int))
+    data, errors = editor_state.values_to_data(values, tz, incident)
+    if errors:
+        outcome.errors = errors
+        return outcome
+    try:
+        incidents.update_incident(incident, current_user, {**data, "version": outcome.version})
+    except StaleVersion as error:
+        db.session.refresh(incident)
+        outcome.stale = error
+        outcome.merge = editor_state.three_way(
+            incident, values, base_revision(incident, outcome.version), tz)
+    except Frozen as error:
+        outcome.frozen = error
+    except ValidationError as error:
+        outcome.errors = error.fields or {"title": [error.message]}
+    return outcome
 
 
 @bp.post("/<key>/autosave")
@@ -121,30 +148,21 @@ def edit(key: str) -> Any:
 def autosave(key: str) -> Any:
     """The editor's background save: JSON in the API's error shape, plus what the page redraws."""
     incident = load_incident(key, Role.AUTHOR)
-    tz = current_tz()
-    values = editor_state.form_values(request.form, incident)
-    version = request.form.get("version", type=int)
-    data, errors = editor_state.values_to_data(values, tz, incident)
-    if errors:
-        return _json_error(422, "Some fields are invalid.", errors)
-    try:
-        incidents.update_incident(incident, current_user, {**data, "version": version})
-    except StaleVersion as error:
-        db.session.refresh(incident)
-        merge = editor_state.three_way(incident, values, base_revision(incident, version), tz)
+    outcome = _save_form(incident, current_tz())
+    if outcome.frozen is not None:
+        return _json_error(409, outcome.frozen.message, None, frozen=True)
+    if outcome.merge is not None and outcome.stale is not None:
         latest = incident.revisions[-1] if incident.revisions else None
-        body = error_body(409, error.message, None, current_version=incident.version)
+        body = error_body(409, outcome.stale.message, None, current_version=incident.version)
         body["conflict"] = {
             "current_version": incident.version,
-            "fields": merge["fields"],
+            "fields": outcome.merge["fields"],
             "by": latest.author.name if latest and latest.author else None,
             "summary": latest.summary if latest else None,
         }
         return jsonify(body), 409
-    except Frozen as error:
-        return _json_error(409, error.message, None, frozen=True)
-    except ValidationError as error:
-        return _json_error(422, error.message, error.fields)
+    if outcome.errors is not None:
+        return _json_error(422, "Some fields are invalid.", outcome.errors)
     return jsonify(_saved_state(incident))
 
 
