@@ -26,7 +26,7 @@ def bearer_token(request: Request) -> str | None:
 
 
 def init_auth(app: Flask) -> None:
-    from .services import tokens
+    from .services import accounts
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -48,7 +48,7 @@ def init_auth(app: Flask) -> None:
     def load_user_from_token(request: Request) -> User | None:
         # Lets the PDF and Markdown exports be fetched with a token as well as a session.
         token = bearer_token(request)
-        return tokens.user_for_token(token) if token else None
+        return accounts.user_for_token(token) if token else None
 
 
 def role_required(role: Role) -> Callable[[F], F]:

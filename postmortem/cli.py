@@ -6,7 +6,7 @@ import os
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from .errors import DomainError
 from .models import Role
@@ -122,11 +122,11 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(email: str, label: str) -> None:
     """Create an API token; the token alone is printed on the last line."""
-    from .services import tokens
+    from .services import accounts
 
     user = _user(email)
     try:
-        _, clear = tokens.create_token(user, label)
+        _, clear = accounts.create_token(user, label)
     except DomainError as error:
         raise _fail(error) from error
     click.echo(f"Token '{label}' for {user.email} ({user.role}); it is shown only once:")
@@ -152,7 +152,7 @@ def demo_command() -> None:
 @with_appcontext
 def bootstrap_command(demo: bool) -> None:
     """First run: create an admin when there are no users, and demo data when empty."""
-    from .services import demo as demo_service
+    from .services import demo as demo_data
     from .services import setup
 
     created = setup.ensure_admin(
@@ -169,8 +169,8 @@ def bootstrap_command(demo: bool) -> None:
         click.echo(f"    password: {password}")
         click.echo("  This password is printed only this once.")
         click.echo(banner)
-    if demo and demo_service.database_is_empty():
-        click.echo(demo_service.load_demo())
+    if demo and demo_data.database_is_empty():
+        click.echo(demo_data.load_demo())
 
 
 @click.group("deployments")
@@ -215,7 +215,7 @@ def deployments_record(service: str, version_: str, environment: str, artifact: 
         click.echo(_describe_deployment(body, created=status == 201))
         return
     from .services import deployments
-    from .services.snapshots import deployment_dict
+    from .services.incidents import deployment_dict
 
     try:
         deployment, created = deployments.record_deployment(payload)
@@ -238,20 +238,20 @@ def _describe_deployment(body: dict, created: bool) -> str:
 @with_appcontext
 def remind_command(days: int, dry_run: bool) -> None:
     """Send each owner a digest of their overdue and soon-due action items (cron-friendly)."""
-    from .services import notify
+    from .services import action_items
 
-    digests = notify.reminder_digests(soon_days=days)
+    digests = action_items.reminder_digests(soon_days=days)
     if not digests:
         click.echo("No overdue or soon-due action items with an owner.")
         return
     base_url = current_app.config.get("BASE_URL")
     failures = 0
     for digest in digests:
-        subject = notify.subject_for(digest)
+        subject = action_items.subject_for(digest)
         text = digest.text(base_url)
-        if notify.mail_configured() and not dry_run:
+        if action_items.mail_configured() and not dry_run:
             try:
-                notify.send_mail(digest.owner.email, subject, text)
+                action_items.send_mail(digest.owner.email, subject, text)
             except OSError as error:  # smtplib errors are OSErrors
                 failures += 1
                 click.echo(f"Could not mail {digest.owner.email}: {error}", err=True)
@@ -269,14 +269,14 @@ def remind_command(days: int, dry_run: bool) -> None:
 @with_appcontext
 def import_command(files: tuple[str, ...], as_draft: bool) -> None:
     """Import Markdown interchange documents; a bad file does not stop the others."""
-    from .services import importer
+    from .services import exchange
 
     failures = 0
     for name in files:
         try:
             with open(name, encoding="utf-8") as handle:
                 text = handle.read()
-            incident = importer.import_markdown(text, None, keep_status=not as_draft)
+            incident = exchange.import_markdown(text, None, keep_status=not as_draft)
         except (OSError, UnicodeDecodeError) as error:
             failures += 1
             click.echo(f"{name}: not imported: {error}", err=True)
@@ -297,14 +297,14 @@ def import_command(files: tuple[str, ...], as_draft: bool) -> None:
 @with_appcontext
 def export_command(key: str, fmt: str, output: str | None) -> None:
     """Export one post-mortem as Markdown or PDF."""
-    from .services import incidents, interchange
+    from .services import exchange, incidents
 
     try:
         incident = incidents.get_incident(key)
     except DomainError as error:
         raise _fail(error) from error
     if fmt == "md":
-        text = interchange.export_markdown(incident)
+        text = exchange.export_markdown(incident)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -314,10 +314,7 @@ def export_command(key: str, fmt: str, output: str | None) -> None:
         return
     if not output:
         raise click.ClickException("PDF export needs -o FILE.")
-    from .services import pdf
-
-    with current_app.test_request_context():
-        data = pdf.render_incident_pdf(incident)
+    data = exchange.render_incident_pdf(incident)
     with open(output, "wb") as handle:
         handle.write(data)
     click.echo(f"Wrote {output} ({len(data) // 1024} KB)")
@@ -330,18 +327,13 @@ def export_command(key: str, fmt: str, output: str | None) -> None:
 @with_appcontext
 def digest_command(since: str | None, until: str | None, output: str) -> None:
     """Write the stakeholder digest PDF for a period."""
-    from flask import render_template
-
-    from .models import today
-    from .services import digest, pdf
+    from .services import exchange, insights
 
     try:
-        start, end = digest.parse_period({"since": since, "until": until})
+        start, end = insights.parse_period({"since": since, "until": until})
     except DomainError as error:
         raise _fail(error) from error
-    with current_app.test_request_context():
-        html = render_template("pdf/digest.html", d=digest.build_digest(start, end), today=today())
-        data = pdf.html_to_pdf(html)
+    data = exchange.render_digest_pdf(start, end)
     with open(output, "wb") as handle:
         handle.write(data)
     click.echo(f"Wrote {output}: {start.date()} – {end.date()} ({len(data) // 1024} KB)")
@@ -353,10 +345,3 @@ def register_cli(app: Flask) -> None:
                     digest_command):
         app.cli.add_command(command)
 
-
-def main() -> None:
-    """Entry point of the `postmortem` console script."""
-    from . import create_app
-
-    cli = FlaskGroup(create_app=create_app, help="Postmortem: blameless post-mortems.")
-    cli.main(prog_name="postmortem")

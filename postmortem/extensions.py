@@ -1,5 +1,7 @@
 """The Flask extensions, unbound; create_app binds them with init_app."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +24,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The declarative base the models derive from: db.Model at run time, typed as Base for mypy.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

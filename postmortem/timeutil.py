@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+# Times outside these years are typing mistakes, and near the ends of datetime's range a time
+# zone shift overflows; every timestamp and date the app accepts lies within them.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+RANGE_RULE = f"must be between the years {MIN_YEAR} and {MAX_YEAR}"
+
+
+class OutOfRange(ValueError):
+    """A well-formed timestamp or date outside MIN_YEAR..MAX_YEAR."""
+
 
 def parse_timestamp(value: object) -> datetime:
-    """An aware UTC datetime from an ISO 8601 string; ValueError when it is not one."""
+    """An aware UTC datetime from an ISO 8601 string; ValueError when it is not one,
+    OutOfRange when it lies outside MIN_YEAR..MAX_YEAR."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and value.strip():
@@ -18,16 +29,27 @@ def parse_timestamp(value: object) -> datetime:
         raise ValueError("must be an ISO 8601 timestamp")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise OutOfRange(RANGE_RULE)
     return parsed.astimezone(UTC)
 
 
 def parse_date(value: object) -> date:
-    """A date from 'YYYY-MM-DD'; ValueError otherwise."""
+    """A date from 'YYYY-MM-DD'; ValueError otherwise, OutOfRange outside MIN_YEAR..MAX_YEAR."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = date.fromisoformat(value.strip())
+    else:
         raise ValueError("must be a date YYYY-MM-DD")
-    return date.fromisoformat(value.strip())
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise OutOfRange(RANGE_RULE)
+    return parsed
+
+
+def end_of_day(moment: datetime) -> datetime:
+    """The last microsecond of moment's UTC day: a bare date as `until` includes that day."""
+    return moment.replace(hour=23, minute=59, second=59, microsecond=999_999)
 
 
 def isoformat(value: datetime | None) -> str | None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from postmortem.extensions import db
 from postmortem.models import Service, User
-from postmortem.services import accounts, tokens
+from postmortem.services import accounts
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -28,7 +28,7 @@ def make_user(role: str = "author", email: str | None = None, name: str | None =
 
 
 def make_token(user: User, label: str = "test") -> str:
-    _, clear = tokens.create_token(user, label)
+    _, clear = accounts.create_token(user, label)
     return clear
 
 
@@ -57,6 +57,10 @@ class ApiClient:
 
     def delete(self, url: str, **kwargs: Any) -> Any:
         return self.client.delete(url, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def open(self, url: str, method: str = "GET", **kwargs: Any) -> Any:
+        return self.client.open(url, method=method, headers=self._headers(kwargs.pop("headers", None)),
+                                **kwargs)
 
     def post(self, url: str, json: Any = None, **kwargs: Any) -> Any:
         headers = self._headers(kwargs.pop("headers", None))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from postmortem.extensions import db
 from postmortem.models import ApiToken, User
-from postmortem.services.tokens import hash_token
+from postmortem.services.accounts import hash_token
 
 
 def test_users_create_with_generated_password(app, runner) -> None:

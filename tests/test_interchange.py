@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from postmortem.extensions import db
 from postmortem.models import Incident
-from postmortem.services import importer, interchange
-from postmortem.services.demo_data import DEMO_DIR
+from postmortem.services import exchange
+from postmortem.services.demo import DEMO_DIR
 
 from .builders import assert_error
 
@@ -107,10 +107,10 @@ def test_export_import_export_is_unchanged(api, client, login) -> None:
 @pytest.mark.parametrize("path", sorted(DEMO_DIR.glob("*.md")), ids=lambda p: p.stem)
 def test_every_demo_document_round_trips(app, path: Path) -> None:
     with app.app_context():
-        first = importer.import_markdown(path.read_text(encoding="utf-8"), None)
-        exported = interchange.export_markdown(first)
-        second = importer.import_markdown(exported, None)
-        again = interchange.export_markdown(second)
+        first = exchange.import_markdown(path.read_text(encoding="utf-8"), None)
+        exported = exchange.export_markdown(first)
+        second = exchange.import_markdown(exported, None)
+        again = exchange.export_markdown(second)
         assert exported.replace(first.key, "KEY") == again.replace(second.key, "KEY")
         assert first.title in exported
 

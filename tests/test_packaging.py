@@ -28,4 +28,4 @@ def test_wheel_contains_templates_static_migrations_and_data(tmp_path: Path) -> 
     assert any(n.startswith("postmortem/migrations/versions/") for n in names)
     assert not any(n.startswith(("instance/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "postmortem = postmortem.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "postmortem = postmortem.console:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from postmortem.services.pdf import FetchRefused, read_static
+from postmortem.services.exchange.pdf import FetchRefused, read_static
 
 from .browser import SCREENSHOTS
 from .test_interchange import DOCUMENT, post_import
@@ -109,7 +109,7 @@ def test_the_fetcher_serves_only_our_static_files(app, tmp_path: Path) -> None:
 
 
 def test_outside_resources_are_never_fetched_while_rendering(app, api) -> None:
-    from postmortem.services import pdf
+    from postmortem.services import exchange as pdf
 
     with app.test_request_context():
         data = pdf.html_to_pdf(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from postmortem.extensions import db
 from postmortem.models import ApiToken
-from postmortem.services.tokens import hash_token
+from postmortem.services.accounts import hash_token
 
 from .builders import assert_error
 

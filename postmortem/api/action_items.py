@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 
 from ..models import Role
-from ..services import actions
-from ..services.fields import Fields
-from . import bp
+from ..services import action_items
+from ..validation import Fields
 from .auth import api_user, requires
 from .common import json_body, paged
 from .serialise import action_item_json
 
+bp = Blueprint("action_items", __name__)
 
 @bp.get("/action-items")
 def list_action_items() -> Any:
-    filters = actions.parse_filters(request.args.to_dict())
-    return paged(actions.action_items_query(filters), action_item_json)
+    filters = action_items.parse_action_item_filters(request.args.to_dict())
+    return paged(action_items.action_items_query(filters), action_item_json)
 
 
 @bp.get("/action-items/stats")
@@ -27,17 +27,17 @@ def action_item_stats() -> Any:
     since = fields.timestamp("since")
     until = fields.timestamp("until")
     fields.raise_if_errors("Invalid period.")
-    return actions.stats(since, until)
+    return action_items.stats(since, until)
 
 
 @bp.get("/action-items/<int:item_id>")
 def get_action_item(item_id: int) -> Any:
-    return action_item_json(actions.get_action_item(item_id))
+    return action_item_json(action_items.get_action_item(item_id))
 
 
 @bp.patch("/action-items/<int:item_id>")
 @requires(Role.AUTHOR)
 def update_action_item(item_id: int) -> Any:
-    item = actions.get_action_item(item_id)
-    actions.update_action_item(item, api_user(), json_body())
+    item = action_items.get_action_item(item_id)
+    action_items.update_action_item(item, api_user(), json_body())
     return action_item_json(item)

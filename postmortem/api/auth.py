@@ -14,8 +14,7 @@ from ..auth import bearer_token
 from ..errors import json_error
 from ..extensions import csrf
 from ..models import Role, User
-from ..services import tokens
-from . import bp
+from ..services import accounts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,12 +27,11 @@ def _unauthorized(message: str) -> Any:
     return response
 
 
-@bp.before_request
 def authenticate() -> Any:
     """Set g.api_user, or answer 401; a session caller must send the CSRF token to write."""
     if request.headers.get("Authorization"):
         token = bearer_token(request)
-        user = tokens.user_for_token(token) if token else None
+        user = accounts.user_for_token(token) if token else None
         if user is None:
             return _unauthorized("Unknown, revoked or malformed token.")
         g.api_user = user
@@ -44,7 +42,7 @@ def authenticate() -> Any:
                 csrf.protect()
             except CSRFError as error:
                 return json_error(400, f"CSRF check failed: {error.description}")
-        g.api_user = current_user._get_current_object()
+        g.api_user = accounts.get_user(current_user.id)
         return None
     return _unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 
 from ..models import Role
 from ..services import deployments, incidents
-from ..services.snapshots import deployment_dict, linked_deployment_dict
-from . import bp
+from ..services.incidents import deployment_dict, linked_deployment_dict
 from .auth import api_user, requires
 from .common import json_body, paged
 
+bp = Blueprint("deployments", __name__)
 
 @bp.post("/deployments")
 @requires(Role.DEPLOYER)
@@ -23,7 +23,7 @@ def record_deployment() -> Any:
 
 @bp.get("/deployments")
 def list_deployments() -> Any:
-    filters = deployments.parse_filters(request.args.to_dict())
+    filters = deployments.parse_deployment_filters(request.args.to_dict())
     return paged(deployments.deployments_query(filters), deployment_dict)
 
 
@@ -36,7 +36,7 @@ def get_deployment(deployment_id: int) -> Any:
 @requires(Role.AUTHOR)
 def link_deployment(key: str) -> Any:
     incident = incidents.get_incident(key)
-    link = deployments.link_deployment(incident, api_user(), json_body())
+    link = incidents.link_deployment(incident, api_user(), json_body())
     return linked_deployment_dict(link), 201
 
 
@@ -44,7 +44,7 @@ def link_deployment(key: str) -> Any:
 @requires(Role.AUTHOR)
 def unlink_deployment(key: str, deployment_id: int) -> Any:
     incident = incidents.get_incident(key)
-    deployments.unlink_deployment(incident, api_user(), deployment_id)
+    incidents.unlink_deployment(incident, api_user(), deployment_id)
     return "", 204
 
 
@@ -58,9 +58,9 @@ def suggested_deployments(key: str) -> Any:
 @bp.get("/services/<name>/last-known-good")
 def last_known_good(name: str) -> Any:
     from ..errors import NotFound
-    from ..services import catalog
+    from ..services import deployments
 
-    service = catalog.get_service(name)
+    service = deployments.get_service(name)
     environment = request.args.get("environment") or "production"
     lkg = deployments.last_known_good(service, environment)
     if lkg is None:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 
 from ..models import Role
-from ..services import actions, incidents, review, revisions, timeline
-from ..services.snapshots import event_dict, factor_dict
-from . import bp
+from ..services import action_items, exchange, incidents, insights
+from ..services.incidents import event_dict, factor_dict
 from .auth import api_user, requires
 from .common import json_body, paged
 from .serialise import action_item_json, incident_json, revision_json
 
+bp = Blueprint("incidents", __name__)
 
 @bp.get("/incidents")
 def list_incidents() -> Any:
-    filters = incidents.parse_filters(request.args.to_dict())
+    filters = insights.incident_filters(request.args.to_dict())
     return paged(incidents.incidents_query(filters), incident_json)
 
 
@@ -47,20 +47,20 @@ def update_incident(key: str) -> Any:
 def transition(key: str) -> Any:
     incident = incidents.get_incident(key)
     data = json_body()
-    review.transition(incident, api_user(), data.get("to"), data.get("comment"))
+    incidents.transition_incident(incident, api_user(), data.get("to"), data.get("comment"))
     return incident_json(incident)
 
 
 @bp.get("/incidents/<key>/revisions")
 def list_revisions(key: str) -> Any:
     incident = incidents.get_incident(key)
-    return [revision_json(revision) for revision in revisions.list_revisions(incident)]
+    return [revision_json(revision) for revision in incidents.list_revisions(incident)]
 
 
 @bp.get("/incidents/<key>/revisions/<int:number>")
 def get_revision(key: str, number: int) -> Any:
     incident = incidents.get_incident(key)
-    revision = revisions.get_revision(incident, number)
+    revision = incidents.get_revision(incident, number)
     body = dict(revision.snapshot)
     body["revision"] = revision_json(revision)
     return body
@@ -70,7 +70,7 @@ def get_revision(key: str, number: int) -> Any:
 @requires(Role.AUTHOR)
 def add_timeline_event(key: str) -> Any:
     incident = incidents.get_incident(key)
-    event = timeline.add_event(incident, api_user(), json_body())
+    event = incidents.add_event(incident, api_user(), json_body())
     return event_dict(event), 201
 
 
@@ -78,7 +78,7 @@ def add_timeline_event(key: str) -> Any:
 @requires(Role.AUTHOR)
 def update_timeline_event(key: str, event_id: int) -> Any:
     incident = incidents.get_incident(key)
-    event = timeline.update_event(incident, api_user(), event_id, json_body())
+    event = incidents.update_event(incident, api_user(), event_id, json_body())
     return event_dict(event)
 
 
@@ -86,7 +86,7 @@ def update_timeline_event(key: str, event_id: int) -> Any:
 @requires(Role.AUTHOR)
 def delete_timeline_event(key: str, event_id: int) -> Any:
     incident = incidents.get_incident(key)
-    timeline.delete_event(incident, api_user(), event_id)
+    incidents.delete_event(incident, api_user(), event_id)
     return "", 204
 
 
@@ -94,7 +94,7 @@ def delete_timeline_event(key: str, event_id: int) -> Any:
 @requires(Role.AUTHOR)
 def add_factor(key: str) -> Any:
     incident = incidents.get_incident(key)
-    factor = timeline.add_factor(incident, api_user(), json_body())
+    factor = incidents.add_factor(incident, api_user(), json_body())
     return factor_dict(factor), 201
 
 
@@ -102,7 +102,7 @@ def add_factor(key: str) -> Any:
 @requires(Role.AUTHOR)
 def update_factor(key: str, factor_id: int) -> Any:
     incident = incidents.get_incident(key)
-    factor = timeline.update_factor(incident, api_user(), factor_id, json_body())
+    factor = incidents.update_factor(incident, api_user(), factor_id, json_body())
     return factor_dict(factor)
 
 
@@ -110,7 +110,7 @@ def update_factor(key: str, factor_id: int) -> Any:
 @requires(Role.AUTHOR)
 def delete_factor(key: str, factor_id: int) -> Any:
     incident = incidents.get_incident(key)
-    timeline.delete_factor(incident, api_user(), factor_id)
+    incidents.delete_factor(incident, api_user(), factor_id)
     return "", 204
 
 
@@ -118,14 +118,14 @@ def delete_factor(key: str, factor_id: int) -> Any:
 @requires(Role.AUTHOR)
 def create_action_item(key: str) -> Any:
     incident = incidents.get_incident(key)
-    item = actions.create_action_item(incident, api_user(), json_body())
+    item = action_items.create_action_item(incident, api_user(), json_body())
     return action_item_json(item), 201
 
 
 @bp.get("/incidents/<key>/action-items")
 def list_incident_action_items(key: str) -> Any:
     incident = incidents.get_incident(key)
-    return paged(actions.action_items_query({"incident_id": incident.id}), action_item_json)
+    return paged(action_items.action_items_query({"incident_id": incident.id}), action_item_json)
 
 
 
@@ -135,7 +135,6 @@ def import_document() -> Any:
     """A Markdown interchange document as the body (text/markdown) → 201 with the incident."""
     from flask import abort
 
-    from ..services import importer
 
     if request.mimetype not in ("text/markdown", "text/x-markdown", "text/plain"):
         abort(415, description="Send the document with 'Content-Type: text/markdown'.")
@@ -144,22 +143,22 @@ def import_document() -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         abort(400, description="The document is not UTF-8 text.")
-    incident = importer.import_markdown(text, api_user())
+    incident = exchange.import_markdown(text, api_user())
     return incident_json(incident), 201
 
 
 @bp.get("/incidents/<key>/similar")
 def similar_incidents(key: str) -> Any:
-    from ..services import similarity
+    from ..services import incidents, insights
 
     incident = incidents.get_incident(key)
-    return similarity.similar(incident, request.args.get("limit", 5))
+    return insights.similar_incidents(incident, request.args.get("limit", 5))
 
 
 @bp.get("/search")
 def search() -> Any:
-    from ..services import similarity
+    from ..services import insights
     from .common import paged_list
 
-    found = similarity.search(request.args.get("q"))
+    found = insights.search_incidents(request.args.get("q"))
     return paged_list(found, lambda item: item)

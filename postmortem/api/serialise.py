@@ -7,13 +7,13 @@ from typing import Any
 from flask import url_for
 
 from ..models import ActionItem, Incident, Revision, Service, today
-from ..services import catalog
-from ..services.snapshots import action_item_dict, incident_dict
+from ..services import deployments, incidents, insights
+from ..services.incidents import action_item_dict, incident_dict
 from ..timeutil import isoformat
 
 
 def service_json(service: Service) -> dict[str, Any]:
-    counts = catalog.service_counts(service)
+    counts = deployments.service_counts(service)
     return {
         "name": service.name,
         "team": service.team,
@@ -25,10 +25,9 @@ def service_json(service: Service) -> dict[str, Any]:
 
 def incident_json(incident: Incident) -> dict[str, Any]:
     """The incident object of api-v1.md, with blameless findings and the browser URL."""
-    from ..services import blameless, themes
 
-    body = incident_dict(incident, today(), findings=blameless.check_incident(incident),
-                         themes=themes.themes_of(incident))
+    body = incident_dict(incident, today(), findings=incidents.check_incident(incident),
+                         themes=insights.themes_of(incident))
     body["url"] = url_for("incidents.show", key=incident.key, _external=True)
     return body
 

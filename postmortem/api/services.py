@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Blueprint
+
 from ..models import Role, Service
-from ..services import catalog
-from . import bp
+from ..services import deployments
 from .auth import requires
 from .common import dt, json_body, paged
 from .serialise import service_json
 
+bp = Blueprint("services", __name__)
 
 @bp.get("/services")
 def list_services() -> Any:
-    return paged(catalog.services_query(), service_json)
+    return paged(deployments.services_query(), service_json)
 
 
 @bp.post("/services")
 @requires(Role.AUTHOR)
 def create_service() -> Any:
     data = json_body()
-    service = catalog.create_service(
+    service = deployments.create_service(
         name=data.get("name"), team=data.get("team"), description=data.get("description")
     )
     return service_json(service), 201
@@ -29,9 +31,9 @@ def create_service() -> Any:
 
 @bp.get("/services/<name>")
 def get_service(name: str) -> Any:
-    service: Service = catalog.get_service(name)
+    service: Service = deployments.get_service(name)
     body = service_json(service)
-    body["last_known_good"] = catalog.last_known_good_by_environment(service)
+    body["last_known_good"] = deployments.last_known_good_by_environment(service)
     body["created_at"] = dt(service.created_at)
     return body
 
@@ -39,9 +41,9 @@ def get_service(name: str) -> Any:
 @bp.patch("/services/<name>")
 @requires(Role.AUTHOR)
 def update_service(name: str) -> Any:
-    service = catalog.get_service(name)
+    service = deployments.get_service(name)
     data = json_body()
-    catalog.update_service(
+    deployments.update_service(
         service,
         team=data.get("team", service.team),
         description=data.get("description", service.description),

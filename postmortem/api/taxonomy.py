@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Blueprint
+
 from ..models import Role
-from ..services import templates
-from . import bp
+from ..services import setup
 from .auth import requires
 from .common import json_body
 
+bp = Blueprint("taxonomy", __name__)
 
 @bp.get("/taxonomy")
 def taxonomy() -> Any:
     return [
         {"key": c.key, "name": c.name, "description": c.description}
-        for c in templates.list_categories()
+        for c in setup.list_categories()
     ]
 
 
@@ -23,7 +25,7 @@ def taxonomy() -> Any:
 @requires(Role.ADMIN)
 def save_category(key: str) -> Any:
     data = json_body()
-    category = templates.save_category(
+    category = setup.save_category(
         key=key, name=data.get("name") or "", description=data.get("description"),
         active=bool(data.get("active", True)),
     )
@@ -40,5 +42,5 @@ def list_templates() -> Any:
                 for s in t.sections
             ],
         }
-        for t in templates.list_templates()
+        for t in setup.list_templates()
     ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 
-from ..services import themes
-from ..services.fields import Fields
-from . import bp
+from ..services import insights
+from ..validation import Fields
 
+bp = Blueprint("themes", __name__)
 
 @bp.get("/themes")
 def list_themes() -> Any:
@@ -20,5 +20,5 @@ def list_themes() -> Any:
     if minimum is not None and minimum < 1:
         fields.error("min_incidents", "must be at least 1")
     fields.raise_if_errors("Invalid parameters.")
-    found = themes.all_themes(since, until, minimum or 2)
+    found = insights.all_themes(since, until, minimum or 2)
     return [theme.as_dict() for theme in found]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .enums import ActionStatus
 from .types import UTCDateTime, utcnow
 from .user import User
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .incident import Factor, Incident
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     __tablename__ = "action_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class ActionItem(db.Model):
         return not self.is_finished and self.due_on is not None and self.due_on < today
 
 
-class ActionItemEvent(db.Model):
+class ActionItemEvent(Model):
     """One status change of an action item: who moved it, when, from what to what."""
 
     __tablename__ = "action_item_events"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .enums import DeploymentKind
 from .service import Service
 from .types import UTCDateTime, utcnow
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .incident import Incident
 
 
-class Artifact(db.Model):
+class Artifact(Model):
     """One immutable build of a service: a version label naming exactly one reference."""
 
     __tablename__ = "artifacts"
@@ -32,7 +32,7 @@ class Artifact(db.Model):
     service: Mapped[Service] = relationship()
 
 
-class Deployment(db.Model):
+class Deployment(Model):
     """An artifact rolled out to one environment at one time."""
 
     __tablename__ = "deployments"
@@ -70,7 +70,7 @@ class Deployment(db.Model):
         return bool(self.artifact_ref) and self.kind != DeploymentKind.MANUAL.value
 
 
-class IncidentDeployment(db.Model):
+class IncidentDeployment(Model):
     """A deployment involved in an incident, in a role: suspected, culprit or rollback target."""
 
     __tablename__ = "incident_deployments"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .enums import IncidentStatus
 from .service import Service
 from .types import UTCDateTime, utcnow
@@ -26,7 +26,7 @@ incident_services = Table(
 )
 
 
-class Incident(db.Model):
+class Incident(Model):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +118,7 @@ class Incident(db.Model):
         return f"<Incident {self.key} {self.title!r}>"
 
 
-class IncidentTag(db.Model):
+class IncidentTag(Model):
     __tablename__ = "incident_tags"
 
     incident_id: Mapped[int] = mapped_column(
@@ -127,7 +127,7 @@ class IncidentTag(db.Model):
     tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
 
 
-class IncidentSection(db.Model):
+class IncidentSection(Model):
     """A section copied from the template when the post-mortem was created (or imported)."""
 
     __tablename__ = "incident_sections"
@@ -145,7 +145,7 @@ class IncidentSection(db.Model):
     incident: Mapped[Incident] = relationship(back_populates="sections")
 
 
-class TimelineEvent(db.Model):
+class TimelineEvent(Model):
     __tablename__ = "timeline_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,7 +160,7 @@ class TimelineEvent(db.Model):
     incident: Mapped[Incident] = relationship(back_populates="timeline")
 
 
-class Factor(db.Model):
+class Factor(Model):
     """A contributing factor: one of several conditions that together allowed the incident."""
 
     __tablename__ = "factors"
@@ -176,7 +176,7 @@ class Factor(db.Model):
     incident: Mapped[Incident] = relationship(back_populates="factors")
 
 
-class Revision(db.Model):
+class Revision(Model):
     """An immutable snapshot of the whole post-mortem, written on every save."""
 
     __tablename__ = "revisions"
@@ -194,7 +194,7 @@ class Revision(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class ReviewComment(db.Model):
+class ReviewComment(Model):
     """A reviewer's comment on one section (or on the whole post-mortem), resolvable."""
 
     __tablename__ = "review_comments"

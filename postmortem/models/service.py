@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
-class Service(db.Model):
+class Service(Model):
     __tablename__ = "services"
 
     id: Mapped[int] = mapped_column(primary_key=True)

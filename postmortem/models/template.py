@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
-class Template(db.Model):
+class Template(Model):
     __tablename__ = "templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class Template(db.Model):
     )
 
 
-class TemplateSection(db.Model):
+class TemplateSection(Model):
     __tablename__ = "template_sections"
     __table_args__ = (UniqueConstraint("template_id", "key"),)
 
@@ -44,7 +44,7 @@ class TemplateSection(db.Model):
     template: Mapped[Template] = relationship(back_populates="sections")
 
 
-class FactorCategory(db.Model):
+class FactorCategory(Model):
     """One entry of the contributing-factor taxonomy."""
 
     __tablename__ = "factor_categories"

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -44,7 +44,7 @@ ROLE_DESCRIPTIONS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +81,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its SHA-256 is stored, the token is shown once."""
 
     __tablename__ = "api_tokens"
@@ -102,7 +102,7 @@ class ApiToken(db.Model):
         return self.revoked_at is not None
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """One failed login, kept in the database so throttling holds across app instances."""
 
     __tablename__ = "login_failures"

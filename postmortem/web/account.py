@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from ..errors import DomainError
 from ..forms import ConfirmForm, PasswordChangeForm, TokenForm
-from ..services import accounts, tokens
+from ..services import accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -39,7 +39,7 @@ def create_token() -> Any:
     if not form.validate_on_submit():
         return _page(form, PasswordChangeForm(formdata=None), status=422)
     try:
-        _, clear = tokens.create_token(current_user, form.label.data or "")
+        _, clear = accounts.create_token(current_user, form.label.data or "")
     except DomainError as error:
         form.label.errors = list((error.fields or {}).get("label", [error.message]))
         return _page(form, PasswordChangeForm(formdata=None), status=422)
@@ -53,7 +53,7 @@ def create_token() -> Any:
 @login_required
 def revoke_token(token_id: int) -> Any:
     if ConfirmForm().validate_on_submit():
-        token = tokens.revoke_token(current_user, token_id)
+        token = accounts.revoke_token(current_user, token_id)
         flash(f"Token '{token.label}' revoked.", "info")
     return redirect(url_for("account.index"))
 
@@ -66,7 +66,7 @@ def change_password() -> Any:
         if not check_password_hash(current_user.password_hash, form.current.data or ""):
             form.current.errors = ["This is not your current password."]
         else:
-            user = current_user._get_current_object()
+            user = accounts.get_user(current_user.id)
             accounts.set_password(user, form.new.data or "")
             login_user(user)  # this session stays; every other one ends
             flash("Password changed. Your other sessions were logged out.", "success")

@@ -15,7 +15,7 @@ from ..auth import role_required
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
-from ..services import accounts, actions, charts
+from ..services import accounts, action_items, insights
 from ..timeutil import isoformat
 
 bp = Blueprint("actions", __name__)
@@ -30,13 +30,13 @@ def _filters() -> tuple[dict[str, Any], ValidationError | None]:
     if args.get("overdue") in ("", "0", "false"):
         args.pop("overdue")
     try:
-        return actions.parse_filters(args), None
+        return action_items.parse_action_item_filters(args), None
     except ValidationError as error:
         return {}, error
 
 
 def _items(filters: dict[str, Any]) -> list[ActionItem]:
-    return list(db.session.scalars(actions.action_items_query(filters)))
+    return list(db.session.scalars(action_items.action_items_query(filters)))
 
 
 def _group(items: list[ActionItem], by: str) -> OrderedDict[str, list[ActionItem]]:
@@ -62,18 +62,18 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     group = request.args.get("group", "team")
     if group not in GROUPINGS:
         group = "team"
-    figures = actions.board_figures()
+    figures = action_items.board_figures()
     progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
         "args": request.args, "error": error, "today": today(),
         "stats": figures["stats"],
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
-        "teams": actions.teams(),
+        "teams": action_items.teams(),
         "owners": accounts.list_active_users(),
-        "progress_chart": charts.line_chart(progress["labels"], {"Open": progress["open"],
+        "progress_chart": insights.line_chart(progress["labels"], {"Open": progress["open"],
                                                                    "Done": progress["done"]}),
-        "overdue_chart": charts.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
+        "overdue_chart": insights.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
                                           horizontal=True, height=max(160, 40 * len(overdue) + 80)),
         **extra,
     }
@@ -119,7 +119,7 @@ def export_csv() -> Any:
 
 def _load(item_id: int) -> ActionItem:
     try:
-        return actions.get_action_item(item_id)
+        return action_items.get_action_item(item_id)
     except NotFound:
         abort(404)
 
@@ -140,7 +140,7 @@ def set_status(item_id: int) -> Any:
         data["resolution_note"] = request.form["resolution_note"]
     error_message = None
     try:
-        actions.update_action_item(item, current_user, data)
+        action_items.update_action_item(item, current_user, data)
     except ValidationError as error:
         error_message = "; ".join(f"{k.replace('_', ' ')} {', '.join(v)}"
                                   for k, v in (error.fields or {}).items()) or error.message
@@ -165,13 +165,13 @@ def bulk() -> Any:
     if not items:
         flash("Select at least one action item first.", "error")
     elif operation == "reviewed":
-        actions.mark_reviewed(items)
+        action_items.mark_reviewed(items)
         flash(f"{len(items)} item(s) stamped as reviewed in today's retro.", "success")
     elif operation in {s.value for s in ActionStatus}:
         data = {"status": operation}
         if request.form.get("resolution_note"):
             data["resolution_note"] = request.form["resolution_note"]
-        errors = actions.bulk_update(items, current_user, data)
+        errors = action_items.bulk_update(items, current_user, data)
         done = len(items) - len(errors)
         if done:
             flash(f"{done} item(s) moved to {ActionStatus(operation).label.lower()}.", "success")
@@ -186,7 +186,7 @@ def bulk() -> Any:
 @role_required(Role.AUTHOR)
 def reviewed(item_id: int) -> Any:
     item = _load(item_id)
-    actions.mark_reviewed([item])
+    action_items.mark_reviewed([item])
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),
                                statuses=list(ActionStatus), next=request.form.get("next", ""))
@@ -211,7 +211,7 @@ def detail(item_id: int) -> Any:
         if data["status"] != ActionStatus.DONE.value or data["completed_at"] is None:
             data.pop("completed_at")
         try:
-            actions.update_action_item(item, current_user, data)
+            action_items.update_action_item(item, current_user, data)
         except ValidationError as error:
             errors = error.fields or {"title": [error.message]}
             db.session.rollback()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..auth import role_required
 from ..errors import DomainError, NotFound
 from ..models import Role
-from ..services import templates
-from .admin import bp
+from ..services import setup
+
+bp = Blueprint("admin_templates", __name__, url_prefix="/admin")
 
 EMPTY_ROWS = 3
 
@@ -35,7 +36,7 @@ def _sections_from_form() -> list[dict[str, Any]]:
 @bp.get("/templates")
 @role_required(Role.ADMIN)
 def template_list() -> Any:
-    return render_template("admin/templates.html", templates=templates.list_templates())
+    return render_template("admin/templates.html", templates=setup.list_templates())
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
@@ -48,7 +49,7 @@ def template_new() -> Any:
 @role_required(Role.ADMIN)
 def template_edit(key: str) -> Any:
     try:
-        template = templates.get_template(key)
+        template = setup.get_template(key)
     except NotFound:
         abort(404)
     return _template_form(template)
@@ -61,7 +62,7 @@ def _template_form(template: Any) -> Any:
         values = {"key": request.form.get("key", ""), "name": request.form.get("name", ""),
                   "description": request.form.get("description", "")}
         try:
-            saved = templates.save_template(
+            saved = setup.save_template(
                 key=template.key if template else values["key"], name=values["name"],
                 description=values["description"], sections=rows, template=template)
         except DomainError as error:
@@ -69,7 +70,7 @@ def _template_form(template: Any) -> Any:
         else:
             flash(f"Template '{saved.name}' saved. Existing post-mortems keep their sections.",
                   "success")
-            return redirect(url_for("admin.template_list"))
+            return redirect(url_for("admin_templates.template_list"))
     else:
         rows = [
             {"key": s.key, "title": s.title, "guidance": s.guidance or "", "required": s.required}
@@ -88,7 +89,7 @@ def taxonomy() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            category = templates.save_category(
+            category = setup.save_category(
                 key=request.form.get("key", "").strip(), name=request.form.get("name", ""),
                 description=request.form.get("description"),
                 active=request.form.get("active") is not None,
@@ -97,8 +98,8 @@ def taxonomy() -> Any:
             errors = error.fields or {"key": [error.message]}
         else:
             flash(f"Category '{category.name}' saved.", "success")
-            return redirect(url_for("admin.taxonomy"))
+            return redirect(url_for("admin_templates.taxonomy"))
     return render_template(
-        "admin/taxonomy.html", categories=templates.list_categories(include_inactive=True),
+        "admin/taxonomy.html", categories=setup.list_categories(include_inactive=True),
         errors=errors, form=request.form,
     ), (422 if errors else 200)

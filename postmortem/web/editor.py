@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..auth import role_required
@@ -23,11 +23,13 @@ from ..models import (
     TimelineKind,
     today,
 )
-from ..services import accounts, blameless, deployments, incidents, review, templates, timeline
+from ..services import accounts, action_items, deployments, incidents, setup
 from ..timeutil import humanize_duration
 from . import editor_state
-from .incidents import bp, load_incident
+from .incidents import load_incident
 from .timezones import TIMEZONES, zone
+
+bp = Blueprint("editor", __name__, url_prefix="/incidents")
 
 MAX_PREVIEW = 200_000
 SUGGESTION_HOURS = 24
@@ -68,10 +70,10 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "timeline_kinds": list(TimelineKind),
         "action_kinds": list(ActionKind),
         "priorities": list(Priority),
-        "categories": templates.list_categories(),
+        "categories": setup.list_categories(),
         "users": accounts.list_active_users(),
-        "findings": blameless.check_incident(incident),
-        "checklist": review.checklist(incident),
+        "findings": incidents.check_incident(incident),
+        "checklist": incidents.checklist(incident),
         "today": today(),
         "row": extra.pop("row", {}),
         "suggestions": deployments.suggested_deployments(incident, SUGGESTION_HOURS),
@@ -106,7 +108,7 @@ def edit(key: str) -> Any:
         return render_editor(incident, tz, 422, values=outcome.values, errors=outcome.errors,
                              version=outcome.version)
     flash("Saved.", "success")
-    return redirect(url_for("incidents.edit", key=incident.key))
+    return redirect(url_for("editor.edit", key=incident.key))
 
 
 @dataclass
@@ -172,8 +174,8 @@ def _saved_state(incident: Incident) -> dict[str, Any]:
         "version": incident.version,
         "saved_at": incident.updated_at.isoformat(),
         "metrics": {name: humanize_duration(value) for name, value in metrics.items()},
-        "findings": blameless.check_incident(incident),
-        "checklist": review.checklist(incident),
+        "findings": incidents.check_incident(incident),
+        "checklist": incidents.checklist(incident),
     }
 
 
@@ -189,7 +191,7 @@ def preview() -> Any:
     """Render Markdown as the read view will, with blameless findings for it."""
     text = request.form.get("markdown", "")[:MAX_PREVIEW]
     where = request.form.get("section", "section")[:50]
-    return jsonify({"html": render_markdown(text), "findings": blameless.check_text(text, where)})
+    return jsonify({"html": render_markdown(text), "findings": incidents.check_text(text, where)})
 
 
 def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any) -> Any:
@@ -205,7 +207,7 @@ def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any
         return html
     if state.get("row", {}).get("errors"):
         return render_editor(incident, tz, 422, **state)
-    return redirect(url_for("incidents.edit", key=incident.key) + f"#{anchor}")
+    return redirect(url_for("editor.edit", key=incident.key) + f"#{anchor}")
 
 
 def _row_state(kind: str, form: Any, error: DomainError) -> dict[str, Any]:
@@ -258,7 +260,7 @@ def _factor_data() -> dict[str, Any]:
 def timeline_add(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return _row_edit(incident, "timeline_editor", "timeline", "timeline-new",
-                     lambda: timeline.add_event(incident, current_user, _event_data(current_tz())))
+                     lambda: incidents.add_event(incident, current_user, _event_data(current_tz())))
 
 
 @bp.post("/<key>/timeline/<int:event_id>")
@@ -268,8 +270,9 @@ def timeline_update(key: str, event_id: int) -> Any:
 
     def change() -> object:
         if request.form.get("delete"):
-            return timeline.delete_event(incident, current_user, event_id)
-        return timeline.update_event(incident, current_user, event_id, _event_data(current_tz()))
+            incidents.delete_event(incident, current_user, event_id)
+            return None
+        return incidents.update_event(incident, current_user, event_id, _event_data(current_tz()))
 
     return _row_edit(incident, "timeline_editor", "timeline", f"timeline-{event_id}", change)
 
@@ -279,7 +282,7 @@ def timeline_update(key: str, event_id: int) -> Any:
 def factor_add(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return _row_edit(incident, "factors_editor", "factors", "factor-new",
-                     lambda: timeline.add_factor(incident, current_user, _factor_data()))
+                     lambda: incidents.add_factor(incident, current_user, _factor_data()))
 
 
 @bp.post("/<key>/factors/<int:factor_id>")
@@ -289,8 +292,9 @@ def factor_update(key: str, factor_id: int) -> Any:
 
     def change() -> object:
         if request.form.get("delete"):
-            return timeline.delete_factor(incident, current_user, factor_id)
-        return timeline.update_factor(incident, current_user, factor_id, _factor_data())
+            incidents.delete_factor(incident, current_user, factor_id)
+            return None
+        return incidents.update_factor(incident, current_user, factor_id, _factor_data())
 
     return _row_edit(incident, "factors_editor", "factors", f"factor-{factor_id}", change)
 
@@ -298,7 +302,6 @@ def factor_update(key: str, factor_id: int) -> Any:
 @bp.post("/<key>/action-items")
 @role_required(Role.AUTHOR)
 def action_item_add(key: str) -> Any:
-    from ..services import actions
 
     incident = load_incident(key, Role.AUTHOR)
     form = request.form
@@ -308,7 +311,7 @@ def action_item_add(key: str) -> Any:
     if data["factor_id"] is None:
         data.pop("factor_id")
     try:
-        actions.create_action_item(incident, current_user, data)
+        action_items.create_action_item(incident, current_user, data)
     except ValidationError as error:
         return _partial_or_page(incident, "actions_editor", "action-items",
                                 **_row_state("action-new", form, error))
@@ -333,7 +336,7 @@ def deployment_link(key: str) -> Any:
     data = {"deployment_id": request.form.get("deployment_id"),
             "role": request.form.get("role") or "suspected"}
     return _row_edit(incident, "deployments_editor", "deployments", "deployment",
-                     lambda: deployments.link_deployment(incident, current_user, data))
+                     lambda: incidents.link_deployment(incident, current_user, data))
 
 
 @bp.post("/<key>/deployments/<int:deployment_id>/unlink")
@@ -341,4 +344,4 @@ def deployment_link(key: str) -> Any:
 def deployment_unlink(key: str, deployment_id: int) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return _row_edit(incident, "deployments_editor", "deployments", "deployment",
-                     lambda: deployments.unlink_deployment(incident, current_user, deployment_id))
+                     lambda: incidents.unlink_deployment(incident, current_user, deployment_id))

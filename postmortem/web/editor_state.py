@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ..models import Incident, Revision, today
-from ..services.snapshots import incident_dict
+from ..services.incidents import incident_dict
 from ..timeutil import parse_timestamp
 from .timezones import local_input_to_iso, to_local_input
 

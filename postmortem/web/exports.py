@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..auth import role_required
 from ..errors import ValidationError
 from ..models import Role
-from ..services import importer, interchange
+from ..services import exchange
 from .incidents import load_incident
 
 bp = Blueprint("exports", __name__)
@@ -22,7 +22,7 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 @login_required
 def incident_markdown(key: str) -> Any:
     incident = load_incident(key)
-    return Response(interchange.export_markdown(incident), mimetype="text/markdown",
+    return Response(exchange.export_markdown(incident), mimetype="text/markdown",
                     headers={"Content-Disposition": f'inline; filename="{incident.key}.md"'})
 
 
@@ -43,7 +43,7 @@ def import_form() -> Any:
             text = request.form.get("markdown", "")
         if error is None:
             try:
-                incident = importer.import_markdown(text, current_user,
+                incident = exchange.import_markdown(text, current_user,
                                                     keep_status=bool(request.form.get("keep_status")))
             except ValidationError as exc:
                 error = exc
@@ -56,8 +56,8 @@ def import_form() -> Any:
 @bp.get("/incidents/<key>.pdf")
 @login_required
 def incident_pdf(key: str) -> Any:
-    from ..services import pdf
+    from ..services import exchange
 
     incident = load_incident(key)
-    return Response(pdf.render_incident_pdf(incident), mimetype="application/pdf",
+    return Response(exchange.render_incident_pdf(incident), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{incident.key}.pdf"'})

@@ -12,7 +12,7 @@ from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..models.enums import SEVERITY_LABELS
-from ..services import blameless, catalog, incidents, releases, review, similarity, templates
+from ..services import deployments, incidents, insights, setup
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -35,14 +35,14 @@ def load_incident(key: str, role: Role = Role.VIEWER) -> Incident:
 def index() -> Any:
     args = {k: v for k, v in request.args.items() if k != "page"}
     try:
-        filters = incidents.parse_filters(args)
+        filters = insights.incident_filters(args)
         error = None
     except ValidationError as exc:
         filters, error = {}, exc
     page_number = request.args.get("page", 1, type=int) or 1
     page = db.paginate(incidents.incidents_query(filters), page=max(page_number, 1),
                        per_page=PER_PAGE, error_out=False)
-    services = sorted(db.session.scalars(catalog.services_query()), key=lambda s: s.name)
+    services = sorted(db.session.scalars(deployments.services_query()).all(), key=lambda s: s.name)
     return render_template(
         "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
         services=services, severities=list(Severity), statuses=list(IncidentStatus),
@@ -75,9 +75,9 @@ def new() -> Any:
                 errors = exc.fields or {"title": [exc.message]}
             else:
                 flash(f"{incident.key} created from the {incident.template_key} template.", "success")
-                return redirect(url_for("incidents.edit", key=incident.key))
+                return redirect(url_for("editor.edit", key=incident.key))
     return render_template(
-        "incidents/new.html", form=form, errors=errors, templates=templates.list_templates(),
+        "incidents/new.html", form=form, errors=errors, templates=setup.list_templates(),
         severities=list(Severity), severity_labels=SEVERITY_LABELS, timezones=TIMEZONES,
     ), (422 if errors else 200)
 
@@ -90,11 +90,11 @@ def show(key: str) -> Any:
         "incidents/show.html",
         incident=incident,
         today=today(),
-        findings=blameless.check_incident(incident),
-        checklist=review.checklist(incident),
-        categories={c.key: c for c in templates.list_categories(include_inactive=True)},
-        timeline_entries=releases.incident_timeline(incident),
-        similar=similarity.similar(incident, 5),
+        findings=incidents.check_incident(incident),
+        checklist=incidents.checklist(incident),
+        categories={c.key: c for c in setup.list_categories(include_inactive=True)},
+        timeline_entries=deployments.incident_timeline(incident),
+        similar=insights.similar_incidents(incident, 5),
     )
 
 
@@ -105,7 +105,7 @@ def search() -> Any:
     results, error = [], None
     if query.strip():
         try:
-            results = similarity.search(query)[:50]
+            results = insights.search_incidents(query)[:50]
         except ValidationError as exc:
             error = exc
     return render_template("incidents/search.html", query=query, results=results, error=error)

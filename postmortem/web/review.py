@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth import role_required
 from ..errors import Conflict, Forbidden, ValidationError
 from ..models import Role, today
-from ..services import blameless, review, revisions
-from .incidents import bp, load_incident
+from ..services import incidents
+from .incidents import load_incident
+
+bp = Blueprint("review", __name__, url_prefix="/incidents")
 
 TRANSITION_MESSAGES = {
     "in_review": "Submitted for review.",
@@ -27,9 +29,9 @@ def review_page(key: str) -> Any:
     return render_template(
         "incidents/review.html",
         incident=incident,
-        checklist=review.checklist_items(incident),
-        unmet=review.checklist(incident),
-        findings=blameless.check_incident(incident),
+        checklist=incidents.checklist_items(incident),
+        unmet=incidents.checklist(incident),
+        findings=incidents.check_incident(incident),
         today=today(),
     )
 
@@ -40,7 +42,7 @@ def transition(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     to = request.form.get("to", "")
     try:
-        review.transition(incident, current_user, to, request.form.get("comment"))
+        incidents.transition_incident(incident, current_user, to, request.form.get("comment"))
     except ValidationError as error:
         unmet = (error.fields or {}).get("checklist")
         if unmet:
@@ -49,14 +51,14 @@ def transition(key: str) -> Any:
                 flash(item, "error")
         else:
             flash(error.message, "error")
-        return redirect(url_for("incidents.review_page", key=incident.key)), 303
+        return redirect(url_for("review.review_page", key=incident.key)), 303
     except (Conflict, Forbidden) as error:
         flash(error.message, "error")
-        return redirect(url_for("incidents.review_page", key=incident.key)), 303
+        return redirect(url_for("review.review_page", key=incident.key)), 303
     flash(TRANSITION_MESSAGES.get(to, "Done."), "success")
-    target = "incidents.edit" if to == "draft" else "incidents.show"
+    target = "editor.edit" if to == "draft" else "incidents.show"
     if to == "in_review":
-        target = "incidents.review_page"
+        target = "review.review_page"
     return redirect(url_for(target, key=incident.key))
 
 
@@ -65,20 +67,20 @@ def transition(key: str) -> Any:
 def add_comment(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     try:
-        review.add_comment(incident, current_user, request.form.get("body", ""),
+        incidents.add_comment(incident, current_user, request.form.get("body", ""),
                            request.form.get("section") or None)
     except ValidationError as error:
         flash(error.message, "error")
-    return redirect(url_for("incidents.review_page", key=incident.key) + "#comments")
+    return redirect(url_for("review.review_page", key=incident.key) + "#comments")
 
 
 @bp.post("/<key>/comments/<int:comment_id>/resolve")
 @role_required(Role.AUTHOR)
 def resolve_comment(key: str, comment_id: int) -> Any:
     incident = load_incident(key, Role.AUTHOR)
-    review.resolve_comment(incident, current_user, comment_id,
+    incidents.resolve_comment(incident, current_user, comment_id,
                            resolved=request.form.get("reopen") is None)
-    return redirect(url_for("incidents.review_page", key=incident.key) + "#comments")
+    return redirect(url_for("review.review_page", key=incident.key) + "#comments")
 
 
 @bp.get("/<key>/history")
@@ -86,14 +88,14 @@ def resolve_comment(key: str, comment_id: int) -> Any:
 def history(key: str) -> Any:
     incident = load_incident(key)
     return render_template("incidents/history.html", incident=incident,
-                           revisions=list(reversed(revisions.list_revisions(incident))))
+                           revisions=list(reversed(incidents.list_revisions(incident))))
 
 
 @bp.get("/<key>/history/diff")
 @login_required
 def diff(key: str) -> Any:
     incident = load_incident(key)
-    all_revisions = revisions.list_revisions(incident)
+    all_revisions = incidents.list_revisions(incident)
     numbers = [r.number for r in all_revisions]
     a = request.args.get("a", type=int) or (numbers[-2] if len(numbers) > 1 else numbers[0])
     b = request.args.get("b", type=int) or numbers[-1]
@@ -101,7 +103,7 @@ def diff(key: str) -> Any:
         abort(404)
     if a > b:
         a, b = b, a
-    old, new = revisions.get_revision(incident, a), revisions.get_revision(incident, b)
-    blocks = revisions.diff_snapshots(old.snapshot, new.snapshot)
+    old, new = incidents.get_revision(incident, a), incidents.get_revision(incident, b)
+    blocks = incidents.diff_snapshots(old.snapshot, new.snapshot)
     return render_template("incidents/diff.html", incident=incident, old=old, new=new,
                            blocks=blocks, revisions=all_revisions)

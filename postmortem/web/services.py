@@ -12,15 +12,15 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import ServiceForm
 from ..models import Role
-from ..services import catalog, releases
+from ..services import deployments
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 PERIODS = (30, 90, 180, 365)
 
 
 def _index(form: ServiceForm, status: int = 200) -> Any:
-    services = sorted(db.session.scalars(catalog.services_query()), key=lambda s: s.name)
-    counts = {s.id: catalog.service_counts(s) for s in services}
+    services = sorted(db.session.scalars(deployments.services_query()).all(), key=lambda s: s.name)
+    counts = {s.id: deployments.service_counts(s) for s in services}
     return render_template("services/index.html", services=services, counts=counts,
                            form=form), status
 
@@ -37,7 +37,7 @@ def create() -> Any:
     form = ServiceForm()
     if form.validate_on_submit():
         try:
-            service = catalog.create_service(
+            service = deployments.create_service(
                 name=form.name.data, team=form.team.data or None,
                 description=form.description.data or None,
             )
@@ -53,12 +53,12 @@ def create() -> Any:
 @login_required
 def show(name: str) -> Any:
     try:
-        service = catalog.get_service(name)
+        service = deployments.get_service(name)
     except NotFound:
         return render_template("errors/404.html", status=404, error=None), 404
     days = request.args.get("days", 90, type=int)
     if days not in PERIODS:
         days = 90
-    data = releases.overview(service, request.args.get("environment"), days)
+    data = deployments.service_overview(service, request.args.get("environment"), days)
     return render_template("services/show.html", service=service, periods=PERIODS,
-                           counts=catalog.service_counts(service), **data)
+                           counts=deployments.service_counts(service), **data)

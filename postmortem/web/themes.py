@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from ..errors import ValidationError
-from ..services import digest, themes
+from ..services import insights
 
 bp = Blueprint("themes", __name__)
 
@@ -18,10 +18,10 @@ bp = Blueprint("themes", __name__)
 def index() -> Any:
     error = None
     try:
-        since, until = digest.parse_period({"since": request.args.get("since") or "2000-01-01",
+        since, until = insights.parse_period({"since": request.args.get("since") or "2000-01-01",
                                             "until": request.args.get("until")})
     except ValidationError as exc:
         error = exc
-        since, until = digest.parse_period({"since": "2000-01-01"})
-    found = themes.all_themes(since, until, min_incidents=1)
+        since, until = insights.parse_period({"since": "2000-01-01"})
+    found = insights.all_themes(since, until, min_incidents=1)
     return render_template("themes/index.html", themes=found, error=error, args=request.args)

@@ -1,0 +1,24 @@
+"""People and their credentials: users, roles, passwords and API tokens."""
+
+from .tokens import create_token, hash_token, revoke_token, user_for_token
+from .users import (
+    EMAIL_RE,
+    InvalidCredentials,
+    authenticate,
+    count_users,
+    create_user,
+    find_user_by_email,
+    generate_password,
+    get_user,
+    list_active_users,
+    list_users,
+    normalise_email,
+    set_password,
+    update_user,
+)
+
+__all__ = [
+    "EMAIL_RE", "InvalidCredentials", "authenticate", "count_users", "create_token", "create_user",
+    "find_user_by_email", "generate_password", "get_user", "hash_token", "list_active_users",
+    "list_users", "normalise_email", "revoke_token", "set_password", "update_user", "user_for_token",
+]

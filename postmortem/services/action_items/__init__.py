@@ -1,0 +1,27 @@
+"""Action items across every post-mortem: writing and completing them, the board's figures,
+reminders and the outbound webhook."""
+
+from .items import (
+    action_items_query,
+    board_figures,
+    bulk_update,
+    complete_action_item,
+    create_action_item,
+    drop_action_item,
+    get_action_item,
+    mark_reviewed,
+    overdue_by_team,
+    parse_action_item_filters,
+    stats,
+    teams,
+    update_action_item,
+    weekly_progress,
+)
+from .notify import mail_configured, reminder_digests, send_mail, sign, status_changed, subject_for
+
+__all__ = [
+    "action_items_query", "board_figures", "bulk_update", "complete_action_item",
+    "create_action_item", "drop_action_item", "get_action_item", "mail_configured", "mark_reviewed",
+    "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail", "sign", "stats",
+    "status_changed", "subject_for", "teams", "update_action_item", "weekly_progress",
+]

@@ -1,0 +1,325 @@
+"""Action items: created on a post-mortem, tracked through open → in progress → done (or won't do)."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import selectinload
+
+from ...errors import NotFound, ValidationError
+from ...extensions import db
+from ...models import (
+    ActionItem,
+    ActionItemEvent,
+    ActionKind,
+    ActionStatus,
+    Factor,
+    Incident,
+    Priority,
+    User,
+    today,
+    utcnow,
+)
+from ...validation import Fields
+from ..incidents.guard import get_incident
+from . import notify
+
+
+def _factor(fields: Fields, incident: Incident) -> tuple[bool, int | None]:
+    if not fields.has("factor_id"):
+        return False, None
+    factor_id = fields.integer("factor_id")
+    if factor_id is None:
+        return True, None
+    factor = db.session.get(Factor, factor_id)
+    if factor is None or factor.incident_id != incident.id:
+        fields.error("factor_id", "must be the id of a contributing factor of this incident")
+        return True, None
+    return True, factor_id
+
+
+def _parse(data: dict[str, Any], incident: Incident, *, creating: bool) -> tuple[dict[str, Any], Fields]:
+    fields = Fields(data)
+    values: dict[str, Any] = {}
+    if creating or fields.has("title"):
+        values["title"] = fields.text("title", required=True, max_length=300)
+    if creating or fields.has("kind"):
+        values["kind"] = fields.enum("kind", ActionKind, required=True)
+    for name, limit in (("description", 20_000), ("team", 100), ("verification", 5_000),
+                        ("resolution_note", 5_000)):
+        if fields.has(name):
+            values[name] = fields.text(name, max_length=limit)
+    if fields.has("priority"):
+        values["priority"] = fields.enum("priority", Priority)
+    if fields.has("due_date"):
+        values["due_on"] = fields.date("due_date")
+    if fields.has("external_url"):
+        values["external_url"] = fields.url("external_url")
+    given, owner = fields.user("owner")
+    if given:
+        values["owner"] = owner
+    given, factor_id = _factor(fields, incident)
+    if given:
+        values["factor_id"] = factor_id
+    if fields.has("status"):
+        values["status"] = fields.enum("status", ActionStatus, required=True)
+    if fields.has("completed_at"):
+        values["completed_at"] = fields.timestamp("completed_at")
+        if values["completed_at"] is not None and values["completed_at"] > utcnow():
+            fields.error("completed_at", "must not be in the future")
+    return values, fields
+
+
+def _apply_status(item: ActionItem, values: dict[str, Any], fields: Fields) -> tuple[str | None, str]:
+    """Validate and apply a status change; returns (from, to)."""
+    old = item.status if item.id else None
+    new = values.pop("status", None) or item.status or ActionStatus.OPEN.value
+    completed_at = values.pop("completed_at", None)
+    note = values.get("resolution_note", item.resolution_note)
+    if new == ActionStatus.WONT_DO.value and not note:
+        fields.error("resolution_note", "is required to mark an item won't do: say why")
+    if completed_at is not None and new != ActionStatus.DONE.value:
+        fields.error("completed_at", "can only be given when the status is done")
+    fields.raise_if_errors("The action item could not be saved.")
+    if new == ActionStatus.DONE.value:
+        if old != ActionStatus.DONE.value or completed_at is not None:
+            item.completed_at = completed_at or utcnow()
+    else:
+        item.completed_at = None
+    item.status = new
+    return old, new
+
+
+def create_action_item(incident: Incident, actor: User | None, data: dict[str, Any]) -> ActionItem:
+    """Add an action item to a post-mortem (allowed even when it is published)."""
+    values, fields = _parse(data, incident, creating=True)
+    fields.raise_if_errors("The action item could not be created.")
+    item = ActionItem(incident=incident, created_at=utcnow(), updated_at=utcnow())
+    status = values.get("status")
+    for name, value in values.items():
+        if name not in ("status", "completed_at"):
+            setattr(item, name, value)
+    values = {"status": status, "completed_at": values.get("completed_at"),
+              "resolution_note": values.get("resolution_note")}
+    _, new = _apply_status(item, values, fields)
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(ActionItemEvent(action_item=item, actor=actor, from_status=None, to_status=new,
+                                   note="Created"))
+    incident.updated_at = utcnow()
+    db.session.commit()
+    return item
+
+
+def get_action_item(item_id: int) -> ActionItem:
+    item = db.session.get(ActionItem, item_id)
+    if item is None:
+        raise NotFound(f"No action item {item_id}.")
+    return item
+
+
+def update_action_item(item: ActionItem, actor: User | None, data: dict[str, Any]) -> ActionItem:
+    """Change any writable field; status changes are validated and recorded with who and when."""
+    values, fields = _parse(data, item.incident, creating=False)
+    fields.raise_if_errors("The action item could not be saved.")
+    status_given = "status" in values or "completed_at" in values
+    old_status = item.status
+    for name, value in values.items():
+        if name not in ("status", "completed_at"):
+            setattr(item, name, value)
+    if status_given:
+        values.setdefault("status", item.status)
+        _apply_status(item, values, fields)
+    elif item.status == ActionStatus.WONT_DO.value and not item.resolution_note:
+        raise ValidationError("The action item could not be saved.", fields={
+            "resolution_note": ["is required while the item is won't do"]})
+    item.updated_at = utcnow()
+    changed = item.status != old_status
+    if changed:
+        db.session.add(ActionItemEvent(
+            action_item=item, actor=actor, from_status=old_status, to_status=item.status,
+            note=item.resolution_note if item.status == ActionStatus.WONT_DO.value else None,
+        ))
+    db.session.commit()
+    if changed:
+
+        notify.status_changed(item, old_status, actor)
+    return item
+
+
+def bulk_update(items: list[ActionItem], actor: User | None, data: dict[str, Any]) -> dict[int, str]:
+    """Apply the same change to several items; {item id: error message} for those refused."""
+    errors: dict[int, str] = {}
+    for item in items:
+        try:
+            update_action_item(item, actor, dict(data))
+        except ValidationError as error:
+            db.session.rollback()
+            detail = "; ".join(f"{k} {', '.join(v)}" for k, v in (error.fields or {}).items())
+            errors[item.id] = detail or error.message
+    return errors
+
+
+def board_figures() -> dict[str, Any]:
+    """The retro board's figures, from one read of every action item."""
+    items = list(db.session.scalars(select(ActionItem).options(selectinload(ActionItem.owner))))
+    return {"stats": summarise(items), "progress": weekly_progress(items),
+            "overdue_by_team": overdue_by_team(items)}
+
+
+def weekly_progress(items: list[ActionItem], weeks: int = 12) -> dict[str, list]:
+    """Open and done counts at the end of each of the last `weeks` weeks (for the board chart)."""
+    end = today()
+    labels, open_counts, done_counts = [], [], []
+    for back in range(weeks - 1, -1, -1):
+        day = end - timedelta(days=7 * back)
+        moment = day_start(day) + timedelta(days=1)
+        created = [i for i in items if i.created_at < moment]
+        done = [i for i in created if i.completed_at is not None and i.completed_at < moment
+                and i.status == ActionStatus.DONE.value]
+        dropped = [i for i in created if i.status == ActionStatus.WONT_DO.value]
+        labels.append(day.strftime("%d %b"))
+        done_counts.append(len(done))
+        open_counts.append(len(created) - len(done) - len(dropped))
+    return {"labels": labels, "open": open_counts, "done": done_counts}
+
+
+def overdue_by_team(items: list[ActionItem]) -> dict[str, int]:
+    """{team (or owner, or 'unassigned'): overdue items}, most first."""
+    counts: dict[str, int] = {}
+    now_day = today()
+    for item in items:
+        if not item.is_overdue(now_day):
+            continue
+        team = item.team or (item.owner.name if item.owner else "unassigned")
+        counts[team] = counts.get(team, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def teams() -> list[str]:
+    """Every team named on an action item, alphabetically."""
+    stmt = select(ActionItem.team).where(ActionItem.team.is_not(None)).distinct()
+    return sorted(db.session.scalars(stmt))
+
+
+def mark_reviewed(items: list[ActionItem]) -> None:
+    """Stamp items as reviewed in a retro today."""
+    now = utcnow()
+    for item in items:
+        item.reviewed_at = now
+    db.session.commit()
+
+
+def due_order() -> tuple[Any, ...]:
+    """Earliest due date first, items without a due date last."""
+    return (case((ActionItem.due_on.is_(None), 1), else_=0), ActionItem.due_on.asc(), ActionItem.id.asc())
+
+
+def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
+    stmt = select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
+    if filters.get("status"):
+        stmt = stmt.where(ActionItem.status.in_(filters["status"]))
+    if filters.get("owner"):
+        stmt = stmt.join(User, User.id == ActionItem.owner_id).where(User.email == filters["owner"])
+    if filters.get("team"):
+        stmt = stmt.where(ActionItem.team == filters["team"])
+    if filters.get("kind"):
+        stmt = stmt.where(ActionItem.kind == filters["kind"])
+    if filters.get("incident_id"):
+        stmt = stmt.where(ActionItem.incident_id == filters["incident_id"])
+    if filters.get("overdue") is True:
+        stmt = stmt.where(
+            ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]),
+            ActionItem.due_on < today(),
+        )
+    elif filters.get("overdue") is False:
+        stmt = stmt.where(~(
+            ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value])
+            & (ActionItem.due_on < today())
+        ) | ActionItem.due_on.is_(None))
+    return stmt.order_by(*due_order()).options(
+        selectinload(ActionItem.incident), selectinload(ActionItem.owner),
+        selectinload(ActionItem.events).selectinload(ActionItemEvent.actor))
+
+
+def parse_action_item_filters(args: dict[str, Any]) -> dict[str, Any]:
+    """Validated filters from query arguments (status may be comma-separated)."""
+
+    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
+    filters: dict[str, Any] = {}
+    if fields.has("status"):
+        statuses = [s.strip() for s in str(fields.data["status"]).split(",") if s.strip()]
+        bad = [s for s in statuses if s not in {m.value for m in ActionStatus}]
+        if bad:
+            fields.error("status", "must be one of open, in_progress, done, wont_do")
+        filters["status"] = statuses
+    filters["owner"] = (fields.text("owner", max_length=254) or "").lower() or None
+    filters["team"] = fields.text("team", max_length=100)
+    filters["kind"] = fields.enum("kind", ActionKind)
+    if fields.has("incident"):
+        try:
+            filters["incident_id"] = get_incident(str(fields.data["incident"])).id
+        except NotFound:
+            fields.error("incident", "no such incident")
+    if fields.has("overdue"):
+        raw = str(fields.data["overdue"]).lower()
+        if raw not in ("true", "false", "1", "0", "yes", "no"):
+            fields.error("overdue", "must be true or false")
+        filters["overdue"] = raw in ("true", "1", "yes")
+    fields.raise_if_errors("Invalid filters.")
+    return filters
+
+
+def stats(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+    """Counts per status, overdue, completion rate and median days to done, over items created
+    in [since, until]."""
+    stmt = select(ActionItem)
+    if since is not None:
+        stmt = stmt.where(ActionItem.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(ActionItem.created_at <= until)
+    return summarise(list(db.session.scalars(stmt)))
+
+
+def summarise(items: list[ActionItem]) -> dict[str, Any]:
+    """The stats of api-v1.md over the given items."""
+    now_day = today()
+    counts = {status.value: 0 for status in ActionStatus}
+    for item in items:
+        counts[item.status] += 1
+    considered = len(items) - counts[ActionStatus.WONT_DO.value]
+    done = counts[ActionStatus.DONE.value]
+    durations = [
+        (item.completed_at - item.created_at).total_seconds() / 86400
+        for item in items
+        if item.status == ActionStatus.DONE.value and item.completed_at is not None
+    ]
+    return {
+        **counts,
+        "total": len(items),
+        "overdue": sum(1 for item in items if item.is_overdue(now_day)),
+        "completion_rate": round(done / considered, 4) if considered > 0 else 0,
+        "median_days_to_done": round(statistics.median(durations), 2) if durations else None,
+    }
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def complete_action_item(item: ActionItem, actor: User | None,
+                         completed_at: datetime | None = None) -> ActionItem:
+    """Mark the item done, now or at a given past moment (back-filling history)."""
+    data: dict[str, Any] = {"status": ActionStatus.DONE.value}
+    if completed_at is not None:
+        data["completed_at"] = completed_at.isoformat()
+    return update_action_item(item, actor, data)
+
+
+def drop_action_item(item: ActionItem, actor: User | None, reason: str) -> ActionItem:
+    """Mark the item won't do; the reason is required and kept as its resolution note."""
+    return update_action_item(item, actor, {"status": ActionStatus.WONT_DO.value,
+                                            "resolution_note": reason})

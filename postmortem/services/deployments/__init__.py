@@ -1,0 +1,35 @@
+"""Services and their immutable deployments: the catalogue, recording rollouts, last known-good
+and the service overview."""
+
+from .catalog import (
+    NAME_RULE,
+    counts_by_service,
+    create_service,
+    ensure_service,
+    find_service,
+    get_service,
+    service_counts,
+    services_query,
+    update_service,
+    validate_service_name,
+)
+from .known_good import environments_of, last_known_good, last_known_good_by_environment, lkg_json
+from .overview import incident_timeline, service_incidents, service_overview
+from .recording import (
+    deployments_query,
+    get_deployment,
+    out_of_band_near,
+    parse_deployment_filters,
+    record_deployment,
+    stage_deployment,
+    suggested_deployments,
+)
+
+__all__ = [
+    "NAME_RULE", "counts_by_service", "create_service", "deployments_query", "ensure_service",
+    "environments_of", "find_service", "get_deployment", "get_service", "incident_timeline",
+    "last_known_good", "last_known_good_by_environment", "lkg_json", "out_of_band_near",
+    "parse_deployment_filters", "record_deployment", "service_counts", "service_incidents",
+    "service_overview", "services_query", "stage_deployment", "suggested_deployments",
+    "update_service", "validate_service_name",
+]

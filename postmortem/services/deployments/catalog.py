@@ -1,0 +1,107 @@
+"""The service catalogue: what gets deployed, who owns it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from ...errors import Conflict, NotFound, ValidationError
+from ...extensions import db
+from ...models import SERVICE_NAME_RE, Service
+
+NAME_RULE = (
+    "must be a slug: lowercase letters, digits, '.', '_' or '-', "
+    "starting with a letter or digit, at most 63 characters"
+)
+
+
+def validate_service_name(name: object) -> str:
+    """Return the name if it is a valid slug; raise ValidationError otherwise."""
+    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
+        raise ValidationError("Invalid service name.", fields={"name": [NAME_RULE]})
+    return name
+
+
+def services_query() -> Select[Service]:
+    return select(Service).order_by(Service.created_at.desc(), Service.id.desc())
+
+
+def get_service(name: str) -> Service:
+    service = db.session.scalar(select(Service).where(Service.name == name))
+    if service is None:
+        raise NotFound(f"No service named '{name}'.")
+    return service
+
+
+def find_service(name: str) -> Service | None:
+    return db.session.scalar(select(Service).where(Service.name == name))
+
+
+def create_service(*, name: object, team: object = None, description: object = None) -> Service:
+    """Create a service; ValidationError for a bad name, Conflict when it exists."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
+        errors["name"] = [NAME_RULE]
+    if team is not None and (not isinstance(team, str) or len(team) > 100):
+        errors["team"] = ["must be a string of at most 100 characters"]
+    if description is not None and not isinstance(description, str):
+        errors["description"] = ["must be a string"]
+    if errors:
+        raise ValidationError("The service could not be created.", fields=errors)
+    assert isinstance(name, str)
+    if find_service(name) is not None:
+        raise Conflict(f"A service named '{name}' already exists.")
+    service = Service(
+        name=name,
+        team=team.strip() or None if isinstance(team, str) else None,
+        description=description.strip() or None if isinstance(description, str) else None,
+    )
+    db.session.add(service)
+    db.session.commit()
+    return service
+
+
+def update_service(service: Service, *, team: str | None, description: str | None) -> Service:
+    service.team = (team or "").strip() or None
+    service.description = (description or "").strip() or None
+    db.session.commit()
+    return service
+
+
+def ensure_service(name: str) -> Service:
+    """The named service, created (without committing) when unknown; ValidationError for a bad name."""
+    validate_service_name(name)
+    service = find_service(name)
+    if service is None:
+        service = Service(name=name)
+        db.session.add(service)
+        db.session.flush()
+    return service
+
+
+def counts_by_service() -> dict[int, dict[str, int]]:
+    """{service id: {"incidents", "deployments"}} in two grouped queries, once per request
+    (lists of services would otherwise ask twice per row)."""
+    from flask import g, has_app_context
+    from sqlalchemy import func
+
+    from ...models import Deployment, incident_services
+
+    if has_app_context() and "service_counts" in g:
+        return g.service_counts
+    counts: dict[int, dict[str, int]] = {}
+    incident_rows = db.session.execute(
+        select(incident_services.c.service_id, func.count()).group_by(incident_services.c.service_id))
+    for service_id, n in incident_rows:
+        counts.setdefault(service_id, {"incidents": 0, "deployments": 0})["incidents"] = n
+    deployment_rows = db.session.execute(
+        select(Deployment.service_id, func.count(Deployment.id)).group_by(Deployment.service_id))
+    for service_id, n in deployment_rows:
+        counts.setdefault(service_id, {"incidents": 0, "deployments": 0})["deployments"] = n
+    if has_app_context():
+        g.service_counts = counts
+    return counts
+
+
+def service_counts(service: Service) -> dict[str, int]:
+    """How many incidents name the service and how many deployments it has had."""
+    return dict(counts_by_service().get(service.id, {"incidents": 0, "deployments": 0}))

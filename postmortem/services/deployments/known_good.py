@@ -1,0 +1,70 @@
+"""Last known-good: the newest immutable rollout whose version no incident implicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from ...extensions import db
+from ...models import Artifact, Deployment, DeploymentKind, IncidentDeployment, LinkRole, Service
+from ...timeutil import isoformat
+
+
+def environments_of(service: Service) -> list[str]:
+    """The environments this service was ever deployed to, alphabetically."""
+    stmt = (
+        select(Deployment.environment)
+        .where(Deployment.service_id == service.id)
+        .distinct()
+        .order_by(Deployment.environment)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def incident_artifact_ids() -> Select:
+    """Artifacts linked to an incident in any role but rollback_target."""
+    return (
+        select(Deployment.artifact_id)
+        .join(IncidentDeployment, IncidentDeployment.deployment_id == Deployment.id)
+        .where(IncidentDeployment.role != LinkRole.ROLLBACK_TARGET.value)
+    )
+
+
+def last_known_good(service: Service, environment: str) -> Deployment | None:
+    """The newest immutable deployment to environment whose version no incident implicates."""
+    stmt = (
+        select(Deployment)
+        .join(Artifact, Artifact.id == Deployment.artifact_id)
+        .where(
+            Deployment.service_id == service.id,
+            Deployment.environment == environment,
+            Deployment.kind != DeploymentKind.MANUAL.value,
+            Deployment.artifact_ref.is_not(None),
+            Deployment.artifact_ref != "",
+            Deployment.artifact_id.not_in(incident_artifact_ids()),
+        )
+        .order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+def lkg_json(deployment: Deployment, service: Service, environment: str) -> dict[str, Any]:
+    return {
+        "service": service.name,
+        "environment": environment,
+        "version": deployment.version,
+        "artifact": deployment.artifact_ref,
+        "deployed_at": isoformat(deployment.deployed_at),
+        "deployment_id": deployment.id,
+    }
+
+
+def last_known_good_by_environment(service: Service) -> dict[str, dict | None]:
+    """{environment: last-known-good deployment JSON or None} for every environment deployed to."""
+    result: dict[str, dict | None] = {}
+    for environment in environments_of(service):
+        lkg = last_known_good(service, environment)
+        result[environment] = lkg_json(lkg, service, environment) if lkg else None
+    return result

@@ -1,0 +1,87 @@
+"""PDF rendering with WeasyPrint. The renderer may fetch only our own static files: no
+network, no file:// outside static/."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+
+from ...models import today
+from ..deployments import overview
+from ..insights import digest
+from ..setup import templates
+
+STATIC_SCHEME = "static"
+
+
+class FetchRefused(ValueError):
+    """WeasyPrint asked for something outside our static files."""
+
+
+def static_url_fetcher(static_dir: Path) -> Any:
+    """A WeasyPrint URL fetcher that serves static:/… and file:// URLs inside static_dir only."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = static_dir.resolve()
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return URLFetcherResponse(url, body=read_static(root, url),
+                                      headers={"Content-Type": _mime(url)})
+
+    return StaticOnlyFetcher(allowed_protocols=[STATIC_SCHEME, "file"])
+
+
+def _mime(url: str) -> str:
+    mime_type, _ = mimetypes.guess_type(urlsplit(url).path)
+    return mime_type or "application/octet-stream"
+
+
+def read_static(root: Path, url: str) -> bytes:
+    """The bytes of a static file named by a static:/ or file:// URL; FetchRefused otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme == STATIC_SCHEME:
+        path = (root / unquote(parts.path).lstrip("/")).resolve()
+    elif parts.scheme == "file":
+        path = Path(unquote(parts.path)).resolve()
+    else:
+        raise FetchRefused(f"refused to fetch {url}: only our static files are allowed")
+    if not path.is_relative_to(root) or not path.is_file():
+        raise FetchRefused(f"refused to fetch {url}: not one of our static files")
+    return path.read_bytes()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render HTML to PDF bytes with the static-only fetcher (WeasyPrint imported lazily)."""
+    import weasyprint
+
+    static_dir = Path(current_app.static_folder or "static")
+    document = weasyprint.HTML(string=html, base_url=f"{STATIC_SCHEME}:/",
+                               url_fetcher=static_url_fetcher(static_dir))
+    return document.write_pdf()
+
+
+def incident_html(incident: Any) -> str:
+    return render_template(
+        "pdf/incident.html",
+        incident=incident,
+        today=today(),
+        timeline_entries=overview.incident_timeline(incident),
+        categories={c.key: c for c in templates.list_categories(include_inactive=True)},
+    )
+
+
+def render_incident_pdf(incident: Any) -> bytes:
+    """The stakeholder PDF of one post-mortem."""
+    return html_to_pdf(incident_html(incident))
+
+
+def render_digest_pdf(since: datetime, until: datetime) -> bytes:
+    """The stakeholder digest over a period (aware UTC datetimes, both inclusive)."""
+    html = render_template("pdf/digest.html", d=digest.build_digest(since, until), today=today())
+    return html_to_pdf(html)

@@ -1,0 +1,49 @@
+"""Writing post-mortems: create and edit, the edit guard, timeline and factors, deployment links,
+review and publishing, revisions, blameless hints."""
+
+from .blameless import check_incident, check_text
+from .guard import ensure_editable, get_incident, lock, touch
+from .links import link_deployment, unlink_deployment
+from .queries import WHOLE_INCIDENT, incidents_query, parse_incident_filters
+from .review import (
+    add_comment,
+    checklist,
+    checklist_items,
+    publish_incident,
+    reopen_incident,
+    request_changes,
+    resolve_comment,
+    submit_for_review,
+    transition_incident,
+)
+from .revisions import diff_snapshots, get_revision, list_revisions, record_revision, snapshot_text
+from .snapshots import (
+    action_item_dict,
+    deployment_dict,
+    event_dict,
+    factor_dict,
+    incident_dict,
+    linked_deployment_dict,
+)
+from .timeline import (
+    add_event,
+    add_factor,
+    delete_event,
+    delete_factor,
+    get_event,
+    get_factor,
+    update_event,
+    update_factor,
+)
+from .writing import create_incident, update_incident
+
+__all__ = [
+    "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident",
+    "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
+    "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",
+    "get_event", "get_factor", "get_incident", "get_revision", "incident_dict", "incidents_query",
+    "link_deployment", "linked_deployment_dict", "list_revisions", "lock", "parse_incident_filters",
+    "publish_incident", "record_revision", "reopen_incident", "request_changes", "resolve_comment",
+    "snapshot_text", "submit_for_review", "touch", "transition_incident", "unlink_deployment",
+    "update_event", "update_factor", "update_incident",
+]

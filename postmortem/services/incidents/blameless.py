@@ -1,0 +1,108 @@
+"""The blameless-language checker: deterministic rules kept as data, plus people's names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Incident, User
+
+RULES_FILE = Path(__file__).resolve().parents[2] / "data" / "blameless.yaml"
+# Verbs that, after a person's name, make that person the cause of a failure.
+FAILURE_VERBS = (
+    r"(forgot|failed|missed|broke|caused|neglected|ignored|messed|screwed|didn't|did not|"
+    r"should have|should've|mistakenly|accidentally|carelessly|deleted|dropped|pushed|deployed)"
+)
+NAME_SUGGESTION = (
+    "A person is named as the cause. Describe the role and the situation instead "
+    "(e.g. 'the on-call engineer, following the runbook, …') and what the system allowed."
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pattern: re.Pattern[str]
+    suggestion: str
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        Rule(item["id"], re.compile(item["pattern"], re.IGNORECASE), " ".join(item["suggestion"].split()))
+        for item in data
+    )
+
+
+def known_names() -> list[str]:
+    """First names (and full names) of the users: a name followed by a failure verb is blame.
+
+    Computed once per request (lists check many incidents)."""
+    from flask import g, has_app_context
+
+    if has_app_context() and "blameless_names" in g:
+        return g.blameless_names
+    names: set[str] = set()
+    for full in db.session.scalars(select(User.name)):
+        full = (full or "").strip()
+        if not full:
+            continue
+        names.add(full)
+        first = full.split()[0]
+        if len(first) >= 3:
+            names.add(first)
+    result = sorted(names, key=len, reverse=True)
+    if has_app_context():
+        g.blameless_names = result
+    return result
+
+
+def _name_pattern(names: list[str]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(rf"\b({alternatives})(?:'s)?\s+(?:\w+\s+)?{FAILURE_VERBS}\b")
+
+
+def check_text(text: str, where: str, names: list[str] | None = None) -> list[dict[str, str]]:
+    """Findings in one text: [{"section", "phrase", "suggestion", "rule"}], in text order."""
+    if not text:
+        return []
+    found: list[tuple[int, dict[str, str]]] = []
+    for rule in rules():
+        for match in rule.pattern.finditer(text):
+            found.append((match.start(), {
+                "section": where, "phrase": match.group(0), "suggestion": rule.suggestion,
+                "rule": rule.id,
+            }))
+    pattern = _name_pattern(names if names is not None else known_names())
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            found.append((match.start(), {
+                "section": where, "phrase": match.group(0), "suggestion": NAME_SUGGESTION,
+                "rule": "person-as-cause",
+            }))
+    found.sort(key=lambda item: item[0])
+    return [finding for _, finding in found]
+
+
+def check_incident(incident: Incident) -> list[dict[str, Any]]:
+    """Findings over the sections, the timeline and the contributing factors."""
+    names = known_names()
+    findings: list[dict[str, Any]] = []
+    findings += check_text(incident.title, "title", names)
+    for section in incident.sections:
+        findings += check_text(section.markdown, section.key, names)
+    for event in incident.timeline:
+        findings += check_text(event.text, "timeline", names)
+    for factor in incident.factors:
+        findings += check_text(factor.text, "factors", names)
+    return findings

@@ -1,0 +1,46 @@
+"""Finding a post-mortem and guarding its writes: the row lock, the publish freeze, the revision."""
+
+from __future__ import annotations
+
+import re
+
+from ...errors import Frozen, NotFound
+from ...extensions import db
+from ...models import Incident, User, utcnow
+from . import revisions
+
+KEY_RE = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
+
+
+def get_incident(key: str) -> Incident:
+    """The incident with this key ('INC-7'); NotFound otherwise."""
+    match = KEY_RE.match(key or "")
+    number = int(match.group(1)) if match else 0
+    incident = db.session.get(Incident, number) if 0 < number < 2**63 else None
+    if incident is None:
+        raise NotFound(f"No incident {key}.")
+    return incident
+
+
+def lock(incident: Incident) -> None:
+    """Reload the incident holding its row lock until commit (SELECT … FOR UPDATE on
+    PostgreSQL), so concurrent writers from several app instances take turns."""
+    db.session.refresh(incident, with_for_update=True)
+
+
+def ensure_editable(incident: Incident) -> None:
+    """Lock the incident for this write; raise Frozen while it is published."""
+    lock(incident)
+    if incident.is_published:
+        raise Frozen(
+            f"{incident.key} is published and frozen; a reviewer must reopen it before it changes."
+        )
+
+
+def touch(incident: Incident, actor: User | None, summary: str) -> None:
+    """Record a change made through a sub-resource (timeline, factors, links) and commit."""
+    incident.updated_at = utcnow()
+    db.session.flush()
+    db.session.expire(incident, ["timeline", "factors", "action_items", "deployment_links"])
+    revisions.record_revision(incident, actor, summary[:300])
+    db.session.commit()

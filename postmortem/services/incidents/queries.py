@@ -1,0 +1,97 @@
+"""Finding post-mortems: the list filters and the query behind every list of incidents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ...models import (
+    ActionItem,
+    Factor,
+    Incident,
+    IncidentDeployment,
+    IncidentSection,
+    IncidentStatus,
+    IncidentTag,
+    Service,
+    Severity,
+    incident_services,
+)
+from ...validation import Fields
+
+# Load a page of incidents with everything the API returns in a handful of queries.
+WHOLE_INCIDENT = (
+    selectinload(Incident.services), selectinload(Incident.tag_rows),
+    selectinload(Incident.sections), selectinload(Incident.timeline),
+    selectinload(Incident.factors), selectinload(Incident.commander),
+    selectinload(Incident.action_items).selectinload(ActionItem.owner),
+    selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment),
+)
+
+def incidents_query(filters: dict[str, Any]) -> Select[Incident]:
+    """Incidents matching the filters, newest started_at first unless `sort` says otherwise.
+
+    Filters: status, severity, service, tag, since, until (datetimes), q (text), sort.
+    """
+    stmt = select(Incident)
+    if filters.get("status"):
+        stmt = stmt.where(Incident.status == filters["status"])
+    if filters.get("severity"):
+        stmt = stmt.where(Incident.severity == filters["severity"])
+    if filters.get("service"):
+        stmt = stmt.where(Incident.id.in_(
+            select(incident_services.c.incident_id)
+            .join(Service, Service.id == incident_services.c.service_id)
+            .where(Service.name == filters["service"])
+        ))
+    if filters.get("tag"):
+        stmt = stmt.where(Incident.id.in_(
+            select(IncidentTag.incident_id).where(IncidentTag.tag == filters["tag"])
+        ))
+    if filters.get("since"):
+        stmt = stmt.where(Incident.started_at >= filters["since"])
+    if filters.get("until"):
+        stmt = stmt.where(Incident.started_at <= filters["until"])
+    if filters.get("theme_incident_ids") is not None:
+        stmt = stmt.where(Incident.id.in_(filters["theme_incident_ids"]))
+    elif filters.get("theme"):
+        # A taxonomy theme is a factor category: the incidents with a factor of that category.
+        stmt = stmt.where(Incident.id.in_(
+            select(Factor.incident_id).where(Factor.category == filters["theme"])
+        ))
+    if filters.get("q"):
+        like = f"%{filters['q'].strip().lower()}%"
+        stmt = stmt.where(or_(
+            func.lower(Incident.title).like(like),
+            Incident.id.in_(
+                select(IncidentSection.incident_id).where(func.lower(IncidentSection.markdown).like(like))
+            ),
+        ))
+    order: tuple[Any, ...] = {
+        "oldest": (Incident.started_at.asc(), Incident.id.asc()),
+        "severity": (Incident.severity.asc(), Incident.started_at.desc()),
+        "updated": (Incident.updated_at.desc(), Incident.id.desc()),
+        "title": (Incident.title.asc(), Incident.id.asc()),
+    }.get(filters.get("sort") or "", (Incident.started_at.desc(), Incident.id.desc()))
+    return stmt.order_by(*order).options(*WHOLE_INCIDENT)
+
+
+def parse_incident_filters(args: dict[str, Any]) -> dict[str, Any]:
+    """Validated list filters from query arguments; ValidationError for bad values."""
+    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
+    filters: dict[str, Any] = {
+        "status": fields.enum("status", IncidentStatus),
+        "severity": fields.enum("severity", Severity),
+        "service": fields.text("service", max_length=63),
+        "tag": (fields.text("tag", max_length=50) or "").lower() or None,
+        "since": fields.timestamp("since"),
+        "until": fields.timestamp("until", end_of_day=True),
+        "q": fields.text("q", max_length=200),
+        "theme": fields.text("theme", max_length=100),
+        "sort": fields.text("sort", max_length=20),
+    }
+    fields.raise_if_errors("Invalid filters.")
+    return filters
+

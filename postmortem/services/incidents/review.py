@@ -1,0 +1,149 @@
+"""Review and publishing: the workflow, the review checklist, and comments on sections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import Conflict, Forbidden, NotFound, ValidationError
+from ...extensions import db
+from ...models import Incident, IncidentStatus, ReviewComment, Role, User, utcnow
+from . import revisions
+from .guard import lock
+
+DRAFT, IN_REVIEW, PUBLISHED = (
+    IncidentStatus.DRAFT.value, IncidentStatus.IN_REVIEW.value, IncidentStatus.PUBLISHED.value,
+)
+# (from, to): (role needed, what the revision says)
+TRANSITIONS: dict[tuple[str, str], tuple[Role, str]] = {
+    (DRAFT, IN_REVIEW): (Role.AUTHOR, "Submitted for review"),
+    (IN_REVIEW, PUBLISHED): (Role.REVIEWER, "Published"),
+    (IN_REVIEW, DRAFT): (Role.REVIEWER, "Changes requested"),
+    (PUBLISHED, DRAFT): (Role.REVIEWER, "Reopened"),
+}
+
+
+def checklist(incident: Incident) -> list[str]:
+    """Every unmet item of the review checklist, in reading order (empty when it passes)."""
+    unmet: list[str] = []
+    for section in incident.sections:
+        if section.required and not section.markdown.strip():
+            unmet.append(f"The required section '{section.title}' is empty.")
+    for name, label in (("detected_at", "detected"), ("mitigated_at", "mitigated"),
+                        ("resolved_at", "resolved")):
+        if getattr(incident, name) is None:
+            unmet.append(f"The {label} time ({name}) is missing.")
+    if not incident.factors:
+        unmet.append("There is no contributing factor.")
+    if not incident.action_items:
+        unmet.append("There is no action item: add at least one follow-up.")
+    for item in incident.action_items:
+        if item.is_finished:
+            continue
+        if not item.owner_id and not item.team:
+            unmet.append(f"The action item '{item.title}' has neither an owner nor a team.")
+        if item.due_on is None:
+            unmet.append(f"The action item '{item.title}' has no due date.")
+    return unmet
+
+
+def checklist_items(incident: Incident) -> list[dict[str, Any]]:
+    """The checklist as a list of {label, ok, detail} for the review page."""
+    unmet = checklist(incident)
+    required_empty = [s.title for s in incident.sections if s.required and not s.markdown.strip()]
+    missing_times = [n for n in ("detected_at", "mitigated_at", "resolved_at")
+                     if getattr(incident, n) is None]
+    item_problems = [u for u in unmet if u.startswith("The action item")]
+    return [
+        {"label": "Every required section is written", "ok": not required_empty,
+         "detail": ", ".join(required_empty)},
+        {"label": "Detected, mitigated and resolved times are set", "ok": not missing_times,
+         "detail": ", ".join(missing_times)},
+        {"label": "At least one contributing factor", "ok": bool(incident.factors), "detail": ""},
+        {"label": "At least one action item", "ok": bool(incident.action_items), "detail": ""},
+        {"label": "Every open action item has an owner or team, and a due date",
+         "ok": not item_problems, "detail": " ".join(item_problems)},
+    ]
+
+
+def transition_incident(incident: Incident, actor: User, to: object, comment: object = None) -> Incident:
+    """Move the post-mortem through draft → in_review → published (and back).
+
+    Raises ValidationError for an unknown target or a failing checklist (fields.checklist),
+    Forbidden when the actor's role is too low, Conflict for a move the workflow does not have.
+    """
+    if not isinstance(to, str) or to not in {s.value for s in IncidentStatus}:
+        raise ValidationError("Unknown status.", fields={
+            "to": ["must be one of draft, in_review, published"]})
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationError("Invalid comment.", fields={"comment": ["must be a string"]})
+    assert isinstance(to, str)
+
+    lock(incident)
+    rule = TRANSITIONS.get((incident.status, to))
+    if rule is None:
+        raise Conflict(f"{incident.key} is {incident.status}; it cannot move to {to}.")
+    role, summary = rule
+    if not actor.can(role):
+        raise Forbidden(f"Moving a post-mortem from {incident.status} to {to} needs the "
+                        f"'{role.value}' role.")
+    if to == PUBLISHED:
+        unmet = checklist(incident)
+        if unmet:
+            raise ValidationError(
+                "The review checklist is not met: " + " ".join(unmet),
+                fields={"checklist": unmet},
+            )
+        incident.published_at = utcnow()
+    elif incident.status == PUBLISHED:
+        incident.published_at = None
+    incident.status = to
+    incident.updated_at = utcnow()
+    if comment and comment.strip():
+        db.session.add(ReviewComment(incident=incident, author=actor, body=comment.strip()))
+        summary += f": {comment.strip()}"
+    db.session.flush()
+    revisions.record_revision(incident, actor, summary[:300])
+    db.session.commit()
+    return incident
+
+
+def add_comment(incident: Incident, actor: User, body: str, section_key: str | None) -> ReviewComment:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Write a comment first.", fields={"body": ["is required"]})
+    if section_key and incident.section(section_key) is None:
+        raise ValidationError("Unknown section.", fields={"section": ["unknown section"]})
+    comment = ReviewComment(incident=incident, author=actor, body=body[:5000],
+                            section_key=section_key or None)
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def resolve_comment(incident: Incident, actor: User, comment_id: int, resolved: bool = True) -> None:
+    comment = db.session.get(ReviewComment, comment_id)
+    if comment is None or comment.incident_id != incident.id:
+        raise NotFound("No such comment.")
+    comment.resolved_at = utcnow() if resolved else None
+    comment.resolved_by = actor if resolved else None
+    db.session.commit()
+
+
+def submit_for_review(incident: Incident, actor: User, comment: str | None = None) -> Incident:
+    """draft → in_review (author)."""
+    return transition_incident(incident, actor, IncidentStatus.IN_REVIEW.value, comment)
+
+
+def publish_incident(incident: Incident, actor: User, comment: str | None = None) -> Incident:
+    """in_review → published (reviewer); ValidationError listing the unmet checklist."""
+    return transition_incident(incident, actor, IncidentStatus.PUBLISHED.value, comment)
+
+
+def request_changes(incident: Incident, actor: User, comment: str | None = None) -> Incident:
+    """in_review → draft (reviewer), with the reviewer's message kept as a comment."""
+    return transition_incident(incident, actor, IncidentStatus.DRAFT.value, comment)
+
+
+def reopen_incident(incident: Incident, actor: User, comment: str | None = None) -> Incident:
+    """published → draft (reviewer): the post-mortem is editable again."""
+    return transition_incident(incident, actor, IncidentStatus.DRAFT.value, comment)

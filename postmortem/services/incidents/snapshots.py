@@ -1,0 +1,113 @@
+"""The canonical dictionary form of domain objects: the API's JSON and the revision snapshots."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ...markup import render_markdown
+from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
+from ...timeutil import isoformat
+
+
+def action_item_dict(item: ActionItem, today: date) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "incident_key": item.incident.key,
+        "title": item.title,
+        "description": item.description,
+        "owner": item.owner.email if item.owner else None,
+        "owner_name": item.owner.name if item.owner else None,
+        "team": item.team,
+        "priority": item.priority,
+        "kind": item.kind,
+        "status": item.status,
+        "due_date": item.due_on.isoformat() if item.due_on else None,
+        "overdue": item.is_overdue(today),
+        "created_at": isoformat(item.created_at),
+        "updated_at": isoformat(item.updated_at),
+        "completed_at": isoformat(item.completed_at),
+        "external_url": item.external_url,
+        "factor_id": item.factor_id,
+        "verification": item.verification,
+        "resolution_note": item.resolution_note,
+        "reviewed_at": isoformat(item.reviewed_at),
+    }
+
+
+def event_dict(event: TimelineEvent) -> dict[str, Any]:
+    return {"id": event.id, "at": isoformat(event.at), "kind": event.kind, "text": event.text}
+
+
+def factor_dict(factor: Factor) -> dict[str, Any]:
+    return {"id": factor.id, "text": factor.text, "category": factor.category}
+
+
+def deployment_dict(deployment: Deployment) -> dict[str, Any]:
+    return {
+        "id": deployment.id,
+        "service": deployment.service.name,
+        "version": deployment.version,
+        "artifact": deployment.artifact_ref,
+        "environment": deployment.environment,
+        "deployed_at": isoformat(deployment.deployed_at),
+        "commit": deployment.commit,
+        "kind": deployment.kind,
+        "url": deployment.url,
+        "notes": deployment.notes,
+        "immutable": deployment.immutable,
+        "incident_keys": sorted(
+            (link.incident.key for link in deployment.incident_links),
+            key=lambda key: int(key.split("-")[1]),
+        ),
+        "created_at": isoformat(deployment.created_at),
+    }
+
+
+def linked_deployment_dict(link: IncidentDeployment) -> dict[str, Any]:
+    body = deployment_dict(link.deployment)
+    body["role"] = link.role
+    return body
+
+
+def incident_dict(incident: Incident, today: date, *, findings: list[dict] | None = None,
+                  themes: list[dict] | None = None) -> dict[str, Any]:
+    """The whole post-mortem as the API returns it (without `url`, which needs a request)."""
+    links = sorted(incident.deployment_links, key=lambda link: link.deployment.deployed_at)
+    return {
+        "key": incident.key,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "template": incident.template_key,
+        "started_at": isoformat(incident.started_at),
+        "detected_at": isoformat(incident.detected_at),
+        "mitigated_at": isoformat(incident.mitigated_at),
+        "resolved_at": isoformat(incident.resolved_at),
+        "metrics": incident.metrics(),
+        "services": [service.name for service in incident.services],
+        "tags": incident.tags,
+        "commander": incident.commander.email if incident.commander else None,
+        "sections": [
+            {
+                "key": section.key,
+                "title": section.title,
+                "markdown": section.markdown,
+                "html": render_markdown(section.markdown),
+                "required": section.required,
+                "guidance": section.guidance,
+            }
+            for section in incident.sections
+        ],
+        "timeline": [event_dict(event) for event in incident.timeline],
+        "factors": [factor_dict(factor) for factor in incident.factors],
+        "action_items": [action_item_dict(item, today) for item in incident.action_items],
+        "deployments": [linked_deployment_dict(link) for link in links],
+        "themes": themes or [],
+        "blameless": {"findings": findings or []},
+        "metadata": dict(incident.extra_metadata or {}),
+        "version": incident.version,
+        "created_at": isoformat(incident.created_at),
+        "updated_at": isoformat(incident.updated_at),
+        "published_at": isoformat(incident.published_at),
+    }

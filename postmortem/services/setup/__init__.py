@@ -1,0 +1,19 @@
+"""Installing and configuring: migrations, built-in templates and taxonomy, the first admin."""
+
+from .builtins import describe_database, ensure_admin, seed_builtins, upgrade_database
+from .templates import (
+    KEY_RE,
+    category_keys,
+    find_template,
+    get_template,
+    list_categories,
+    list_templates,
+    save_category,
+    save_template,
+)
+
+__all__ = [
+    "KEY_RE", "category_keys", "describe_database", "ensure_admin", "find_template", "get_template",
+    "list_categories", "list_templates", "save_category", "save_template", "seed_builtins",
+    "upgrade_database",
+]
