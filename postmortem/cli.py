@@ -214,11 +214,12 @@ def deployments_record(service: str, version_: str, environment: str, artifact: 
             raise click.ClickException(f"{status}: {error.get('message', body)} {fields}".strip())
         click.echo(_describe_deployment(body, created=status == 201))
         return
+    from .schemas import DeploymentIn, parse
     from .services import deployments
     from .services.incidents import deployment_dict
 
     try:
-        deployment, created = deployments.record_deployment(payload)
+        deployment, created = deployments.record_deployment(parse(DeploymentIn, payload))
     except DomainError as error:
         raise _fail(error) from error
     click.echo(_describe_deployment(deployment_dict(deployment), created=created))

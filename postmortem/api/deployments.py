@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..models import Role
+from ..schemas import DeploymentIn, SuggestionWindow, parse
 from ..services import deployments, incidents
 from ..services.incidents import deployment_dict, linked_deployment_dict
 from .auth import api_user, requires
@@ -17,7 +18,7 @@ bp = Blueprint("deployments", __name__)
 @bp.post("/deployments")
 @requires(Role.DEPLOYER)
 def record_deployment() -> Any:
-    deployment, created = deployments.record_deployment(json_body())
+    deployment, created = deployments.record_deployment(parse(DeploymentIn, json_body()))
     return deployment_dict(deployment), 201 if created else 200
 
 
@@ -51,7 +52,8 @@ def unlink_deployment(key: str, deployment_id: int) -> Any:
 @bp.get("/incidents/<key>/suggested-deployments")
 def suggested_deployments(key: str) -> Any:
     incident = incidents.get_incident(key)
-    found = deployments.suggested_deployments(incident, request.args.get("hours", 24))
+    window = parse(SuggestionWindow, request.args.to_dict())
+    found = deployments.suggested_deployments(incident, window.hours)
     return [deployment_dict(deployment) for deployment in found]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from ..models import Role, Service
+from ..schemas import ServiceChanges, ServiceIn, parse
 from ..services import deployments
 from .auth import requires
 from .common import dt, json_body, paged
@@ -22,10 +23,7 @@ def list_services() -> Any:
 @bp.post("/services")
 @requires(Role.AUTHOR)
 def create_service() -> Any:
-    data = json_body()
-    service = deployments.create_service(
-        name=data.get("name"), team=data.get("team"), description=data.get("description")
-    )
+    service = deployments.create_service(parse(ServiceIn, json_body()))
     return service_json(service), 201
 
 
@@ -42,12 +40,7 @@ def get_service(name: str) -> Any:
 @requires(Role.AUTHOR)
 def update_service(name: str) -> Any:
     service = deployments.get_service(name)
-    data = json_body()
-    deployments.update_service(
-        service,
-        team=data.get("team", service.team),
-        description=data.get("description", service.description),
-    )
+    deployments.update_service(service, parse(ServiceChanges, json_body()))
     return service_json(service)
 
 

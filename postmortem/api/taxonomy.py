@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from ..models import Role
+from ..schemas import CategoryIn, parse
 from ..services import setup
 from .auth import requires
 from .common import json_body
@@ -24,11 +25,7 @@ def taxonomy() -> Any:
 @bp.put("/taxonomy/<key>")
 @requires(Role.ADMIN)
 def save_category(key: str) -> Any:
-    data = json_body()
-    category = setup.save_category(
-        key=key, name=data.get("name") or "", description=data.get("description"),
-        active=bool(data.get("active", True)),
-    )
+    category = setup.save_category(parse(CategoryIn, {**json_body(), "key": key}))
     return {"key": category.key, "name": category.name, "description": category.description}
 
 

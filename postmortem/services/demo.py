@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Incident, Service
+from ..schemas import DeploymentIn, parse
 from .accounts import users as accounts
 from .deployments import recording as deployments
 from .exchange import importer
@@ -67,17 +68,17 @@ def _history() -> int:
             version += "-1" if service == "edge-cache" else ""
             when = datetime.fromisoformat(f"2026-{day}T10:00:00").replace(tzinfo=UTC)
             for environment, at in (("staging", when - timedelta(hours=19)), ("production", when)):
-                deployments.record_deployment({
+                deployments.record_deployment(parse(DeploymentIn, {
                     "service": service, "version": version, "environment": environment,
                     "deployed_at": at.isoformat(), "artifact": artifact(service, version),
                     "commit": hashlib.sha1(version.encode()).hexdigest()[:12],
                     "url": f"https://ci.example.com/{service}/{version}",
-                })
+                }))
                 count += 1
     for service, version, stamp, notes in HOTFIXES:
-        deployments.record_deployment({"service": service, "version": version,
-                                       "environment": "production", "deployed_at": stamp,
-                                       "kind": "manual", "notes": notes})
+        deployments.record_deployment(parse(DeploymentIn, {
+            "service": service, "version": version, "environment": "production",
+            "deployed_at": stamp, "kind": "manual", "notes": notes}))
         count += 1
     return count
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from ..auth import role_required
 from ..errors import DomainError, NotFound
 from ..models import Role
+from ..schemas import CategoryIn, parse
 from ..services import setup
 
 bp = Blueprint("admin_templates", __name__, url_prefix="/admin")
@@ -89,11 +90,8 @@ def taxonomy() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            category = setup.save_category(
-                key=request.form.get("key", "").strip(), name=request.form.get("name", ""),
-                description=request.form.get("description"),
-                active=request.form.get("active") is not None,
-            )
+            category = setup.save_category(parse(CategoryIn, {
+                **request.form.to_dict(), "active": request.form.get("active") is not None}))
         except DomainError as error:
             errors = error.fields or {"key": [error.message]}
         else:

@@ -12,6 +12,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import ServiceForm
 from ..models import Role
+from ..schemas import ServiceIn, parse
 from ..services import deployments
 
 bp = Blueprint("services", __name__, url_prefix="/services")
@@ -37,10 +38,7 @@ def create() -> Any:
     form = ServiceForm()
     if form.validate_on_submit():
         try:
-            service = deployments.create_service(
-                name=form.name.data, team=form.team.data or None,
-                description=form.description.data or None,
-            )
+            service = deployments.create_service(parse(ServiceIn, form.data))
         except DomainError as error:
             form.name.errors = list((error.fields or {}).get("name", [error.message]))
         else:

@@ -2,7 +2,6 @@
 and the service overview."""
 
 from .catalog import (
-    NAME_RULE,
     counts_by_service,
     create_service,
     ensure_service,
@@ -26,7 +25,7 @@ from .recording import (
 )
 
 __all__ = [
-    "NAME_RULE", "counts_by_service", "create_service", "deployments_query", "ensure_service",
+    "counts_by_service", "create_service", "deployments_query", "ensure_service",
     "environments_of", "find_service", "get_deployment", "get_service", "incident_timeline",
     "last_known_good", "last_known_good_by_environment", "lkg_json", "out_of_band_near",
     "parse_deployment_filters", "record_deployment", "service_counts", "service_incidents",

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from ...errors import Conflict, NotFound, ValidationError
+from ...errors import Conflict, NotFound
 from ...extensions import db
-from ...models import SERVICE_NAME_RE, Service
-
-NAME_RULE = (
-    "must be a slug: lowercase letters, digits, '.', '_' or '-', "
-    "starting with a letter or digit, at most 63 characters"
-)
+from ...models import Service
+from ...schemas import ServiceChanges, ServiceIn, parse
 
 
 def validate_service_name(name: object) -> str:
     """Return the name if it is a valid slug; raise ValidationError otherwise."""
-    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
-        raise ValidationError("Invalid service name.", fields={"name": [NAME_RULE]})
-    return name
+    return parse(ServiceIn, {"name": name}).name or ""
 
 
 def services_query() -> Select[Service]:
@@ -36,33 +30,21 @@ def find_service(name: str) -> Service | None:
     return db.session.scalar(select(Service).where(Service.name == name))
 
 
-def create_service(*, name: object, team: object = None, description: object = None) -> Service:
-    """Create a service; ValidationError for a bad name, Conflict when it exists."""
-    errors: dict[str, list[str]] = {}
-    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
-        errors["name"] = [NAME_RULE]
-    if team is not None and (not isinstance(team, str) or len(team) > 100):
-        errors["team"] = ["must be a string of at most 100 characters"]
-    if description is not None and not isinstance(description, str):
-        errors["description"] = ["must be a string"]
-    if errors:
-        raise ValidationError("The service could not be created.", fields=errors)
-    assert isinstance(name, str)
-    if find_service(name) is not None:
-        raise Conflict(f"A service named '{name}' already exists.")
-    service = Service(
-        name=name,
-        team=team.strip() or None if isinstance(team, str) else None,
-        description=description.strip() or None if isinstance(description, str) else None,
-    )
+def create_service(data: ServiceIn) -> Service:
+    """Create a service; Conflict when one of that name exists."""
+    assert data.name is not None
+    if find_service(data.name) is not None:
+        raise Conflict(f"A service named '{data.name}' already exists.")
+    service = Service(name=data.name, team=data.team, description=data.description)
     db.session.add(service)
     db.session.commit()
     return service
 
 
-def update_service(service: Service, *, team: str | None, description: str | None) -> Service:
-    service.team = (team or "").strip() or None
-    service.description = (description or "").strip() or None
+def update_service(service: Service, changes: ServiceChanges) -> Service:
+    """Change the fields that were sent (null clears them)."""
+    for name, value in changes.changes().items():
+        setattr(service, name, value)
     db.session.commit()
     return service
 

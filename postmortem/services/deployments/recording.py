@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, not_, select
 from sqlalchemy.exc import IntegrityError
 
-from ...errors import Conflict, NotFound
+from ...errors import Conflict, NotFound, ValidationError
 from ...extensions import db
 from ...models import (
-    SERVICE_NAME_RE,
     Artifact,
     Deployment,
     DeploymentKind,
@@ -20,35 +18,21 @@ from ...models import (
     Service,
     utcnow,
 )
-from ...validation import Fields
+from ...schemas import DeploymentFilters, DeploymentIn, parse
 from . import catalog
 
-ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
-MAX_SUGGESTION_HOURS = 24 * 30
 
-
-def record_deployment(data: dict[str, Any]) -> tuple[Deployment, bool]:
+def record_deployment(data: DeploymentIn) -> tuple[Deployment, bool]:
     """Record a rollout; returns (deployment, created).
 
     The same service, version, environment and deployed_at again returns the existing one
     (created False). A version already bound to another artifact reference raises Conflict.
     """
-    fields = Fields(data)
-    service_name = fields.text("service", required=True, max_length=63)
-    if service_name is not None and not SERVICE_NAME_RE.match(service_name):
-        fields.error("service", catalog.NAME_RULE)
-    version = fields.text("version", required=True, max_length=200)
-    environment = fields.text("environment", required=True, max_length=100)
-    if environment is not None and not ENVIRONMENT_RE.match(environment):
-        fields.error("environment", "letters, digits, '.', '_', ':', '/' or '-'")
-    deployed_at = fields.timestamp("deployed_at")
-    reference = fields.text("artifact", max_length=500)
-    commit = fields.text("commit", max_length=100)
-    kind = fields.enum("kind", DeploymentKind) or DeploymentKind.DEPLOY.value
-    url = fields.url("url")
-    notes = fields.text("notes", max_length=5000)
-    fields.raise_if_errors("The deployment could not be recorded.")
-    assert service_name and version and environment
+    assert data.service and data.version and data.environment
+    service_name, version, environment = data.service, data.version, data.environment
+    deployed_at, reference, commit = data.deployed_at, data.artifact, data.commit
+    kind = data.kind or DeploymentKind.DEPLOY.value
+    url, notes = data.url, data.notes
     if deployed_at is None:
         # No time given: a retry of the same rollout shortly after is the same deployment.
         retried = _recent_retry(service_name, version, environment)
@@ -122,24 +106,16 @@ def _record(service_name: str, version: str, environment: str, deployed_at: date
     return deployment, True
 
 
-def stage_deployment(data: dict[str, Any]) -> Deployment:
-    """Validate and add a deployment to the current transaction without committing it
-    (for imports, which must create everything or nothing)."""
-    fields = Fields(data)
-    service_name = fields.text("service", required=True, max_length=63)
-    if service_name is not None and not SERVICE_NAME_RE.match(service_name):
-        fields.error("service", catalog.NAME_RULE)
-    version = fields.text("version", required=True, max_length=200)
-    environment = fields.text("environment", max_length=100) or "production"
-    deployed_at = fields.timestamp("deployed_at", required=True)
-    kind = fields.enum("kind", DeploymentKind) or DeploymentKind.DEPLOY.value
-    url = fields.url("url")
-    fields.raise_if_errors("Invalid deployment.")
-    assert service_name and version and deployed_at
-    deployment, _ = _record(service_name, version, environment, deployed_at,
-                            fields.text("artifact", max_length=500),
-                            fields.text("commit", max_length=100), kind, url,
-                            fields.text("notes", max_length=5000), commit_now=False)
+def stage_deployment(data: DeploymentIn) -> Deployment:
+    """Add a deployment to the current transaction without committing it (for imports, which
+    must create everything or nothing); ValidationError when it has no time."""
+    if data.deployed_at is None:
+        raise ValidationError(data.failure, fields={"deployed_at": ["is required"]})
+    assert data.service and data.version
+    deployment, _ = _record(data.service, data.version, data.environment or "production",
+                            data.deployed_at, data.artifact, data.commit,
+                            data.kind or DeploymentKind.DEPLOY.value, data.url, data.notes,
+                            commit_now=False)
     return deployment
 
 
@@ -151,20 +127,8 @@ def get_deployment(deployment_id: int) -> Deployment:
 
 
 def parse_deployment_filters(args: dict[str, Any]) -> dict[str, Any]:
-    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
-    filters: dict[str, Any] = {
-        "service": fields.text("service", max_length=63),
-        "environment": fields.text("environment", max_length=100),
-        "since": fields.timestamp("since"),
-        "until": fields.timestamp("until"),
-    }
-    if fields.has("immutable"):
-        raw = str(fields.data["immutable"]).lower()
-        if raw not in ("true", "false", "1", "0"):
-            fields.error("immutable", "must be true or false")
-        filters["immutable"] = raw in ("true", "1")
-    fields.raise_if_errors("Invalid filters.")
-    return filters
+    """The list's filters from query arguments; ValidationError for bad values."""
+    return parse(DeploymentFilters, args).model_dump()
 
 
 def immutable_clause() -> Any:
@@ -193,14 +157,9 @@ def deployments_query(filters: dict[str, Any]) -> Select[Deployment]:
     return stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
 
 
-def suggested_deployments(incident: Incident, hours: object = 24) -> list[Deployment]:
+def suggested_deployments(incident: Incident, hours: int | None = 24) -> list[Deployment]:
     """Deployments of the incident's services in the `hours` before it started, newest first."""
-    fields = Fields({"hours": hours})
-    value = fields.integer("hours")
-    if value is not None and not 0 < value <= MAX_SUGGESTION_HOURS:
-        fields.error("hours", f"must be between 1 and {MAX_SUGGESTION_HOURS}")
-    fields.raise_if_errors("Invalid window.")
-    window = timedelta(hours=value or 24)
+    window = timedelta(hours=hours or 24)
     service_ids = [service.id for service in incident.services]
     if not service_ids:
         return []

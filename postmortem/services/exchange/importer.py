@@ -35,6 +35,7 @@ from ...models import (
     utcnow,
 )
 from ...models.enums import choices
+from ...schemas import DeploymentIn, parse
 from ...timeutil import parse_date, parse_timestamp
 from ...validation import TAG_RE
 from ..accounts import users as accounts
@@ -299,8 +300,9 @@ def _deployments(incident: Incident, document: Document) -> None:
         role = data.pop("role", None) or LinkRole.SUSPECTED.value
         if role not in {r.value for r in LinkRole}:
             raise DocumentError(line, f"deployment {index + 1}: unknown role '{role}'", "deployments")
+        data["environment"] = data.get("environment") or "production"
         try:
-            deployment = deployments.stage_deployment(data)
+            deployment = deployments.stage_deployment(parse(DeploymentIn, data))
         except DomainError as error:
             detail = "; ".join(f"{k} {', '.join(v)}" for k, v in (error.fields or {}).items())
             raise DocumentError(line, f"deployment {index + 1}: {detail or error.message}",

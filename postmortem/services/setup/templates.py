@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ...errors import Conflict, NotFound, ValidationError
 from ...extensions import db
 from ...models import FactorCategory, Template, TemplateSection
+from ...schemas import CategoryIn
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
@@ -148,24 +149,15 @@ def category_keys() -> set[str]:
     return set(db.session.scalars(select(FactorCategory.key).where(FactorCategory.active.is_(True))))
 
 
-def save_category(
-    *, key: str, name: str, description: str | None, active: bool = True
-) -> FactorCategory:
+def save_category(data: CategoryIn) -> FactorCategory:
     """Create or update a taxonomy category by key."""
-    errors: dict[str, list[str]] = {}
-    if not KEY_RE.match(key or ""):
-        errors["key"] = ["lowercase letters, digits, '-' or '_', at most 50 characters"]
-    if not (name or "").strip():
-        errors["name"] = ["is required"]
-    if errors:
-        raise ValidationError("The category could not be saved.", fields=errors)
-    category = db.session.scalar(select(FactorCategory).where(FactorCategory.key == key))
+    category = db.session.scalar(select(FactorCategory).where(FactorCategory.key == data.key))
     if category is None:
         position = len(list_categories(include_inactive=True))
-        category = FactorCategory(key=key, position=position)
+        category = FactorCategory(key=data.key, position=position)
         db.session.add(category)
-    category.name = name.strip()
-    category.description = (description or "").strip() or None
-    category.active = active
+    category.name = data.name or ""
+    category.description = data.description
+    category.active = bool(data.active)
     db.session.commit()
     return category

@@ -1,0 +1,54 @@
+"""Query-string parameters shared by lists and reports: periods, paging, themes, similarity."""
+
+from __future__ import annotations
+
+from .base import Schema
+from .deployments import period_problems
+from .types import Integer, ServiceRef, Timestamp, Until
+
+
+class Period(Schema):
+    """since and until, both inclusive; a bare date as until means the end of that day (UTC)."""
+
+    failure = "Invalid period."
+    since: Timestamp = None
+    until: Until = None
+
+    def problems(self) -> dict[str, list[str]]:
+        return period_problems(self.since, self.until)
+
+
+class Paging(Schema):
+    failure = "Invalid paging parameters."
+    page: Integer = None
+    per_page: Integer = None
+
+    def problems(self) -> dict[str, list[str]]:
+        problems = {}
+        for name in ("page", "per_page"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= 1_000_000:
+                problems[name] = ["must be between 1 and 1000000"]
+        return problems
+
+
+class ThemeQuery(Period):
+    failure = "Invalid parameters."
+    min_incidents: Integer = None
+    service: ServiceRef = None
+
+    def problems(self) -> dict[str, list[str]]:
+        problems = super().problems()
+        if self.min_incidents is not None and self.min_incidents < 1:
+            problems["min_incidents"] = ["must be at least 1"]
+        return problems
+
+
+class Limit(Schema):
+    failure = "Invalid limit."
+    limit: Integer = None
+
+    def problems(self) -> dict[str, list[str]]:
+        if self.limit is not None and not 1 <= self.limit <= 50:
+            return {"limit": ["must be between 1 and 50"]}
+        return {}
