@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from postmortem.extensions import db
 from postmortem.models import Service, User
-from postmortem.services import accounts
+from postmortem.schemas import IncidentIn, parse
+from postmortem.services import accounts, incidents
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -126,6 +127,11 @@ def incident_payload(**overrides: Any) -> dict[str, Any]:
     }
     payload.update(overrides)
     return payload
+
+
+def new_incident(author: User | None, **overrides: Any) -> Any:
+    """A post-mortem made through the service (no HTTP), from incident_payload's defaults."""
+    return incidents.create_incident(author, parse(IncidentIn, incident_payload(**overrides)))
 
 
 def create_incident(client: ApiClient, **overrides: Any) -> dict[str, Any]:

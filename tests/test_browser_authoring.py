@@ -147,7 +147,7 @@ def test_two_people_editing_the_same_draft_lose_nothing(app, chromium, live_serv
         author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
         from postmortem.services import incidents
 
-        incident = incidents.create_incident(author, builders.incident_payload())
+        incident = builders.new_incident(author, **dict())
         key = incident.key
     contexts = []
     pages = []
@@ -197,9 +197,8 @@ def test_hostile_markdown_renders_inert(app, page) -> None:
     browser_login(page, "ana@example.com", builders.PASSWORD)
     with app.app_context():
         author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
-        from postmortem.services import incidents
 
-        key = incidents.create_incident(author, builders.incident_payload(sections={
+        key = builders.new_incident(author, **dict(sections={
             "summary": "<img src=x onerror=alert(1)> [click me](javascript:alert(2)) "
                        "<script>alert(3)</script><iframe src=javascript:alert(4)></iframe>"})).key
     page.goto(f"/incidents/{key}")
@@ -220,7 +219,7 @@ def test_changing_the_time_zone_redraws_times_without_moving_them(app, page) -> 
         author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
         from postmortem.services import incidents
 
-        key = incidents.create_incident(author, builders.incident_payload()).key
+        key = builders.new_incident(author, **dict()).key
     browser_login(page, "ana@example.com", builders.PASSWORD)
     page.goto(f"/incidents/{key}/edit?timezone=UTC")
     assert page.input_value("#f-started_at") == "2026-03-14T09:02"
@@ -245,7 +244,7 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
         author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
         from postmortem.services import incidents
 
-        key = incidents.create_incident(author, builders.incident_payload(services=["checkout"])).key
+        key = builders.new_incident(author, **dict(services=["checkout"])).key
     browser_login(page, "ana@example.com", builders.PASSWORD)
     page.goto(f"/incidents/{key}/edit")
     assert "search 5.2.0" not in page.inner_text("#deployments")

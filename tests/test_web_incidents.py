@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from postmortem.extensions import db
 from postmortem.models import Incident, Template
+from postmortem.schemas import IncidentChanges, parse
 from postmortem.services import incidents
 
 from . import builders
@@ -16,7 +17,7 @@ from . import builders
 def new_incident(app, **overrides):  # noqa: ANN001, ANN201
     with app.app_context():
         author = builders.make_user(role="author")
-        incident = incidents.create_incident(author, builders.incident_payload(**overrides))
+        incident = builders.new_incident(author, **dict(**overrides))
         return incident.key
 
 
@@ -83,8 +84,8 @@ def test_plain_post_save_and_stale_conflict_keeps_your_text(app, client, login) 
     # Someone else saves in the meantime (version 2 → 3) ...
     with app.app_context():
         incident = incidents.get_incident(key)
-        incidents.update_incident(incident, None, {"version": 2, "sections": {
-            "summary": "Their summary", "impact": "Their impact"}})
+        incidents.update_incident(incident, None, parse(IncidentChanges, {"version": 2, "sections": {
+            "summary": "Their summary", "impact": "Their impact"}}))
     # ... and our stale save (based on version 2) is refused, with both versions shown.
     stale = client.post(f"/incidents/{key}/edit", data={
         **form, "version": "2", "section-summary": "My better summary"})

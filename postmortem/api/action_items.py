@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..models import Role
+from ..schemas import ActionItemChanges, parse
 from ..services import action_items
 from ..validation import Fields
 from .auth import api_user, requires
@@ -39,5 +40,5 @@ def get_action_item(item_id: int) -> Any:
 @requires(Role.AUTHOR)
 def update_action_item(item_id: int) -> Any:
     item = action_items.get_action_item(item_id)
-    action_items.update_action_item(item, api_user(), json_body())
+    action_items.update_action_item(item, api_user(), parse(ActionItemChanges, json_body()))
     return action_item_json(item)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..models import Role
-from ..schemas import DeploymentIn, SuggestionWindow, parse
+from ..schemas import DeploymentIn, LinkIn, SuggestionWindow, parse
 from ..services import deployments, incidents
 from ..services.incidents import deployment_dict, linked_deployment_dict
 from .auth import api_user, requires
@@ -37,7 +37,7 @@ def get_deployment(deployment_id: int) -> Any:
 @requires(Role.AUTHOR)
 def link_deployment(key: str) -> Any:
     incident = incidents.get_incident(key)
-    link = incidents.link_deployment(incident, api_user(), json_body())
+    link = incidents.link_deployment(incident, api_user(), parse(LinkIn, json_body()))
     return linked_deployment_dict(link), 201
 
 

@@ -7,6 +7,17 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..models import Role
+from ..schemas import (
+    ActionItemIn,
+    FactorChanges,
+    FactorIn,
+    IncidentChanges,
+    IncidentIn,
+    TimelineEventChanges,
+    TimelineEventIn,
+    TransitionIn,
+    parse,
+)
 from ..services import action_items, exchange, incidents, insights
 from ..services.incidents import event_dict, factor_dict
 from .auth import api_user, requires
@@ -24,7 +35,7 @@ def list_incidents() -> Any:
 @bp.post("/incidents")
 @requires(Role.AUTHOR)
 def create_incident() -> Any:
-    incident = incidents.create_incident(api_user(), json_body())
+    incident = incidents.create_incident(api_user(), parse(IncidentIn, json_body()))
     return incident_json(incident), 201
 
 
@@ -37,8 +48,7 @@ def get_incident(key: str) -> Any:
 @requires(Role.AUTHOR)
 def update_incident(key: str) -> Any:
     incident = incidents.get_incident(key)
-    data = json_body()
-    incidents.update_incident(incident, api_user(), data)
+    incidents.update_incident(incident, api_user(), parse(IncidentChanges, json_body()))
     return incident_json(incident)
 
 
@@ -47,7 +57,8 @@ def update_incident(key: str) -> Any:
 def transition(key: str) -> Any:
     incident = incidents.get_incident(key)
     data = json_body()
-    incidents.transition_incident(incident, api_user(), data.get("to"), data.get("comment"))
+    move = parse(TransitionIn, data)
+    incidents.transition_incident(incident, api_user(), move.to or "", move.comment)
     return incident_json(incident)
 
 
@@ -70,7 +81,7 @@ def get_revision(key: str, number: int) -> Any:
 @requires(Role.AUTHOR)
 def add_timeline_event(key: str) -> Any:
     incident = incidents.get_incident(key)
-    event = incidents.add_event(incident, api_user(), json_body())
+    event = incidents.add_event(incident, api_user(), parse(TimelineEventIn, json_body()))
     return event_dict(event), 201
 
 
@@ -78,7 +89,8 @@ def add_timeline_event(key: str) -> Any:
 @requires(Role.AUTHOR)
 def update_timeline_event(key: str, event_id: int) -> Any:
     incident = incidents.get_incident(key)
-    event = incidents.update_event(incident, api_user(), event_id, json_body())
+    event = incidents.update_event(incident, api_user(), event_id,
+                                   parse(TimelineEventChanges, json_body()))
     return event_dict(event)
 
 
@@ -94,7 +106,7 @@ def delete_timeline_event(key: str, event_id: int) -> Any:
 @requires(Role.AUTHOR)
 def add_factor(key: str) -> Any:
     incident = incidents.get_incident(key)
-    factor = incidents.add_factor(incident, api_user(), json_body())
+    factor = incidents.add_factor(incident, api_user(), parse(FactorIn, json_body()))
     return factor_dict(factor), 201
 
 
@@ -102,7 +114,8 @@ def add_factor(key: str) -> Any:
 @requires(Role.AUTHOR)
 def update_factor(key: str, factor_id: int) -> Any:
     incident = incidents.get_incident(key)
-    factor = incidents.update_factor(incident, api_user(), factor_id, json_body())
+    factor = incidents.update_factor(incident, api_user(), factor_id,
+                                     parse(FactorChanges, json_body()))
     return factor_dict(factor)
 
 
@@ -118,7 +131,7 @@ def delete_factor(key: str, factor_id: int) -> Any:
 @requires(Role.AUTHOR)
 def create_action_item(key: str) -> Any:
     incident = incidents.get_incident(key)
-    item = action_items.create_action_item(incident, api_user(), json_body())
+    item = action_items.create_action_item(incident, api_user(), parse(ActionItemIn, json_body()))
     return action_item_json(item), 201
 
 

@@ -22,7 +22,6 @@ from .types import (
     LongText,
     Note,
     PriorityValue,
-    RowVersion,
     Team,
     Timestamp,
     Until,
@@ -61,7 +60,6 @@ class ActionItemIn(Schema):
     status: ActionStatusValue = None
     completed_at: DoneAt = None
     resolution_note: Note = None
-    version: RowVersion = None
 
     def problems(self) -> dict[str, list[str]]:
         problems = {name: ["is required"] for name in ("title", "kind") if getattr(self, name) is None}

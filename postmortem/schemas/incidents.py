@@ -8,11 +8,9 @@ from .base import TIMESTAMPS, Schema, order_problems
 from .deployments import period_problems
 from .types import (
     Email,
-    Emails,
     IncidentStatusValue,
     Key,
     Line,
-    Markdown,
     Metadata,
     Note,
     PersonRef,
@@ -43,7 +41,6 @@ class IncidentFields(Schema):
     services: ServiceNames = None
     tags: Tags = None
     commander: Email = None
-    reviewers: Emails = None
     sections: Sections = None
 
     def timestamps(self) -> dict[str, datetime | None]:
@@ -98,7 +95,6 @@ class TimelineEventIn(Schema):
     at: Timestamp = None
     kind: TimelineKindValue = None
     text: Line = None
-    version: RowVersion = None
 
     def problems(self) -> dict[str, list[str]]:
         return {name: ["is required"] for name in ("at", "text") if getattr(self, name) is None}
@@ -114,7 +110,6 @@ class FactorIn(Schema):
     failure = "The contributing factor is invalid."
     text: Line = None
     category: Key = None
-    version: RowVersion = None
 
     def problems(self) -> dict[str, list[str]]:
         return {} if self.text is not None else {"text": ["is required"]}
@@ -128,7 +123,7 @@ class FactorChanges(FactorIn):
 class TransitionIn(Schema):
     failure = "Unknown status."
     to: IncidentStatusValue = None
-    comment: Markdown = None
+    comment: Note = None
 
     def problems(self) -> dict[str, list[str]]:
         return {} if self.to else {"to": ["must be one of draft, in_review, published"]}

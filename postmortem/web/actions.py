@@ -15,6 +15,7 @@ from ..auth import role_required
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
+from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
 from ..timeutil import isoformat
 
@@ -140,7 +141,7 @@ def set_status(item_id: int) -> Any:
         data["resolution_note"] = request.form["resolution_note"]
     error_message = None
     try:
-        action_items.update_action_item(item, current_user, data)
+        action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
     except ValidationError as error:
         error_message = "; ".join(f"{k.replace('_', ' ')} {', '.join(v)}"
                                   for k, v in (error.fields or {}).items()) or error.message
@@ -171,12 +172,13 @@ def bulk() -> Any:
         data = {"status": operation}
         if request.form.get("resolution_note"):
             data["resolution_note"] = request.form["resolution_note"]
-        errors = action_items.bulk_update(items, current_user, data)
+        titles = {item.id: item.title for item in items}
+        errors = action_items.bulk_update(items, current_user, parse(ActionItemChanges, data))
         done = len(items) - len(errors)
         if done:
             flash(f"{done} item(s) moved to {ActionStatus(operation).label.lower()}.", "success")
         for item_id, message in errors.items():
-            flash(f"Item {item_id} not updated: {message}", "error")
+            flash(f"'{titles[item_id]}' not updated: {message}", "error")
     else:
         flash("Choose what to do with the selected items.", "error")
     return redirect(_back())
@@ -206,12 +208,10 @@ def detail(item_id: int) -> Any:
         data = {name: form.get(name, "") or None for name in (
             "title", "description", "owner", "team", "priority", "kind", "due_date", "factor_id",
             "verification", "external_url", "status", "resolution_note", "completed_at")}
-        if data["completed_at"] and len(data["completed_at"]) == 10:
-            data["completed_at"] += "T12:00:00Z"
         if data["status"] != ActionStatus.DONE.value or data["completed_at"] is None:
             data.pop("completed_at")
         try:
-            action_items.update_action_item(item, current_user, data)
+            action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
         except ValidationError as error:
             errors = error.fields or {"title": [error.message]}
             db.session.rollback()

@@ -23,11 +23,21 @@ from ..models import (
     TimelineKind,
     today,
 )
+from ..schemas import (
+    ActionItemIn,
+    FactorChanges,
+    FactorIn,
+    IncidentChanges,
+    LinkIn,
+    TimelineEventChanges,
+    TimelineEventIn,
+    parse,
+)
 from ..services import accounts, action_items, deployments, incidents, setup
 from ..timeutil import humanize_duration
 from . import editor_state
 from .incidents import load_incident
-from .timezones import TIMEZONES, zone
+from .timezones import TIMEZONES, local_input_to_iso, zone
 
 bp = Blueprint("editor", __name__, url_prefix="/incidents")
 
@@ -132,7 +142,8 @@ def _save_form(incident: Incident, tz: str) -> SaveOutcome:
         outcome.errors = errors
         return outcome
     try:
-        incidents.update_incident(incident, current_user, {**data, "version": outcome.version})
+        changes = parse(IncidentChanges, {**data, "version": outcome.version})
+        incidents.update_incident(incident, current_user, changes)
     except StaleVersion as error:
         db.session.refresh(incident)
         outcome.stale = error
@@ -225,8 +236,6 @@ def _frozen_redirect(incident: Incident, error: Frozen) -> Any:
 
 
 def _event_data(tz: str) -> dict[str, Any]:
-    from .timezones import local_input_to_iso
-
     data = {"kind": request.form.get("kind"), "text": request.form.get("text")}
     try:
         data["at"] = local_input_to_iso(request.form.get("at"), tz)
@@ -260,7 +269,8 @@ def _factor_data() -> dict[str, Any]:
 def timeline_add(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return _row_edit(incident, "timeline_editor", "timeline", "timeline-new",
-                     lambda: incidents.add_event(incident, current_user, _event_data(current_tz())))
+                     lambda: incidents.add_event(
+                         incident, current_user, parse(TimelineEventIn, _event_data(current_tz()))))
 
 
 @bp.post("/<key>/timeline/<int:event_id>")
@@ -272,7 +282,8 @@ def timeline_update(key: str, event_id: int) -> Any:
         if request.form.get("delete"):
             incidents.delete_event(incident, current_user, event_id)
             return None
-        return incidents.update_event(incident, current_user, event_id, _event_data(current_tz()))
+        return incidents.update_event(incident, current_user, event_id,
+                                      parse(TimelineEventChanges, _event_data(current_tz())))
 
     return _row_edit(incident, "timeline_editor", "timeline", f"timeline-{event_id}", change)
 
@@ -282,7 +293,7 @@ def timeline_update(key: str, event_id: int) -> Any:
 def factor_add(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return _row_edit(incident, "factors_editor", "factors", "factor-new",
-                     lambda: incidents.add_factor(incident, current_user, _factor_data()))
+                     lambda: incidents.add_factor(incident, current_user, parse(FactorIn, _factor_data())))
 
 
 @bp.post("/<key>/factors/<int:factor_id>")
@@ -294,7 +305,8 @@ def factor_update(key: str, factor_id: int) -> Any:
         if request.form.get("delete"):
             incidents.delete_factor(incident, current_user, factor_id)
             return None
-        return incidents.update_factor(incident, current_user, factor_id, _factor_data())
+        return incidents.update_factor(incident, current_user, factor_id,
+                                       parse(FactorChanges, _factor_data()))
 
     return _row_edit(incident, "factors_editor", "factors", f"factor-{factor_id}", change)
 
@@ -311,7 +323,7 @@ def action_item_add(key: str) -> Any:
     if data["factor_id"] is None:
         data.pop("factor_id")
     try:
-        action_items.create_action_item(incident, current_user, data)
+        action_items.create_action_item(incident, current_user, parse(ActionItemIn, data))
     except ValidationError as error:
         return _partial_or_page(incident, "actions_editor", "action-items",
                                 **_row_state("action-new", form, error))
@@ -336,7 +348,7 @@ def deployment_link(key: str) -> Any:
     data = {"deployment_id": request.form.get("deployment_id"),
             "role": request.form.get("role") or "suspected"}
     return _row_edit(incident, "deployments_editor", "deployments", "deployment",
-                     lambda: incidents.link_deployment(incident, current_user, data))
+                     lambda: incidents.link_deployment(incident, current_user, parse(LinkIn, data)))
 
 
 @bp.post("/<key>/deployments/<int:deployment_id>/unlink")

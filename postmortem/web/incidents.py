@@ -12,6 +12,7 @@ from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..models.enums import SEVERITY_LABELS
+from ..schemas import IncidentIn, parse
 from ..services import deployments, incidents, insights, setup
 from .timezones import TIMEZONES, local_input_to_iso
 
@@ -70,7 +71,7 @@ def new() -> Any:
             errors["started_at"] = [str(exc)]
         if not errors:
             try:
-                incident = incidents.create_incident(current_user, data)
+                incident = incidents.create_incident(current_user, parse(IncidentIn, data))
             except DomainError as exc:
                 errors = exc.fields or {"title": [exc.message]}
             else:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..auth import role_required
 from ..errors import Conflict, Forbidden, ValidationError
 from ..models import Role, today
+from ..schemas import CommentIn, TransitionIn, parse
 from ..services import incidents
 from .incidents import load_incident
 
@@ -42,7 +43,8 @@ def transition(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     to = request.form.get("to", "")
     try:
-        incidents.transition_incident(incident, current_user, to, request.form.get("comment"))
+        move = parse(TransitionIn, request.form.to_dict())
+        incidents.transition_incident(incident, current_user, move.to or "", move.comment)
     except ValidationError as error:
         unmet = (error.fields or {}).get("checklist")
         if unmet:
@@ -67,8 +69,7 @@ def transition(key: str) -> Any:
 def add_comment(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     try:
-        incidents.add_comment(incident, current_user, request.form.get("body", ""),
-                           request.form.get("section") or None)
+        incidents.add_comment(incident, current_user, parse(CommentIn, request.form.to_dict()))
     except ValidationError as error:
         flash(error.message, "error")
     return redirect(url_for("review.review_page", key=incident.key) + "#comments")

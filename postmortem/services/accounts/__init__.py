@@ -13,6 +13,7 @@ from .users import (
     list_active_users,
     list_users,
     normalise_email,
+    require_user,
     set_password,
     update_user,
 )
@@ -20,5 +21,6 @@ from .users import (
 __all__ = [
     "EMAIL_RE", "InvalidCredentials", "authenticate", "count_users", "create_token", "create_user",
     "find_user_by_email", "generate_password", "get_user", "hash_token", "list_active_users",
-    "list_users", "normalise_email", "revoke_token", "set_password", "update_user", "user_for_token",
+    "list_users", "normalise_email", "require_user", "revoke_token", "set_password", "update_user",
+    "user_for_token",
 ]

@@ -72,6 +72,17 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def require_user(email: str | None, *, field: str, failure: str) -> User | None:
+    """The user with this email (None for none); ValidationError naming the field when no user
+    has it."""
+    if email is None:
+        return None
+    user = find_user_by_email(email)
+    if user is None:
+        raise ValidationError(failure, fields={field: [f"no user with email {email}"]})
+    return user
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.name, User.email)))
 

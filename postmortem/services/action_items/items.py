@@ -14,76 +14,55 @@ from ...extensions import db
 from ...models import (
     ActionItem,
     ActionItemEvent,
-    ActionKind,
     ActionStatus,
     Factor,
     Incident,
-    Priority,
     User,
     today,
     utcnow,
 )
-from ...validation import Fields
+from ...schemas import ActionItemChanges, ActionItemFilters, ActionItemIn, parse
+from ..accounts import require_user
 from ..incidents.guard import get_incident
 from . import notify
 
-
-def _factor(fields: Fields, incident: Incident) -> tuple[bool, int | None]:
-    if not fields.has("factor_id"):
-        return False, None
-    factor_id = fields.integer("factor_id")
-    if factor_id is None:
-        return True, None
-    factor = db.session.get(Factor, factor_id)
-    if factor is None or factor.incident_id != incident.id:
-        fields.error("factor_id", "must be the id of a contributing factor of this incident")
-        return True, None
-    return True, factor_id
+# Fields a status change owns; the rest are plain attributes of the item.
+STATUS_FIELDS = ("status", "completed_at")
+ATTRIBUTES = {"due_date": "due_on"}
 
 
-def _parse(data: dict[str, Any], incident: Incident, *, creating: bool) -> tuple[dict[str, Any], Fields]:
-    fields = Fields(data)
+def _values(data: ActionItemIn, incident: Incident) -> dict[str, Any]:
+    """The sent fields as item attributes, with the owner and factor resolved;
+    ValidationError for an unknown owner or another incident's factor."""
     values: dict[str, Any] = {}
-    if creating or fields.has("title"):
-        values["title"] = fields.text("title", required=True, max_length=300)
-    if creating or fields.has("kind"):
-        values["kind"] = fields.enum("kind", ActionKind, required=True)
-    for name, limit in (("description", 20_000), ("team", 100), ("verification", 5_000),
-                        ("resolution_note", 5_000)):
-        if fields.has(name):
-            values[name] = fields.text(name, max_length=limit)
-    if fields.has("priority"):
-        values["priority"] = fields.enum("priority", Priority)
-    if fields.has("due_date"):
-        values["due_on"] = fields.date("due_date")
-    if fields.has("external_url"):
-        values["external_url"] = fields.url("external_url")
-    given, owner = fields.user("owner")
-    if given:
-        values["owner"] = owner
-    given, factor_id = _factor(fields, incident)
-    if given:
-        values["factor_id"] = factor_id
-    if fields.has("status"):
-        values["status"] = fields.enum("status", ActionStatus, required=True)
-    if fields.has("completed_at"):
-        values["completed_at"] = fields.timestamp("completed_at")
-        if values["completed_at"] is not None and values["completed_at"] > utcnow():
-            fields.error("completed_at", "must not be in the future")
-    return values, fields
+    for name, value in data.changes().items():
+        if name == "owner":
+            value = require_user(value, field="owner", failure=data.failure)
+        elif name == "factor_id" and value is not None:
+            factor = db.session.get(Factor, value)
+            if factor is None or factor.incident_id != incident.id:
+                raise ValidationError(data.failure, fields={
+                    "factor_id": ["must be the id of a contributing factor of this incident"]})
+        values[ATTRIBUTES.get(name, name)] = value
+    if values.get("completed_at") is not None and values["completed_at"] > utcnow():
+        raise ValidationError(data.failure, fields={"completed_at": ["must not be in the future"]})
+    return values
 
 
-def _apply_status(item: ActionItem, values: dict[str, Any], fields: Fields) -> tuple[str | None, str]:
-    """Validate and apply a status change; returns (from, to)."""
+def _apply_status(item: ActionItem, values: dict[str, Any], failure: str) -> tuple[str | None, str]:
+    """Validate and apply a status change; returns (from, to). Won't do needs a reason;
+    done sets completed_at (now, or the given past moment); any other status clears it."""
     old = item.status if item.id else None
     new = values.pop("status", None) or item.status or ActionStatus.OPEN.value
     completed_at = values.pop("completed_at", None)
     note = values.get("resolution_note", item.resolution_note)
+    errors: dict[str, list[str]] = {}
     if new == ActionStatus.WONT_DO.value and not note:
-        fields.error("resolution_note", "is required to mark an item won't do: say why")
+        errors["resolution_note"] = ["is required to mark an item won't do: say why"]
     if completed_at is not None and new != ActionStatus.DONE.value:
-        fields.error("completed_at", "can only be given when the status is done")
-    fields.raise_if_errors("The action item could not be saved.")
+        errors["completed_at"] = ["can only be given when the status is done"]
+    if errors:
+        raise ValidationError(failure, fields=errors)
     if new == ActionStatus.DONE.value:
         if old != ActionStatus.DONE.value or completed_at is not None:
             item.completed_at = completed_at or utcnow()
@@ -93,18 +72,15 @@ def _apply_status(item: ActionItem, values: dict[str, Any], fields: Fields) -> t
     return old, new
 
 
-def create_action_item(incident: Incident, actor: User | None, data: dict[str, Any]) -> ActionItem:
+def create_action_item(incident: Incident, actor: User | None, data: ActionItemIn) -> ActionItem:
     """Add an action item to a post-mortem (allowed even when it is published)."""
-    values, fields = _parse(data, incident, creating=True)
-    fields.raise_if_errors("The action item could not be created.")
+    values = _values(data, incident)
     item = ActionItem(incident=incident, created_at=utcnow(), updated_at=utcnow())
-    status = values.get("status")
     for name, value in values.items():
-        if name not in ("status", "completed_at"):
+        if name not in STATUS_FIELDS:
             setattr(item, name, value)
-    values = {"status": status, "completed_at": values.get("completed_at"),
-              "resolution_note": values.get("resolution_note")}
-    _, new = _apply_status(item, values, fields)
+    _, new = _apply_status(item, {name: values.get(name) for name in
+                                  (*STATUS_FIELDS, "resolution_note")}, data.failure)
     db.session.add(item)
     db.session.flush()
     db.session.add(ActionItemEvent(action_item=item, actor=actor, from_status=None, to_status=new,
@@ -121,20 +97,20 @@ def get_action_item(item_id: int) -> ActionItem:
     return item
 
 
-def update_action_item(item: ActionItem, actor: User | None, data: dict[str, Any]) -> ActionItem:
-    """Change any writable field; status changes are validated and recorded with who and when."""
-    values, fields = _parse(data, item.incident, creating=False)
-    fields.raise_if_errors("The action item could not be saved.")
-    status_given = "status" in values or "completed_at" in values
+def update_action_item(item: ActionItem, actor: User | None, changes: ActionItemChanges) -> ActionItem:
+    """Change the fields that were sent; status changes are validated and recorded with who
+    and when."""
+    values = _values(changes, item.incident)
+    status_given = any(name in values for name in STATUS_FIELDS)
     old_status = item.status
     for name, value in values.items():
-        if name not in ("status", "completed_at"):
+        if name not in STATUS_FIELDS:
             setattr(item, name, value)
     if status_given:
         values.setdefault("status", item.status)
-        _apply_status(item, values, fields)
+        _apply_status(item, values, changes.failure)
     elif item.status == ActionStatus.WONT_DO.value and not item.resolution_note:
-        raise ValidationError("The action item could not be saved.", fields={
+        raise ValidationError(changes.failure, fields={
             "resolution_note": ["is required while the item is won't do"]})
     item.updated_at = utcnow()
     changed = item.status != old_status
@@ -145,17 +121,17 @@ def update_action_item(item: ActionItem, actor: User | None, data: dict[str, Any
         ))
     db.session.commit()
     if changed:
-
         notify.status_changed(item, old_status, actor)
     return item
 
 
-def bulk_update(items: list[ActionItem], actor: User | None, data: dict[str, Any]) -> dict[int, str]:
+def bulk_update(items: list[ActionItem], actor: User | None,
+                changes: ActionItemChanges) -> dict[int, str]:
     """Apply the same change to several items; {item id: error message} for those refused."""
     errors: dict[int, str] = {}
     for item in items:
         try:
-            update_action_item(item, actor, dict(data))
+            update_action_item(item, actor, changes)
         except ValidationError as error:
             db.session.rollback()
             detail = "; ".join(f"{k} {', '.join(v)}" for k, v in (error.fields or {}).items())
@@ -246,30 +222,15 @@ def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
 
 
 def parse_action_item_filters(args: dict[str, Any]) -> dict[str, Any]:
-    """Validated filters from query arguments (status may be comma-separated)."""
-
-    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
-    filters: dict[str, Any] = {}
-    if fields.has("status"):
-        statuses = [s.strip() for s in str(fields.data["status"]).split(",") if s.strip()]
-        bad = [s for s in statuses if s not in {m.value for m in ActionStatus}]
-        if bad:
-            fields.error("status", "must be one of open, in_progress, done, wont_do")
-        filters["status"] = statuses
-    filters["owner"] = (fields.text("owner", max_length=254) or "").lower() or None
-    filters["team"] = fields.text("team", max_length=100)
-    filters["kind"] = fields.enum("kind", ActionKind)
-    if fields.has("incident"):
+    """The list's filters from query arguments (status may be comma-separated);
+    ValidationError for bad values or an unknown incident."""
+    parsed = parse(ActionItemFilters, args)
+    filters = parsed.model_dump(exclude={"incident"})
+    if parsed.incident is not None:
         try:
-            filters["incident_id"] = get_incident(str(fields.data["incident"])).id
+            filters["incident_id"] = get_incident(parsed.incident).id
         except NotFound:
-            fields.error("incident", "no such incident")
-    if fields.has("overdue"):
-        raw = str(fields.data["overdue"]).lower()
-        if raw not in ("true", "false", "1", "0", "yes", "no"):
-            fields.error("overdue", "must be true or false")
-        filters["overdue"] = raw in ("true", "1", "yes")
-    fields.raise_if_errors("Invalid filters.")
+            raise ValidationError(parsed.failure, fields={"incident": ["no such incident"]}) from None
     return filters
 
 
@@ -316,10 +277,10 @@ def complete_action_item(item: ActionItem, actor: User | None,
     data: dict[str, Any] = {"status": ActionStatus.DONE.value}
     if completed_at is not None:
         data["completed_at"] = completed_at.isoformat()
-    return update_action_item(item, actor, data)
+    return update_action_item(item, actor, parse(ActionItemChanges, data))
 
 
 def drop_action_item(item: ActionItem, actor: User | None, reason: str) -> ActionItem:
     """Mark the item won't do; the reason is required and kept as its resolution note."""
-    return update_action_item(item, actor, {"status": ActionStatus.WONT_DO.value,
-                                            "resolution_note": reason})
+    return update_action_item(item, actor, parse(ActionItemChanges, {
+        "status": ActionStatus.WONT_DO.value, "resolution_note": reason}))

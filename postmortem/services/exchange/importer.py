@@ -35,14 +35,13 @@ from ...models import (
     utcnow,
 )
 from ...models.enums import choices
-from ...schemas import DeploymentIn, parse
+from ...schemas import TIMESTAMPS, DeploymentIn, out_of_order, parse
 from ...timeutil import parse_date, parse_timestamp
 from ...validation import TAG_RE
 from ..accounts import users as accounts
 from ..deployments import catalog
 from ..deployments import recording as deployments
 from ..incidents import revisions
-from ..incidents.writing import TIMESTAMPS, out_of_order
 from ..setup import templates
 from .markdown import (
     EXPORT_ONLY_KEYS,

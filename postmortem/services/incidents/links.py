@@ -2,52 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
-from ...errors import NotFound
+from ...errors import NotFound, ValidationError
 from ...extensions import db
 from ...models import Artifact, Deployment, Incident, IncidentDeployment, LinkRole, Service, User
-from ...validation import Fields
+from ...schemas import LinkIn
 from .guard import ensure_editable, touch
 
 
-def _find_for_link(incident: Incident, fields: Fields) -> Deployment | None:
-    if fields.has("deployment_id"):
-        deployment_id = fields.integer("deployment_id")
-        deployment = db.session.get(Deployment, deployment_id) if deployment_id else None
-        if deployment is None and "deployment_id" not in fields.errors:
-            fields.error("deployment_id", "no such deployment")
+def _find_for_link(incident: Incident, data: LinkIn) -> Deployment:
+    """The deployment to link: by id, or the rollout of service + version (+ environment) that
+    was live when the incident started, else the newest one. ValidationError when none."""
+    if data.deployment_id is not None:
+        deployment = db.session.get(Deployment, data.deployment_id)
+        if deployment is None:
+            raise ValidationError(data.failure, fields={"deployment_id": ["no such deployment"]})
         return deployment
-    service = fields.text("service", required=True, max_length=63)
-    version = fields.text("version", required=True, max_length=200)
-    environment = fields.text("environment", max_length=100)
-    if fields.errors:
-        return None
     stmt = (select(Deployment).join(Artifact, Artifact.id == Deployment.artifact_id)
             .join(Service, Service.id == Deployment.service_id)
-            .where(Service.name == service, Artifact.version == version))
-    if environment:
-        stmt = stmt.where(Deployment.environment == environment)
+            .where(Service.name == data.service, Artifact.version == data.version))
+    if data.environment:
+        stmt = stmt.where(Deployment.environment == data.environment)
     candidates = list(db.session.scalars(stmt.order_by(Deployment.deployed_at.desc())))
     if not candidates:
-        fields.error("version", f"no deployment of {service} {version}"
-                     + (f" to {environment}" if environment else ""))
-        return None
-    # The rollout that was live when the incident started, else the newest one.
+        where = f" to {data.environment}" if data.environment else ""
+        raise ValidationError(data.failure, fields={
+            "version": [f"no deployment of {data.service} {data.version}{where}"]})
     before = [d for d in candidates if d.deployed_at <= incident.started_at]
     return (before or candidates)[0]
 
 
-def link_deployment(incident: Incident, actor: User | None, data: dict[str, Any]) -> IncidentDeployment:
+def link_deployment(incident: Incident, actor: User | None, data: LinkIn) -> IncidentDeployment:
     """Link a deployment (by id, or by service + version [+ environment]) in a role."""
     ensure_editable(incident)
-    fields = Fields(data)
-    role = fields.enum("role", LinkRole) or LinkRole.SUSPECTED.value
-    deployment = _find_for_link(incident, fields)
-    fields.raise_if_errors("The deployment could not be linked.")
-    assert deployment is not None
+    role = data.role or LinkRole.SUSPECTED.value
+    deployment = _find_for_link(incident, data)
     link = db.session.get(IncidentDeployment, (incident.id, deployment.id))
     if link is None:
         link = IncidentDeployment(incident=incident, deployment=deployment, role=role)

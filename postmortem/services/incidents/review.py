@@ -7,6 +7,7 @@ from typing import Any
 from ...errors import Conflict, Forbidden, NotFound, ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentStatus, ReviewComment, Role, User, utcnow
+from ...schemas import CommentIn
 from . import revisions
 from .guard import lock
 
@@ -65,18 +66,13 @@ def checklist_items(incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
-def transition_incident(incident: Incident, actor: User, to: object, comment: object = None) -> Incident:
+def transition_incident(incident: Incident, actor: User, to: str,
+                        comment: str | None = None) -> Incident:
     """Move the post-mortem through draft → in_review → published (and back).
 
-    Raises ValidationError for an unknown target or a failing checklist (fields.checklist),
-    Forbidden when the actor's role is too low, Conflict for a move the workflow does not have.
+    Raises ValidationError for a failing checklist (fields.checklist), Forbidden when the
+    actor's role is too low, Conflict for a move the workflow does not have.
     """
-    if not isinstance(to, str) or to not in {s.value for s in IncidentStatus}:
-        raise ValidationError("Unknown status.", fields={
-            "to": ["must be one of draft, in_review, published"]})
-    if comment is not None and not isinstance(comment, str):
-        raise ValidationError("Invalid comment.", fields={"comment": ["must be a string"]})
-    assert isinstance(to, str)
 
     lock(incident)
     rule = TRANSITIONS.get((incident.status, to))
@@ -107,14 +103,12 @@ def transition_incident(incident: Incident, actor: User, to: object, comment: ob
     return incident
 
 
-def add_comment(incident: Incident, actor: User, body: str, section_key: str | None) -> ReviewComment:
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError("Write a comment first.", fields={"body": ["is required"]})
-    if section_key and incident.section(section_key) is None:
+def add_comment(incident: Incident, actor: User, data: CommentIn) -> ReviewComment:
+    """A review comment, on the whole post-mortem or on one of its sections."""
+    if data.section and incident.section(data.section) is None:
         raise ValidationError("Unknown section.", fields={"section": ["unknown section"]})
-    comment = ReviewComment(incident=incident, author=actor, body=body[:5000],
-                            section_key=section_key or None)
+    comment = ReviewComment(incident=incident, author=actor, body=data.body,
+                            section_key=data.section)
     db.session.add(comment)
     db.session.commit()
     return comment

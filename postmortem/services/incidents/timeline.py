@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...errors import NotFound
+from ...errors import NotFound, ValidationError
 from ...extensions import db
 from ...models import Factor, Incident, TimelineEvent, TimelineKind, User
-from ...validation import Fields
+from ...schemas import FactorChanges, FactorIn, TimelineEventChanges, TimelineEventIn
 from ..setup import templates
 from .guard import ensure_editable, touch
 
 
-def _event_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    fields = Fields(data)
-    values: dict[str, Any] = {}
-    if not partial or fields.has("at"):
-        values["at"] = fields.timestamp("at", required=True)
-    if not partial or fields.has("kind"):
-        values["kind"] = fields.enum("kind", TimelineKind) or TimelineKind.NOTE.value
-    if not partial or fields.has("text"):
-        values["text"] = fields.text("text", required=True, max_length=5000)
-    fields.raise_if_errors("The timeline event is invalid.")
-    return values
-
-
-def add_event(incident: Incident, actor: User | None, data: dict[str, Any]) -> TimelineEvent:
-    """Add a timeline event; Frozen when published, ValidationError for bad fields."""
+def add_event(incident: Incident, actor: User | None, data: TimelineEventIn) -> TimelineEvent:
+    """Add a timeline event (a note unless a kind is given); Frozen when published."""
     ensure_editable(incident)
-    values = _event_fields(data)
-    event = TimelineEvent(incident=incident, **values)
+    event = TimelineEvent(incident=incident, at=data.at, text=data.text,
+                          kind=data.kind or TimelineKind.NOTE.value)
     db.session.add(event)
-    touch(incident, actor, f"Added timeline event: {values['text'][:80]}")
+    touch(incident, actor, f"Added timeline event: {event.text[:80]}")
     return event
 
 
@@ -43,11 +28,12 @@ def get_event(incident: Incident, event_id: int) -> TimelineEvent:
 
 
 def update_event(incident: Incident, actor: User | None, event_id: int,
-                 data: dict[str, Any]) -> TimelineEvent:
+                 changes: TimelineEventChanges) -> TimelineEvent:
+    """Change the fields that were sent; NotFound when the event is gone."""
     ensure_editable(incident)
     event = get_event(incident, event_id)
-    for name, value in _event_fields(data, partial=True).items():
-        setattr(event, name, value)
+    for name, value in changes.changes().items():
+        setattr(event, name, TimelineKind.NOTE.value if name == "kind" and value is None else value)
     touch(incident, actor, f"Edited timeline event: {event.text[:80]}")
     return event
 
@@ -60,19 +46,16 @@ def delete_event(incident: Incident, actor: User | None, event_id: int) -> None:
     touch(incident, actor, f"Removed timeline event: {text[:80]}")
 
 
-def _factor_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = Fields(data)
-    text = fields.text("text", required=True, max_length=5000)
-    category = fields.text("category", max_length=50)
+def _check_category(category: str | None, failure: str) -> None:
     if category is not None and category not in templates.category_keys():
-        fields.error("category", "must be a key from GET /api/v1/taxonomy")
-    fields.raise_if_errors("The contributing factor is invalid.")
-    return {"text": text, "category": category}
+        raise ValidationError(failure, fields={"category": ["must be a key from GET /api/v1/taxonomy"]})
 
 
-def add_factor(incident: Incident, actor: User | None, data: dict[str, Any]) -> Factor:
+def add_factor(incident: Incident, actor: User | None, data: FactorIn) -> Factor:
+    """Add a contributing factor, in a taxonomy category or none; Frozen when published."""
     ensure_editable(incident)
-    factor = Factor(incident=incident, **_factor_fields(data))
+    _check_category(data.category, data.failure)
+    factor = Factor(incident=incident, text=data.text, category=data.category)
     db.session.add(factor)
     touch(incident, actor, f"Added contributing factor: {factor.text[:80]}")
     return factor
@@ -86,11 +69,12 @@ def get_factor(incident: Incident, factor_id: int) -> Factor:
 
 
 def update_factor(incident: Incident, actor: User | None, factor_id: int,
-                  data: dict[str, Any]) -> Factor:
+                  changes: FactorChanges) -> Factor:
+    """Change the fields that were sent; NotFound when the factor is gone."""
     ensure_editable(incident)
     factor = get_factor(incident, factor_id)
-    merged = {"text": factor.text, "category": factor.category, **data}
-    for name, value in _factor_fields(merged).items():
+    _check_category(changes.category, changes.failure)
+    for name, value in changes.changes().items():
         setattr(factor, name, value)
     touch(incident, actor, f"Edited contributing factor: {factor.text[:80]}")
     return factor
