@@ -6,15 +6,19 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
+    Form,
     PasswordField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .models import SERVICE_NAME_RE, Role
+from .errors import ValidationError as InvalidFields
+from .models import Role
+from .schemas import Schema, ServiceIn, parse
 
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 
@@ -55,16 +59,28 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024)])
 
 
+class SchemaRule:
+    """A WTForms validator that applies the rule of one field of an API schema, so a form and
+    the API accept exactly the same values."""
+
+    def __init__(self, schema: type[Schema], name: str | None = None) -> None:
+        self.schema = schema
+        self.name = name
+
+    def __call__(self, form: Form, field: Field) -> None:
+        name = self.name or field.name
+        try:
+            parse(self.schema, {name: field.data})
+        except InvalidFields as error:
+            messages = (error.fields or {}).get(name)
+            if messages:
+                raise ValidationError("; ".join(messages)) from None
+
+
 class ServiceForm(FlaskForm):
-    name = StringField(
-        "Name",
-        validators=[
-            DataRequired(),
-            Regexp(SERVICE_NAME_RE, message="Lowercase letters, digits, '.', '_' or '-'."),
-        ],
-    )
-    team = StringField("Owning team", validators=[Optional(), Length(max=100)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    name = StringField("Name", validators=[SchemaRule(ServiceIn)])
+    team = StringField("Owning team", validators=[Optional(), SchemaRule(ServiceIn)])
+    description = TextAreaField("Description", validators=[Optional(), SchemaRule(ServiceIn)])
 
 
 class ConfirmForm(FlaskForm):

@@ -7,9 +7,8 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..models import Role
-from ..schemas import ActionItemChanges, parse
+from ..schemas import ActionItemChanges, Period, parse
 from ..services import action_items
-from ..validation import Fields
 from .auth import api_user, requires
 from .common import json_body, paged
 from .serialise import action_item_json
@@ -24,11 +23,8 @@ def list_action_items() -> Any:
 
 @bp.get("/action-items/stats")
 def action_item_stats() -> Any:
-    fields = Fields(request.args.to_dict())
-    since = fields.timestamp("since")
-    until = fields.timestamp("until")
-    fields.raise_if_errors("Invalid period.")
-    return action_items.stats(since, until)
+    period = parse(Period, request.args.to_dict())
+    return action_items.stats(period.since, period.until)
 
 
 @bp.get("/action-items/<int:item_id>")

@@ -10,8 +10,8 @@ from typing import Any
 from flask import abort, current_app, request
 from sqlalchemy import Select
 
-from ..errors import ValidationError
 from ..extensions import db
+from ..schemas import Paging, parse
 from ..timeutil import isoformat
 
 
@@ -26,34 +26,18 @@ def json_body() -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         abort(400, description=f"Malformed JSON: {error}")
+    except RecursionError:
+        abort(400, description="Malformed JSON: it nests too deeply.")
     if not isinstance(data, dict):
         abort(400, description="The request body must be a JSON object.")
     return data
 
 
-def _int_arg(name: str, default: int, errors: dict[str, list[str]]) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        errors[name] = ["must be a whole number"]
-        return default
-    if value < 1:
-        errors[name] = ["must be at least 1"]
-        return default
-    return value
-
-
 def page_args() -> tuple[int, int]:
     """page and per_page from the query string; per_page is capped at PER_PAGE_MAX."""
-    errors: dict[str, list[str]] = {}
-    page = _int_arg("page", 1, errors)
-    per_page = _int_arg("per_page", current_app.config["PER_PAGE_DEFAULT"], errors)
-    if errors:
-        raise ValidationError("Invalid paging parameters.", fields=errors)
-    return page, min(per_page, current_app.config["PER_PAGE_MAX"])
+    paging = parse(Paging, {name: request.args.get(name) for name in ("page", "per_page")})
+    per_page = paging.per_page or current_app.config["PER_PAGE_DEFAULT"]
+    return paging.page or 1, min(per_page, current_app.config["PER_PAGE_MAX"])
 
 
 def paged(stmt: Select, serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:

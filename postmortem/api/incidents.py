@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
 
 from ..models import Role
 from ..schemas import (
@@ -13,6 +13,7 @@ from ..schemas import (
     FactorIn,
     IncidentChanges,
     IncidentIn,
+    Limit,
     TimelineEventChanges,
     TimelineEventIn,
     TransitionIn,
@@ -21,7 +22,7 @@ from ..schemas import (
 from ..services import action_items, exchange, incidents, insights
 from ..services.incidents import event_dict, factor_dict
 from .auth import api_user, requires
-from .common import json_body, paged
+from .common import json_body, paged, paged_list
 from .serialise import action_item_json, incident_json, revision_json
 
 bp = Blueprint("incidents", __name__)
@@ -146,9 +147,6 @@ def list_incident_action_items(key: str) -> Any:
 @requires(Role.AUTHOR)
 def import_document() -> Any:
     """A Markdown interchange document as the body (text/markdown) → 201 with the incident."""
-    from flask import abort
-
-
     if request.mimetype not in ("text/markdown", "text/x-markdown", "text/plain"):
         abort(415, description="Send the document with 'Content-Type: text/markdown'.")
     raw = request.get_data(cache=False)
@@ -162,16 +160,12 @@ def import_document() -> Any:
 
 @bp.get("/incidents/<key>/similar")
 def similar_incidents(key: str) -> Any:
-    from ..services import incidents, insights
-
     incident = incidents.get_incident(key)
-    return insights.similar_incidents(incident, request.args.get("limit", 5))
+    limit = parse(Limit, request.args.to_dict()).limit or 5
+    return insights.similar_incidents(incident, limit)
 
 
 @bp.get("/search")
 def search() -> Any:
-    from ..services import insights
-    from .common import paged_list
-
     found = insights.search_incidents(request.args.get("q"))
     return paged_list(found, lambda item: item)

@@ -22,13 +22,12 @@ from .incident import (
     TimelineEvent,
     incident_services,
 )
-from .service import SERVICE_NAME_RE, Service
+from .service import Service
 from .template import FactorCategory, Template, TemplateSection
 from .types import UTCDateTime, today, utcnow
 from .user import ApiToken, LoginFailure, Role, User
 
 __all__ = [
-    "SERVICE_NAME_RE",
     "ActionItem",
     "ActionItemEvent",
     "ActionKind",

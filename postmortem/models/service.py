@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import String, Text
@@ -10,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
 from .types import UTCDateTime, utcnow
-
-SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 class Service(Model):

@@ -18,17 +18,22 @@ class Period(Schema):
         return period_problems(self.since, self.until)
 
 
+MAX_PAGE = 1_000_000
+
+
 class Paging(Schema):
+    """page (1 to MAX_PAGE) and per_page (1 or more; the caller caps it)."""
+
     failure = "Invalid paging parameters."
     page: Integer = None
     per_page: Integer = None
 
     def problems(self) -> dict[str, list[str]]:
         problems = {}
-        for name in ("page", "per_page"):
-            value = getattr(self, name)
-            if value is not None and not 1 <= value <= 1_000_000:
-                problems[name] = ["must be between 1 and 1000000"]
+        if self.page is not None and not 1 <= self.page <= MAX_PAGE:
+            problems["page"] = [f"must be between 1 and {MAX_PAGE}"]
+        if self.per_page is not None and self.per_page < 1:
+            problems["per_page"] = ["must be at least 1"]
         return problems
 
 

@@ -116,6 +116,8 @@ def timestamp_value(value: Any) -> datetime | None:
     """An aware UTC datetime from ISO 8601 text (no offset means UTC), or None when empty."""
     if value is None or value == "":
         return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time(), tzinfo=UTC)  # a YAML date: midnight UTC
     if isinstance(value, bool) or not isinstance(value, str | datetime):
         fail(TIMESTAMP_RULE)
     if isinstance(value, str):
@@ -305,11 +307,35 @@ def _sections(value: Any) -> dict[str, str] | None:
     return result
 
 
+MAX_DEPTH = 10
+
+
+def storable_json(value: Any, depth: int = 0) -> None:
+    """Fail unless value is JSON a database column keeps: finite numbers, storable strings and
+    keys, at most MAX_DEPTH levels deep."""
+    if depth > MAX_DEPTH:
+        fail(f"must not nest deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            fail(problem)
+    elif isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        fail("must hold finite numbers")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable_json(str(key), depth + 1)
+            storable_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            storable_json(item, depth + 1)
+
+
 def _metadata(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         fail("must be an object")
+    storable_json(value)
     return value
 
 

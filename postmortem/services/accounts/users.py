@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask import current_app
@@ -12,8 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ...errors import NotFound, Throttled, ValidationError
 from ...extensions import db
 from ...models import LoginFailure, Role, User, utcnow
+from ...schemas.types import EMAIL_RE
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
 

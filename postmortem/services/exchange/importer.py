@@ -8,12 +8,12 @@ import secrets
 from datetime import date, datetime, time
 from typing import Any
 
+from pydantic_core import PydanticCustomError
 from werkzeug.security import generate_password_hash
 
-from ...errors import DomainError
+from ...errors import DomainError, ValidationError
 from ...extensions import db
 from ...models import (
-    SERVICE_NAME_RE,
     ActionItem,
     ActionItemEvent,
     ActionKind,
@@ -26,18 +26,14 @@ from ...models import (
     IncidentStatus,
     IncidentTag,
     LinkRole,
-    Priority,
     Role,
-    Severity,
     TimelineEvent,
     TimelineKind,
     User,
     utcnow,
 )
-from ...models.enums import choices
-from ...schemas import TIMESTAMPS, DeploymentIn, out_of_order, parse
-from ...timeutil import parse_date, parse_timestamp
-from ...validation import TAG_RE
+from ...schemas import ActionItemIn, DeploymentIn, FactorIn, FrontMatter, TimelineEventIn, parse
+from ...schemas.types import storable_json
 from ..accounts import users as accounts
 from ..deployments import catalog
 from ..deployments import recording as deployments
@@ -52,6 +48,10 @@ from .markdown import (
     date_value,
     parse_document,
 )
+
+Problems = list[tuple[int, str, str]]  # (line, field, reason)
+# Front-matter keys that hold text even when YAML reads them as numbers (`title: 404`).
+TEXT_KEYS = {"title", "severity", "status", "template", "commander", "services", "tags"}
 
 
 def import_markdown(text: str, actor: User | None, *, keep_status: bool = True) -> Incident:
@@ -72,33 +72,37 @@ def _line(document: Document, key: str) -> int:
     return document.front_lines.get(key, 1)
 
 
-def _timestamp(document: Document, key: str, required: bool = False) -> datetime | None:
-    value = document.front.get(key)
-    if value in (None, ""):
-        if required:
-            raise DocumentError(1, f"the front matter has no '{key}'", key)
-        return None
+def _as_text(value: Any) -> Any:
+    """Numbers read by YAML where the document meant text, as text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    return value
+
+
+def _checked(schema: type[Any], data: dict[str, Any], line: int, field: str,
+             problems: Problems, label: str = "") -> Any:
+    """The schema's object, or None after adding its errors (at `line`) to problems."""
     try:
-        return parse_timestamp(date_value(value))
-    except (ValueError, TypeError):
-        raise DocumentError(_line(document, key), f"'{key}' is not an ISO 8601 timestamp: "
-                            f"{value!r}", key) from None
+        return parse(schema, data)
+    except ValidationError as error:
+        for name, messages in (error.fields or {}).items():
+            problems.extend((line, field, f"{label}{name} {message}") for message in messages)
+        return None
 
 
-def _string_list(document: Document, key: str, pattern: re.Pattern[str]) -> list[str]:
-    value = document.front.get(key) or []
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, list):
-        raise DocumentError(_line(document, key), f"'{key}' must be a list", key)
-    result = []
-    for item in value:
-        text = str(item).strip().lower()
-        if not pattern.match(text):
-            raise DocumentError(_line(document, key), f"'{text}' is not a valid {key[:-1]} name", key)
-        if text not in result:
-            result.append(text)
-    return result
+def _front(document: Document) -> FrontMatter:
+    """The front matter through FrontMatter; DocumentError listing every bad key."""
+    data = {key: _as_text(value) if key in TEXT_KEYS else value
+            for key, value in document.front.items() if key in FrontMatter.model_fields}
+    try:
+        return parse(FrontMatter, data)
+    except ValidationError as error:
+        raise DocumentError.collect([
+            (_line(document, name), name, f"'{name}' {message}")
+            for name, messages in (error.fields or {}).items() for message in messages
+        ]) from None
 
 
 def person(email: Any, line: int, field_name: str) -> User:
@@ -118,53 +122,54 @@ def person(email: Any, line: int, field_name: str) -> User:
 
 
 def _build(document: Document, actor: User | None, keep_status: bool) -> Incident:
-    front = document.front
-    title = str(front["title"]).strip()
-    if len(title) > 200:
-        raise DocumentError(_line(document, "title"), "the title is longer than 200 characters", "title")
-    severity = str(front.get("severity") or "")
-    if severity not in {s.value for s in Severity}:
-        raise DocumentError(_line(document, "severity"), f"unknown severity '{severity}' (must be "
-                            f"one of {choices(Severity)})", "severity")
-    status = str(front.get("status") or IncidentStatus.DRAFT.value)
-    if status not in {s.value for s in IncidentStatus}:
-        raise DocumentError(_line(document, "status"), f"unknown status '{status}' (must be one "
-                            f"of {choices(IncidentStatus)})", "status")
-    stamps = {name: _timestamp(document, name, required=name == "started_at") for name in TIMESTAMPS}
-    for earlier_name, later_name in out_of_order(stamps)[:1]:
-        raise DocumentError(_line(document, later_name),
-                            f"'{later_name}' is before '{earlier_name}'", later_name)
-    template_key = str(front.get("template") or "standard")
+    front = _front(document)
+    assert front.title is not None and front.severity is not None
+    template_key = front.template or "standard"
     template = templates.find_template(template_key)
     if template is None:
         raise DocumentError(_line(document, "template"), f"unknown template '{template_key}'", "template")
-    services = _string_list(document, "services", SERVICE_NAME_RE)
-    tags = _string_list(document, "tags", TAG_RE)
-    commander = person(front["commander"], _line(document, "commander"), "commander") \
-        if front.get("commander") else None
-    metadata = {k: _plain(v) for k, v in front.items()
-                if k not in KNOWN_KEYS and k not in EXPORT_ONLY_KEYS}
-
+    commander = person(front.commander, _line(document, "commander"), "commander") \
+        if front.commander else None
+    problems: Problems = []
+    metadata = _metadata(document, problems)
+    status = front.status or IncidentStatus.DRAFT.value
     incident = Incident(
-        title=title, severity=severity, template_key=template.key, commander=commander,
+        title=front.title, severity=front.severity, template_key=template.key, commander=commander,
         created_by=actor, extra_metadata=metadata, version=1,
-        status=status if keep_status else IncidentStatus.DRAFT.value, **stamps,
+        status=status if keep_status else IncidentStatus.DRAFT.value, **front.timestamps(),
     )
     if incident.status == IncidentStatus.PUBLISHED.value:
         incident.published_at = utcnow()
-    db.session.add(incident)
-    incident.services = [catalog.ensure_service(name) for name in services]
-    incident.tag_rows = [IncidentTag(tag=tag) for tag in tags]
     _sections(incident, document, template)
-    _timeline(incident, document)
-    factor_ids = _factors(incident, document)
-    _items(incident, document, actor, factor_ids)
+    _timeline(incident, document, problems)
+    factor_ids = _factors(incident, document, problems)
+    _items(incident, document, actor, factor_ids, problems)
+    if problems:
+        raise DocumentError.collect(problems)
+    db.session.add(incident)
+    incident.services = [catalog.ensure_service(name) for name in front.services or []]
+    incident.tag_rows = [IncidentTag(tag=tag) for tag in front.tags or []]
     _deployments(incident, document)
     return incident
 
 
+def _metadata(document: Document, problems: Problems) -> dict[str, Any]:
+    """The front matter's other keys, kept as JSON (dates become ISO strings)."""
+    metadata: dict[str, Any] = {}
+    for key, value in document.front.items():
+        if key in KNOWN_KEYS or key in EXPORT_ONLY_KEYS:
+            continue
+        try:
+            metadata[key] = _plain(value)
+            storable_json(metadata[key])
+        except PydanticCustomError as error:
+            problems.append((_line(document, key), key, f"'{key}' {error.message()}"))
+    return metadata
+
+
 def _plain(value: Any) -> Any:
-    """YAML values as JSON-storable data (dates become ISO strings)."""
+    """YAML values as JSON-storable data (dates become ISO strings); PydanticCustomError for
+    what JSON cannot hold (binary, sets)."""
     if isinstance(value, datetime):
         return date_value(value)
     if isinstance(value, date | time):
@@ -173,7 +178,9 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise PydanticCustomError("invalid", "must be text, a number, a date, a list or a mapping")
 
 
 def _sections(incident: Incident, document: Document, template: Any) -> None:
@@ -207,76 +214,70 @@ def _sections(incident: Incident, document: Document, template: Any) -> None:
             required=False, markdown=extra.markdown))
 
 
-def _timeline(incident: Incident, document: Document) -> None:
+def _timeline(incident: Incident, document: Document, problems: Problems) -> None:
     kinds = {k.value for k in TimelineKind}
     for number, stamp, kind, text in document.timeline:
-        try:
-            at = parse_timestamp(stamp)
-        except ValueError:
-            raise DocumentError(number, f"'{stamp}' is not an ISO 8601 timestamp", "timeline") from None
         if kind and kind not in kinds:
             # Another tool's vocabulary: keep the word in the text rather than lose it.
-            text, kind = f"[{kind}] {text}", "note"
-        incident.timeline.append(TimelineEvent(at=at, kind=kind or "note", text=text))
+            text, kind = f"[{kind}] {text}", TimelineKind.NOTE.value
+        event = _checked(TimelineEventIn, {"at": stamp, "kind": kind, "text": text},
+                         number, "timeline", problems)
+        if event is not None:
+            incident.timeline.append(TimelineEvent(
+                at=event.at, kind=event.kind or TimelineKind.NOTE.value, text=event.text))
 
 
-def _factors(incident: Incident, document: Document) -> dict[int, Factor]:
+def _factors(incident: Incident, document: Document, problems: Problems) -> dict[int, Factor]:
     categories = {c.key for c in templates.list_categories(include_inactive=True)}
     created: dict[int, Factor] = {}
     for number, category, text in document.factors:
-        if category and category not in categories:
+        factor_in = _checked(FactorIn, {"text": text, "category": category}, number, "factors",
+                             problems)
+        if factor_in is None:
+            continue
+        key = factor_in.category
+        if key and key not in categories:
             # A category from another taxonomy joins ours (admins can rename or retire it).
-            if not templates.KEY_RE.match(category.lower()):
-                raise DocumentError(number, f"'{category}' is not a valid category key", "factors")
-            category = category.lower()
-            if category not in categories:
-                db.session.add(FactorCategory(
-                    key=category, name=category.replace("-", " ").replace("_", " ").capitalize(),
-                    description="Added by an imported post-mortem.", position=len(categories)))
-                categories.add(category)
-        factor = Factor(text=text, category=category)
+            db.session.add(FactorCategory(
+                key=key, name=key.replace("-", " ").replace("_", " ").capitalize(),
+                description="Added by an imported post-mortem.", position=len(categories)))
+            categories.add(key)
+        factor = Factor(text=factor_in.text, category=key)
         incident.factors.append(factor)
         created[number] = factor
     return created
 
 
 def _items(incident: Incident, document: Document, actor: User | None,
-           factor_ids: dict[int, Factor]) -> None:
+           factor_ids: dict[int, Factor], problems: Problems) -> None:
     reviewed = incident.resolved_at or incident.mitigated_at or incident.started_at
     for parsed in document.items:
         attrs = parsed.attrs
-        kind = attrs.get("kind") or ActionKind.PREVENT.value
-        if kind not in {k.value for k in ActionKind}:
-            raise DocumentError(parsed.line, f"unknown action kind '{kind}' (must be one of "
-                                f"{choices(ActionKind)})", "action_items")
-        priority = attrs.get("priority") or None
-        if priority and priority not in {p.value for p in Priority}:
-            raise DocumentError(parsed.line, f"unknown priority '{priority}'", "action_items")
-        status = ActionStatus.DONE.value if parsed.done else attrs.get("status") or ActionStatus.OPEN.value
-        if status not in {s.value for s in ActionStatus}:
-            raise DocumentError(parsed.line, f"unknown status '{status}'", "action_items")
-        try:
-            due = parse_date(attrs["due"]) if attrs.get("due") else None
-            completed = parse_date(attrs["completed"]) if attrs.get("completed") else None
-        except ValueError:
-            raise DocumentError(parsed.line, "dates are YYYY-MM-DD", "action_items") from None
-        url = attrs.get("url") or None
-        if url and not re.match(r"^https?://\S+$", url):
-            raise DocumentError(parsed.line, "url must be an http or https URL", "action_items")
-        completed_at = None
-        if status == ActionStatus.DONE.value:
-            completed_at = datetime.combine(completed, time(12), tzinfo=utcnow().tzinfo) \
-                if completed else utcnow()
-        created = min(reviewed, utcnow())
-        if completed_at is not None and completed_at < created:
-            created = completed_at
+        status = ActionStatus.DONE.value if parsed.done else attrs.get("status") or None
         note = attrs.get("note") or None
         if status == ActionStatus.WONT_DO.value and not note:
             note = "Marked won't do in the imported document."
+        data = _checked(ActionItemIn, {
+            "title": parsed.title, "kind": attrs.get("kind") or ActionKind.PREVENT.value,
+            "priority": attrs.get("priority"), "status": status, "due_date": attrs.get("due"),
+            "completed_at": attrs.get("completed"), "external_url": attrs.get("url"),
+            "team": attrs.get("team"), "verification": attrs.get("verification"),
+            "resolution_note": note,
+        }, parsed.line, "action_items", problems)
+        if data is None:
+            continue
+        status = data.status or ActionStatus.OPEN.value
+        completed_at = None
+        if status == ActionStatus.DONE.value:
+            completed_at = data.completed_at or utcnow()
+        created = min(reviewed or utcnow(), utcnow())
+        if completed_at is not None and completed_at < created:
+            created = completed_at
         item = ActionItem(
-            title=parsed.title[:300], kind=kind, priority=priority, status=status, due_on=due,
-            team=attrs.get("team") or None, external_url=url, completed_at=completed_at,
-            verification=attrs.get("verification") or None, resolution_note=note,
+            title=data.title, kind=data.kind, priority=data.priority, status=status,
+            due_on=data.due_date, team=data.team, external_url=data.external_url,
+            completed_at=completed_at, verification=data.verification,
+            resolution_note=data.resolution_note,
             owner=person(attrs["owner"], parsed.line, "action_items") if attrs.get("owner") else None,
             # The item dates from the incident's review, not from the import.
             created_at=created, updated_at=utcnow(),

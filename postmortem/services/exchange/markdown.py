@@ -35,12 +35,29 @@ PAIR_RE = re.compile(r'\s*([a-z_]+):\s*("(?:[^"\\]|\\.)*"|[^,]*)\s*(?:,|$)')
 
 
 class DocumentError(ValidationError):
-    """A malformed document: `line` is the 1-based line at fault."""
+    """A malformed document: `line` is the 1-based line at fault; `problems` lists every
+    (line, field, reason) found, the first one first."""
 
-    def __init__(self, line: int, reason: str, field_name: str = "document") -> None:
-        super().__init__(f"line {line}: {reason}",
-                         fields={field_name: [f"line {line}: {reason}"]}, extra={"line": line})
+    def __init__(self, line: int, reason: str, field_name: str = "document", *,
+                 more: list[tuple[int, str, str]] | None = None) -> None:
+        problems = [(line, field_name, reason), *(more or [])]
+        fields: dict[str, list[str]] = {}
+        for at, name, why in problems:
+            fields.setdefault(name, []).append(f"line {at}: {why}")
+        message = f"line {line}: {reason}"
+        if len(problems) > 1:
+            message += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        super().__init__(message, fields=fields, extra={"line": line, "problems": [
+            {"line": at, "field": name, "message": why} for at, name, why in problems]})
         self.line = line
+        self.problems = problems
+
+    @classmethod
+    def collect(cls, problems: list[tuple[int, str, str]]) -> DocumentError:
+        """One error holding every problem, sorted by line."""
+        ordered = sorted(problems)
+        first, rest = ordered[0], ordered[1:]
+        return cls(first[0], first[2], first[1], more=rest)
 
 
 # ---- export ------------------------------------------------------------------------------

@@ -13,13 +13,11 @@ from ...models import (
     Incident,
     IncidentDeployment,
     IncidentSection,
-    IncidentStatus,
     IncidentTag,
     Service,
-    Severity,
     incident_services,
 )
-from ...validation import Fields
+from ...schemas import IncidentFilters, parse
 
 # Load a page of incidents with everything the API returns in a handful of queries.
 WHOLE_INCIDENT = (
@@ -80,18 +78,6 @@ def incidents_query(filters: dict[str, Any]) -> Select[Incident]:
 
 def parse_incident_filters(args: dict[str, Any]) -> dict[str, Any]:
     """Validated list filters from query arguments; ValidationError for bad values."""
-    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
-    filters: dict[str, Any] = {
-        "status": fields.enum("status", IncidentStatus),
-        "severity": fields.enum("severity", Severity),
-        "service": fields.text("service", max_length=63),
-        "tag": (fields.text("tag", max_length=50) or "").lower() or None,
-        "since": fields.timestamp("since"),
-        "until": fields.timestamp("until", end_of_day=True),
-        "q": fields.text("q", max_length=200),
-        "theme": fields.text("theme", max_length=100),
-        "sort": fields.text("sort", max_length=20),
-    }
-    fields.raise_if_errors("Invalid filters.")
+    filters = parse(IncidentFilters, args).model_dump()
+    filters["tag"] = (filters["tag"] or "").lower() or None
     return filters
-

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ...errors import ValidationError
 from ...extensions import db
 from ...models import Incident, Severity, utcnow
-from ...validation import Fields
+from ...schemas import Period, parse
 from ..action_items import items as actions
 from ..setup import templates
 from . import charts
@@ -24,14 +24,11 @@ def parse_period(args: dict[str, Any]) -> tuple[datetime, datetime]:
 
     A bare `until` date includes that whole day. Raises ValidationError for bad values.
     """
-    fields = Fields({k: v for k, v in args.items() if v not in (None, "")})
-    since = fields.timestamp("since")
-    until = fields.timestamp("until", end_of_day=True)
-    fields.raise_if_errors("Invalid period.")
-    until = until or utcnow()
-    since = since or (until - timedelta(days=182))
+    period = parse(Period, args)
+    until = period.until or utcnow()
+    since = period.since or (until - timedelta(days=182))
     if since > until:
-        raise ValidationError("Invalid period.", fields={"since": ["must be before until"]})
+        raise ValidationError(period.failure, fields={"since": ["must be before until"]})
     return since, until
 
 

@@ -91,29 +91,16 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(value * b.get(word, 0.0) for word, value in a.items())
 
 
-def similar_incidents(incident: Incident, limit: object = 5) -> list[dict[str, Any]]:
+def similar_incidents(incident: Incident, limit: int = 5) -> list[dict[str, Any]]:
     """[{"key", "title", "score"}], most similar first, the incident itself excluded."""
-    limit_value = _limit(limit)
     index = text_index()
     own = index.vectors.get(incident.id, {})
     scored = [(round(cosine(own, vector), 4), other_id)
               for other_id, vector in index.vectors.items() if other_id != incident.id]
-    scored = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], -s[1]))[:limit_value]
+    scored = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], -s[1]))[:limit]
     found = {i.id: i for i in db.session.scalars(
         select(Incident).where(Incident.id.in_([incident_id for _, incident_id in scored])))}
     return [{"key": found[i].key, "title": found[i].title, "score": score} for score, i in scored]
-
-
-def _limit(value: object, default: int = 5, maximum: int = 50) -> int:
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = 0
-    if not 1 <= number <= maximum:
-        raise ValidationError("Invalid limit.", fields={"limit": [f"must be between 1 and {maximum}"]})
-    return number
 
 
 def search_incidents(query: object) -> list[dict[str, Any]]:

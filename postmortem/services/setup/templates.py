@@ -14,9 +14,9 @@ from ...errors import Conflict, NotFound, ValidationError
 from ...extensions import db
 from ...models import FactorCategory, Template, TemplateSection
 from ...schemas import CategoryIn
+from ...schemas.types import KEY_RE, KEY_RULE
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 
 
 @cache
@@ -94,7 +94,7 @@ def save_template(
     errors: dict[str, list[str]] = {}
     if template is None:
         if not KEY_RE.match(key or ""):
-            errors["key"] = ["lowercase letters, digits, '-' or '_', at most 50 characters"]
+            errors["key"] = [KEY_RULE]
         elif db.session.scalar(select(Template.id).where(Template.key == key)) is not None:
             raise Conflict(f"A template with key '{key}' exists already.")
     if not (name or "").strip():
