@@ -116,6 +116,15 @@ SECURITY_HEADERS = {
 
 
 def _register_security_headers(app: Flask) -> None:
+    from flask import abort, request
+
+    limit = app.config["MAX_URL_LENGTH"]
+
+    @app.before_request
+    def refuse_long_urls() -> None:
+        if len(request.full_path) > limit:
+            abort(414, description=f"The URL is longer than {limit} characters.")
+
     @app.after_request
     def add_headers(response: Any) -> Any:
         for name, value in SECURITY_HEADERS.items():

@@ -104,6 +104,7 @@ HTTP_MESSAGES = {
     404: "Not found.",
     405: "This method is not allowed here.",
     413: "The request body is too large.",
+    414: "The URL is too long.",
     415: "Unsupported media type: send 'Content-Type: application/json'.",
     429: "Too many requests.",
 }
@@ -118,7 +119,7 @@ def _handle_http_exception(error: HTTPException) -> Any:
             if name.lower() in ("allow", "www-authenticate", "retry-after"):
                 response.headers[name] = value
         return response
-    if status in (400, 403, 404, 405, 413, 429, 500):
+    if status in (400, 403, 404, 405, 413, 414, 429, 500):
         template = f"errors/{status if status in (403, 404, 500) else 'generic'}.html"
         return render_template(template, error=error, status=status), status
     return error

@@ -1,0 +1,72 @@
+"""Serving the app: `postmortem run` (the development server) and `postmortem serve`
+(gunicorn, for production). Both answer errors the server itself raises (a request line too
+long, a malformed request) in the API's JSON error shape."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from flask.cli import ScriptInfo, pass_script_info
+from werkzeug.serving import WSGIRequestHandler, run_simple
+
+
+class JSONErrorRequestHandler(WSGIRequestHandler):
+    """The development server's handler, whose own error pages (414, 400, 431) are JSON."""
+
+    error_content_type = "application/json"
+    error_message_format = '{"error": {"status": %(code)d, "message": "%(message)s"}}\n'
+
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reload/--no-reload", default=False, help="Restart when the code changes.")
+@pass_script_info
+def run_command(info: ScriptInfo, host: str, port: int, reload: bool) -> None:
+    """Serve with the development server (one process, threads): for trying it out."""
+    run_simple(host, port, info.load_app(), use_reloader=reload, threaded=True,
+               request_handler=JSONErrorRequestHandler)
+
+
+def gunicorn_options(workers: int | None, bind: str, timeout: int) -> dict[str, Any]:
+    """Production settings: workers from the CPU count, bounded timeouts, an access log."""
+    return {
+        "bind": bind,
+        "workers": workers or min(2 * (os.cpu_count() or 1) + 1, 8),
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": timeout,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "accesslog": "-",
+        "errorlog": "-",
+        "limit_request_line": 0,  # the app answers over-long URLs itself (414, JSON under /api/)
+        "max_requests": 2000,
+        "max_requests_jitter": 200,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
+
+
+@click.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True,
+              help="Address to listen on (host:port, or unix:/path).")
+@click.option("--workers", type=int, help="Worker processes (default: 2 × CPUs + 1, at most 8).")
+@click.option("--timeout", default=60, show_default=True, type=int,
+              help="Seconds before a stuck worker is restarted.")
+@pass_script_info
+def serve_command(info: ScriptInfo, bind: str, workers: int | None, timeout: int) -> None:
+    """Serve with gunicorn for production (run `postmortem init-db` first)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in gunicorn_options(workers, bind, timeout).items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return info.load_app()
+
+    Server().run()
