@@ -84,7 +84,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from .errors import init_error_handlers
+    from .handlers import init_error_handlers
 
     init_error_handlers(app)
 

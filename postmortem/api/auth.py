@@ -11,8 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..auth import bearer_token
-from ..errors import json_error
 from ..extensions import csrf
+from ..handlers import json_error
 from ..models import Role, User
 from ..services import accounts
 

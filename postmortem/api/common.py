@@ -10,8 +10,8 @@ from typing import Any
 from flask import abort, current_app, request
 from sqlalchemy import Select
 
-from ..extensions import db
 from ..schemas import Paging, parse
+from ..services import pages
 from ..timeutil import isoformat
 
 
@@ -43,7 +43,7 @@ def page_args() -> tuple[int, int]:
 def paged(stmt: Select, serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """Run stmt one page at a time: {"items", "page", "per_page", "total"}."""
     page, per_page = page_args()
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    pagination = pages.page_of(stmt, page, per_page)
     return {
         "items": [serialise(item) for item in pagination.items],
         "page": page,

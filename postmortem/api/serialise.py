@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import current_app, request
 
 from ..models import ActionItem, Incident, Revision, Service, today
 from ..services import deployments, incidents, insights
 from ..services.incidents import action_item_dict, incident_dict
 from ..timeutil import isoformat
+
+
+def browser_url(path: str) -> str:
+    """The address of a page in the browser: under BASE_URL when set, else this host."""
+    base = current_app.config.get("BASE_URL") or request.host_url
+    return base.rstrip("/") + path
 
 
 def service_json(service: Service) -> dict[str, Any]:
@@ -28,7 +34,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
 
     body = incident_dict(incident, today(), findings=incidents.check_incident(incident),
                          themes=insights.themes_of(incident))
-    body["url"] = url_for("incidents.show", key=incident.key, _external=True)
+    body["url"] = browser_url(f"/incidents/{incident.key}")
     return body
 
 

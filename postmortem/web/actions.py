@@ -9,11 +9,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..auth import role_required
 from ..errors import NotFound, ValidationError
-from ..extensions import db
 from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
@@ -37,7 +35,7 @@ def _filters() -> tuple[dict[str, Any], ValidationError | None]:
 
 
 def _items(filters: dict[str, Any]) -> list[ActionItem]:
-    return list(db.session.scalars(action_items.action_items_query(filters)))
+    return action_items.list_action_items(filters)
 
 
 def _group(items: list[ActionItem], by: str) -> OrderedDict[str, list[ActionItem]]:
@@ -145,7 +143,6 @@ def set_status(item_id: int) -> Any:
     except ValidationError as error:
         error_message = "; ".join(f"{k.replace('_', ' ')} {', '.join(v)}"
                                   for k, v in (error.fields or {}).items()) or error.message
-        db.session.refresh(item)
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),
                                statuses=list(ActionStatus), row_error=error_message,
@@ -161,7 +158,7 @@ def set_status(item_id: int) -> Any:
 @role_required(Role.AUTHOR)
 def bulk() -> Any:
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 19]
-    items = list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids))))
+    items = action_items.get_action_items(ids)
     operation = request.form.get("operation", "")
     if not items:
         flash("Select at least one action item first.", "error")
@@ -214,7 +211,6 @@ def detail(item_id: int) -> Any:
             action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
         except ValidationError as error:
             errors = error.fields or {"title": [error.message]}
-            db.session.rollback()
         else:
             flash("Action item saved.", "success")
             return redirect(url_for("actions.detail", item_id=item.id))

@@ -10,8 +10,8 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from ..auth import role_required
-from ..errors import DomainError, Frozen, NotFound, StaleVersion, ValidationError, error_body
-from ..extensions import db
+from ..errors import DomainError, Frozen, NotFound, StaleVersion, ValidationError
+from ..handlers import error_body
 from ..markup import render_markdown
 from ..models import (
     ActionKind,
@@ -145,7 +145,6 @@ def _save_form(incident: Incident, tz: str) -> SaveOutcome:
         changes = parse(IncidentChanges, {**data, "version": outcome.version})
         incidents.update_incident(incident, current_user, changes)
     except StaleVersion as error:
-        db.session.refresh(incident)
         outcome.stale = error
         outcome.merge = editor_state.three_way(
             incident, values, base_revision(incident, outcome.version), tz)
@@ -208,7 +207,6 @@ def preview() -> Any:
 def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any) -> Any:
     """htmx asks for the fragment; a plain form post gets the whole editor (or a redirect)."""
     tz = current_tz()
-    db.session.refresh(incident)
     if request.headers.get("HX-Request"):
         context = editor_context(incident, tz, **state)
         html = render_template(f"_partials/{partial}.html", **context)

@@ -6,10 +6,8 @@ import logging
 from typing import Any
 
 from flask import Blueprint
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from ..services import pages
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -17,10 +15,7 @@ log = logging.getLogger(__name__)
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        log.warning("health check: database unreachable", exc_info=True)
-        db.session.rollback()
+    if not pages.database_reachable():
+        log.warning("health check: database unreachable")
         return {"status": "error", "database": "error"}, 503
     return {"status": "ok", "database": "ok"}

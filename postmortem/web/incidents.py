@@ -9,11 +9,10 @@ from flask_login import current_user, login_required
 
 from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
-from ..extensions import db
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..models.enums import SEVERITY_LABELS
 from ..schemas import IncidentIn, parse
-from ..services import deployments, incidents, insights, setup
+from ..services import deployments, incidents, insights, pages, setup
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -41,9 +40,8 @@ def index() -> Any:
     except ValidationError as exc:
         filters, error = {}, exc
     page_number = request.args.get("page", 1, type=int) or 1
-    page = db.paginate(incidents.incidents_query(filters), page=max(page_number, 1),
-                       per_page=PER_PAGE, error_out=False)
-    services = sorted(db.session.scalars(deployments.services_query()).all(), key=lambda s: s.name)
+    page = pages.page_of(incidents.incidents_query(filters), page_number, PER_PAGE)
+    services = deployments.list_services()
     return render_template(
         "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
         services=services, severities=list(Severity), statuses=list(IncidentStatus),

@@ -9,7 +9,6 @@ from flask_login import login_required
 
 from ..auth import role_required
 from ..errors import DomainError, NotFound
-from ..extensions import db
 from ..forms import ServiceForm
 from ..models import Role
 from ..schemas import ServiceIn, parse
@@ -20,7 +19,7 @@ PERIODS = (30, 90, 180, 365)
 
 
 def _index(form: ServiceForm, status: int = 200) -> Any:
-    services = sorted(db.session.scalars(deployments.services_query()).all(), key=lambda s: s.name)
+    services = deployments.list_services()
     counts = {s.id: deployments.service_counts(s) for s in services}
     return render_template("services/index.html", services=services, counts=counts,
                            form=form), status

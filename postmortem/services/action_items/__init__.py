@@ -9,6 +9,8 @@ from .items import (
     create_action_item,
     drop_action_item,
     get_action_item,
+    get_action_items,
+    list_action_items,
     mark_reviewed,
     overdue_by_team,
     parse_action_item_filters,
@@ -20,8 +22,9 @@ from .items import (
 from .notify import mail_configured, reminder_digests, send_mail, sign, status_changed, subject_for
 
 __all__ = [
-    "action_items_query", "board_figures", "bulk_update", "complete_action_item",
-    "create_action_item", "drop_action_item", "get_action_item", "mail_configured", "mark_reviewed",
-    "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail", "sign", "stats",
-    "status_changed", "subject_for", "teams", "update_action_item", "weekly_progress",
+    "action_items_query", "board_figures", "bulk_update", "complete_action_item", "create_action_item",
+    "drop_action_item", "get_action_item", "get_action_items", "list_action_items", "mail_configured",
+    "mark_reviewed", "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail",
+    "sign", "stats", "status_changed", "subject_for", "teams",
+    "update_action_item", "weekly_progress",
 ]

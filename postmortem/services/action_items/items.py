@@ -24,6 +24,7 @@ from ...models import (
 from ...schemas import ActionItemChanges, ActionItemFilters, ActionItemIn, parse
 from ..accounts import require_user
 from ..incidents.guard import get_incident
+from ..transaction import use_case
 from . import notify
 
 # Fields a status change owns; the rest are plain attributes of the item.
@@ -72,6 +73,7 @@ def _apply_status(item: ActionItem, values: dict[str, Any], failure: str) -> tup
     return old, new
 
 
+@use_case
 def create_action_item(incident: Incident, actor: User | None, data: ActionItemIn) -> ActionItem:
     """Add an action item to a post-mortem (allowed even when it is published)."""
     values = _values(data, incident)
@@ -90,6 +92,16 @@ def create_action_item(incident: Incident, actor: User | None, data: ActionItemI
     return item
 
 
+def list_action_items(filters: dict[str, Any]) -> list[ActionItem]:
+    """Every item matching the filters (see action_items_query), earliest due first."""
+    return list(db.session.scalars(action_items_query(filters)))
+
+
+def get_action_items(ids: list[int]) -> list[ActionItem]:
+    """The items with these ids that exist."""
+    return list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids))))
+
+
 def get_action_item(item_id: int) -> ActionItem:
     item = db.session.get(ActionItem, item_id)
     if item is None:
@@ -97,6 +109,7 @@ def get_action_item(item_id: int) -> ActionItem:
     return item
 
 
+@use_case
 def update_action_item(item: ActionItem, actor: User | None, changes: ActionItemChanges) -> ActionItem:
     """Change the fields that were sent; status changes are validated and recorded with who
     and when."""

@@ -7,6 +7,7 @@ from .catalog import (
     ensure_service,
     find_service,
     get_service,
+    list_services,
     service_counts,
     services_query,
     update_service,
@@ -26,7 +27,7 @@ from .recording import (
 
 __all__ = [
     "counts_by_service", "create_service", "deployments_query", "ensure_service",
-    "environments_of", "find_service", "get_deployment", "get_service", "incident_timeline",
+    "environments_of", "find_service", "get_deployment", "get_service", "list_services", "incident_timeline",
     "last_known_good", "last_known_good_by_environment", "lkg_json", "out_of_band_near",
     "parse_deployment_filters", "record_deployment", "service_counts", "service_incidents",
     "service_overview", "services_query", "stage_deployment", "suggested_deployments",

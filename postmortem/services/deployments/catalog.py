@@ -8,6 +8,7 @@ from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...models import Service
 from ...schemas import ServiceChanges, ServiceIn, parse
+from ..transaction import use_case
 
 
 def validate_service_name(name: object) -> str:
@@ -17,6 +18,11 @@ def validate_service_name(name: object) -> str:
 
 def services_query() -> Select[Service]:
     return select(Service).order_by(Service.created_at.desc(), Service.id.desc())
+
+
+def list_services() -> list[Service]:
+    """Every service, by name."""
+    return list(db.session.scalars(select(Service).order_by(Service.name)))
 
 
 def get_service(name: str) -> Service:
@@ -30,6 +36,7 @@ def find_service(name: str) -> Service | None:
     return db.session.scalar(select(Service).where(Service.name == name))
 
 
+@use_case
 def create_service(data: ServiceIn) -> Service:
     """Create a service; Conflict when one of that name exists."""
     assert data.name is not None
@@ -41,6 +48,7 @@ def create_service(data: ServiceIn) -> Service:
     return service
 
 
+@use_case
 def update_service(service: Service, changes: ServiceChanges) -> Service:
     """Change the fields that were sent (null clears them)."""
     for name, value in changes.changes().items():

@@ -19,9 +19,11 @@ from ...models import (
     utcnow,
 )
 from ...schemas import DeploymentFilters, DeploymentIn, parse
+from ..transaction import use_case
 from . import catalog
 
 
+@use_case
 def record_deployment(data: DeploymentIn) -> tuple[Deployment, bool]:
     """Record a rollout; returns (deployment, created).
 

@@ -8,6 +8,7 @@ from ...errors import NotFound, ValidationError
 from ...extensions import db
 from ...models import Artifact, Deployment, Incident, IncidentDeployment, LinkRole, Service, User
 from ...schemas import LinkIn
+from ..transaction import use_case
 from .guard import ensure_editable, touch
 
 
@@ -33,6 +34,7 @@ def _find_for_link(incident: Incident, data: LinkIn) -> Deployment:
     return (before or candidates)[0]
 
 
+@use_case
 def link_deployment(incident: Incident, actor: User | None, data: LinkIn) -> IncidentDeployment:
     """Link a deployment (by id, or by service + version [+ environment]) in a role."""
     ensure_editable(incident)
@@ -48,6 +50,7 @@ def link_deployment(incident: Incident, actor: User | None, data: LinkIn) -> Inc
     return link
 
 
+@use_case
 def unlink_deployment(incident: Incident, actor: User | None, deployment_id: int) -> None:
     ensure_editable(incident)
     link = db.session.get(IncidentDeployment, (incident.id, deployment_id))

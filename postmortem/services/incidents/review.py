@@ -8,12 +8,14 @@ from ...errors import Conflict, Forbidden, NotFound, ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentStatus, ReviewComment, Role, User, utcnow
 from ...schemas import CommentIn
+from ..transaction import use_case
 from . import revisions
 from .guard import lock
 
 DRAFT, IN_REVIEW, PUBLISHED = (
     IncidentStatus.DRAFT.value, IncidentStatus.IN_REVIEW.value, IncidentStatus.PUBLISHED.value,
 )
+
 # (from, to): (role needed, what the revision says)
 TRANSITIONS: dict[tuple[str, str], tuple[Role, str]] = {
     (DRAFT, IN_REVIEW): (Role.AUTHOR, "Submitted for review"),
@@ -66,6 +68,7 @@ def checklist_items(incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
+@use_case
 def transition_incident(incident: Incident, actor: User, to: str,
                         comment: str | None = None) -> Incident:
     """Move the post-mortem through draft → in_review → published (and back).
@@ -103,6 +106,7 @@ def transition_incident(incident: Incident, actor: User, to: str,
     return incident
 
 
+@use_case
 def add_comment(incident: Incident, actor: User, data: CommentIn) -> ReviewComment:
     """A review comment, on the whole post-mortem or on one of its sections."""
     if data.section and incident.section(data.section) is None:
@@ -114,6 +118,7 @@ def add_comment(incident: Incident, actor: User, data: CommentIn) -> ReviewComme
     return comment
 
 
+@use_case
 def resolve_comment(incident: Incident, actor: User, comment_id: int, resolved: bool = True) -> None:
     comment = db.session.get(ReviewComment, comment_id)
     if comment is None or comment.incident_id != incident.id:

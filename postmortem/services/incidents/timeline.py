@@ -7,9 +7,11 @@ from ...extensions import db
 from ...models import Factor, Incident, TimelineEvent, TimelineKind, User
 from ...schemas import FactorChanges, FactorIn, TimelineEventChanges, TimelineEventIn
 from ..setup import templates
+from ..transaction import use_case
 from .guard import ensure_editable, touch
 
 
+@use_case
 def add_event(incident: Incident, actor: User | None, data: TimelineEventIn) -> TimelineEvent:
     """Add a timeline event (a note unless a kind is given); Frozen when published."""
     ensure_editable(incident)
@@ -27,6 +29,7 @@ def get_event(incident: Incident, event_id: int) -> TimelineEvent:
     return event
 
 
+@use_case
 def update_event(incident: Incident, actor: User | None, event_id: int,
                  changes: TimelineEventChanges) -> TimelineEvent:
     """Change the fields that were sent; NotFound when the event is gone."""
@@ -38,6 +41,7 @@ def update_event(incident: Incident, actor: User | None, event_id: int,
     return event
 
 
+@use_case
 def delete_event(incident: Incident, actor: User | None, event_id: int) -> None:
     ensure_editable(incident)
     event = get_event(incident, event_id)
@@ -51,6 +55,7 @@ def _check_category(category: str | None, failure: str) -> None:
         raise ValidationError(failure, fields={"category": ["must be a key from GET /api/v1/taxonomy"]})
 
 
+@use_case
 def add_factor(incident: Incident, actor: User | None, data: FactorIn) -> Factor:
     """Add a contributing factor, in a taxonomy category or none; Frozen when published."""
     ensure_editable(incident)
@@ -68,6 +73,7 @@ def get_factor(incident: Incident, factor_id: int) -> Factor:
     return factor
 
 
+@use_case
 def update_factor(incident: Incident, actor: User | None, factor_id: int,
                   changes: FactorChanges) -> Factor:
     """Change the fields that were sent; NotFound when the factor is gone."""
@@ -80,6 +86,7 @@ def update_factor(incident: Incident, actor: User | None, factor_id: int,
     return factor
 
 
+@use_case
 def delete_factor(incident: Incident, actor: User | None, factor_id: int) -> None:
     ensure_editable(incident)
     factor = get_factor(incident, factor_id)

@@ -9,6 +9,7 @@ from ...schemas import TIMESTAMPS, IncidentChanges, IncidentIn, order_problems
 from ..accounts import require_user
 from ..deployments import catalog
 from ..setup import templates
+from ..transaction import use_case
 from . import revisions
 from .guard import ensure_editable
 
@@ -21,6 +22,7 @@ def _set_tags(incident: Incident, tags: list[str]) -> None:
     incident.tag_rows = [IncidentTag(tag=tag) for tag in tags]
 
 
+@use_case
 def create_incident(actor: User | None, data: IncidentIn, *, summary: str = "Created") -> Incident:
     """Create a draft from a template; ValidationError for an unknown template, section or
     commander."""
@@ -58,6 +60,7 @@ def create_incident(actor: User | None, data: IncidentIn, *, summary: str = "Cre
     return incident
 
 
+@use_case
 def update_incident(incident: Incident, actor: User | None, changes: IncidentChanges) -> Incident:
     """Apply a partial edit made against `changes.version`.
 

@@ -1,0 +1,26 @@
+"""Running a list query one page at a time, for the API and the HTML lists alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+
+
+def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:
+    """One page of stmt's rows (page 1 first) with the total count; an empty page past the end."""
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def database_reachable() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
