@@ -24,6 +24,9 @@ PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 # CSRF tokens live as long as the session: a draft left open over lunch still saves.
 WTF_CSRF_TIME_LIMIT = None
 
+# How passwords are stored (werkzeug's method string); tests use a cheap one.
+PASSWORD_HASH_METHOD = "scrypt"
+
 # Login throttling: this many failures within the window lock the account (or the address).
 LOGIN_MAX_FAILURES = 5
 LOGIN_MAX_FAILURES_PER_IP = 25

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh app and database per test, on SQLite or on TEST_DATABASE_URL."""
+"""Fixtures: the schema is built once per run (on SQLite, or on TEST_DATABASE_URL); each test
+gets a fresh app over emptied tables with the built-in data, so tests stay fast as they grow."""
 
 from __future__ import annotations
 
@@ -20,10 +21,6 @@ from . import builders
 from .browser import chromium, live_server, page, playwright_instance  # noqa: F401
 
 
-def database_url(tmp_path: Path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
-
-
 def reset_database() -> None:
     """Drop every table, Alembic's included, so each test starts empty."""
     db.session.remove()
@@ -32,29 +29,69 @@ def reset_database() -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def make_app(tmp_path: Path, **overrides: Any) -> Flask:
+def empty_database() -> None:
+    """Delete every row of every table, restarting the ids (INC-1 is the first incident again)."""
+    db.session.remove()
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in reversed(tables):
+            connection.execute(table.delete())
+        has_sequence = connection.execute(text(
+            "SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+        if has_sequence:
+            connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test database, its schema built once for the whole run."""
+    folder = tmp_path_factory.mktemp("database")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{folder / 'test.db'}"
+    app = make_app(folder, url)
+    with app.app_context():
+        reset_database()
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with app.app_context():
+        reset_database()
+        db.engine.dispose()
+
+
+def make_app(tmp_path: Path, database_url: str, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs 0.1 s per user
     }
     config.update(overrides)
     return create_app(config)
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
+def fresh_app(tmp_path: Path, database_url: str, **overrides: Any) -> Flask:
+    """An app over the emptied test database, with the built-in templates and taxonomy."""
+    app = make_app(tmp_path, database_url, **overrides)
     with app.app_context():
-        reset_database()
-        db.create_all()
+        db.create_all()  # no-op unless a test (of migrations) dropped the schema
+        empty_database()
         seed_builtins()
         db.session.remove()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    app = fresh_app(tmp_path, database_url)
     yield app
     with app.app_context():
-        reset_database()
+        db.session.remove()
         db.engine.dispose()
 
 

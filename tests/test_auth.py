@@ -13,19 +13,17 @@ from postmortem.extensions import db
 from postmortem.models import LoginFailure, User
 
 from . import builders
-from .conftest import make_app, reset_database
+from .conftest import fresh_app
 
 
 @pytest.fixture
-def csrf_app(tmp_path: Path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+def csrf_app(tmp_path: Path, database_url: str):
+    app = fresh_app(tmp_path, database_url, WTF_CSRF_ENABLED=True)
     with app.app_context():
-        reset_database()
-        db.create_all()
         builders.make_user(role="viewer", email="vera@example.com")
     yield app
     with app.app_context():
-        reset_database()
+        db.session.remove()
         db.engine.dispose()
 
 

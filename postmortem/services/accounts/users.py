@@ -24,6 +24,11 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password, with the configured method (scrypt by default)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def generate_password() -> str:
     """A random password that is easy to copy: 20 URL-safe characters."""
     return secrets.token_urlsafe(15)
@@ -53,7 +58,7 @@ def create_user(*, email: str, name: str, role: str, password: str) -> User:
         email=email,
         name=name.strip(),
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
     )
     db.session.add(user)
     db.session.commit()
@@ -126,7 +131,7 @@ def set_password(user: User, password: str) -> None:
             "The password is too short.",
             fields={"password": [f"must be at least {MIN_PASSWORD_LENGTH} characters"]},
         )
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     db.session.commit()
 
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from pydantic_core import PydanticCustomError
-from werkzeug.security import generate_password_hash
 
 from ...errors import DomainError, ValidationError
 from ...extensions import db
@@ -115,7 +114,7 @@ def person(email: Any, line: int, field_name: str) -> User:
     if user is None:
         user = User(email=email, name=email.split("@")[0].replace(".", " ").title(),
                     role=Role.VIEWER.value, active=False,
-                    password_hash=generate_password_hash(secrets.token_urlsafe(24)))
+                    password_hash=accounts.hash_password(secrets.token_urlsafe(24)))
         db.session.add(user)
         db.session.flush()
     return user
