@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -q
 help:
 	@echo "make run    - install, migrate, create an admin and demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install everything the tests need and run the suite on SQLite and PostgreSQL"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks"
 
 install: $(VENV)/.installed
@@ -28,6 +28,7 @@ run: install
 
 test: install
 	bash .ci/system-deps.sh
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -41,6 +42,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check postmortem tests bench
+	$(BIN)/mypy
 
 bench: install
 	bash .ci/system-deps.sh

@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from postmortem import create_app  # noqa: E402
 from postmortem.extensions import db  # noqa: E402
-from postmortem.services import importer, pdf  # noqa: E402
+from postmortem.services import exchange  # noqa: E402
+from postmortem.services.exchange import pdf  # noqa: E402
 from postmortem.services.setup import seed_builtins  # noqa: E402
 
 RUNS = 5
@@ -59,13 +60,13 @@ def main() -> None:
         with app.test_request_context():
             db.create_all()
             seed_builtins()
-            incident = importer.import_markdown(long_document(), None)
+            incident = exchange.import_markdown(long_document(), None)
             import weasyprint
 
-            html = pdf.incident_html(incident)
-            pdf.render_incident_pdf(incident)  # warm up fonts and imports
-            ours, data = median_time(lambda: pdf.render_incident_pdf(incident))
-            template, _ = median_time(lambda: pdf.incident_html(incident))
+            html = exchange.incident_html(incident)
+            exchange.render_incident_pdf(incident)  # warm up fonts and imports
+            ours, data = median_time(lambda: exchange.render_incident_pdf(incident))
+            template, _ = median_time(lambda: exchange.incident_html(incident))
             alone, _ = median_time(lambda: weasyprint.HTML(
                 string=html, url_fetcher=pdf.static_url_fetcher(Path(app.static_folder)),
                 base_url="static:/").write_pdf())

@@ -24,6 +24,7 @@ class RedirectRefused(urllib.error.URLError):
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
                          newurl: str) -> None:
+        fp.close()
         raise RedirectRefused(newurl)
 
 
