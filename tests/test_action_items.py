@@ -157,7 +157,7 @@ def test_item_detail_page_edits_and_shows_history(app, api, client, login) -> No
     author, key, items = three_items(api)
     login("author")
     page = client.get(f"/action-items/{items[0]['id']}")
-    assert page.status_code == 200 and "created → open" in page.text
+    assert page.status_code == 200 and "Created → Open" in page.text
     saved = client.post(f"/action-items/{items[0]['id']}", data={
         "title": "Add TTL range check (schema)", "kind": "prevent", "status": "done",
         "completed_at": "2026-02-01", "team": "edge", "due_date": PAST})

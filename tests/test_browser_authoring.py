@@ -253,7 +253,7 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
     assert "search 5.2.0" in page.inner_text("[data-testid=suggested-deployments]")
     page.click("[data-testid=suggested-deployments] button:has-text('Culprit')")
     page.wait_for_selector("[data-testid=linked-deployments]")
-    assert "culprit" in page.inner_text("[data-testid=linked-deployments]")
+    assert "Culprit" in page.inner_text("[data-testid=linked-deployments]")
     with app.app_context():
         links = incidents.get_incident(key).deployment_links
         assert [(link.deployment.version, link.role) for link in links] == [("5.2.0", "culprit")]

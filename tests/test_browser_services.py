@@ -33,7 +33,7 @@ def test_service_page_shows_history_versions_and_last_known_good(app, api, page)
     timeline = page.inner_text("[data-testid=deploy-timeline]")
     assert timeline.index("1.1.0") < timeline.index("1.2.0-hotfix") < timeline.index("1.0.0")
     assert "out-of-band" in timeline and "running" in timeline
-    assert f"{key} · culprit" in timeline
+    assert f"{key} · Culprit" in timeline
     assert page.inner_text("[data-testid=lkg-version]") == "1.1.0"
     versions = page.inner_text("#versions")
     assert key in versions and "1.2.0" in versions
@@ -41,5 +41,5 @@ def test_service_page_shows_history_versions_and_last_known_good(app, api, page)
     assert page.inner_text("[data-testid=cfr]") in ("0%", "20%", "25%", "—")
     screenshot(page, "service-page")
     page.click(f"#incidents a:has-text('{key}')")
-    assert "culprit" in page.inner_text("#deployments")
+    assert "Culprit" in page.inner_text("#deployments")
     assert "out-of-band" in page.inner_text("#timeline").lower()

@@ -9,8 +9,8 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .enums import ActionStatus
-from .types import UTCDateTime, utcnow
+from .enums import ActionKind, ActionStatus, Priority
+from .types import UTCDateTime, enum_column, utcnow
 from .user import User
 
 if TYPE_CHECKING:
@@ -30,9 +30,10 @@ class ActionItem(Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     team: Mapped[str | None] = mapped_column(String(100), index=True)
-    priority: Mapped[str | None] = mapped_column(String(2))
-    kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value, index=True)
+    priority: Mapped[Priority | None] = mapped_column(enum_column(Priority, 2))
+    kind: Mapped[ActionKind] = mapped_column(enum_column(ActionKind))
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), default=ActionStatus.OPEN,
+                                                 index=True)
     due_on: Mapped[date | None] = mapped_column(index=True)
     factor_id: Mapped[int | None] = mapped_column(ForeignKey("factors.id", ondelete="SET NULL"))
     verification: Mapped[str | None] = mapped_column(Text)
@@ -51,12 +52,8 @@ class ActionItem(Model):
     )
 
     @property
-    def status_enum(self) -> ActionStatus:
-        return ActionStatus(self.status)
-
-    @property
     def is_finished(self) -> bool:
-        return self.status_enum.finished
+        return ActionStatus(self.status).finished
 
     def is_overdue(self, today: date) -> bool:
         """True while unfinished past its due date."""
@@ -74,8 +71,8 @@ class ActionItemEvent(Model):
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[ActionStatus | None] = mapped_column(enum_column(ActionStatus))
+    to_status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus))
     note: Mapped[str | None] = mapped_column(Text)
 
     action_item: Mapped[ActionItem] = relationship(back_populates="events")

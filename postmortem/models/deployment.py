@@ -9,9 +9,9 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .enums import DeploymentKind
+from .enums import DeploymentKind, LinkRole
 from .service import Service
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from .incident import Incident
@@ -49,7 +49,8 @@ class Deployment(Model):
     # The reference this deployment was posted with (None: an out-of-band change).
     artifact_ref: Mapped[str | None] = mapped_column(String(500))
     commit: Mapped[str | None] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(20), default=DeploymentKind.DEPLOY.value)
+    kind: Mapped[DeploymentKind] = mapped_column(enum_column(DeploymentKind),
+                                                 default=DeploymentKind.DEPLOY)
     url: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -81,7 +82,7 @@ class IncidentDeployment(Model):
     deployment_id: Mapped[int] = mapped_column(
         ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(20), default="suspected")
+    role: Mapped[LinkRole] = mapped_column(enum_column(LinkRole), default=LinkRole.SUSPECTED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     incident: Mapped[Incident] = relationship(back_populates="deployment_links")

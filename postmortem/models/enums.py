@@ -12,22 +12,12 @@ class Severity(StrEnum):
     SEV4 = "SEV4"
 
 
-SEVERITY_LABELS = {
-    Severity.SEV1: "Critical: widespread outage or data loss",
-    Severity.SEV2: "Major: a core feature down for many users",
-    Severity.SEV3: "Minor: degraded service or a small group affected",
-    Severity.SEV4: "Low: little or no customer impact",
-}
-
 
 class IncidentStatus(StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
     PUBLISHED = "published"
 
-    @property
-    def label(self) -> str:
-        return {"draft": "Draft", "in_review": "In review", "published": "Published"}[self.value]
 
 
 class TimelineKind(StrEnum):
@@ -54,14 +44,6 @@ class ActionStatus(StrEnum):
     DONE = "done"
     WONT_DO = "wont_do"
 
-    @property
-    def label(self) -> str:
-        return {
-            "open": "Open",
-            "in_progress": "In progress",
-            "done": "Done",
-            "wont_do": "Won't do",
-        }[self.value]
 
     @property
     def finished(self) -> bool:
@@ -86,13 +68,6 @@ class LinkRole(StrEnum):
     CULPRIT = "culprit"
     ROLLBACK_TARGET = "rollback_target"
 
-    @property
-    def label(self) -> str:
-        return {
-            "suspected": "Suspected",
-            "culprit": "Culprit",
-            "rollback_target": "Rollback target",
-        }[self.value]
 
 
 def choices(enum: type[StrEnum]) -> str:

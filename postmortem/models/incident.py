@@ -9,9 +9,9 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
-from .enums import IncidentStatus
+from .enums import IncidentStatus, Severity, TimelineKind
 from .service import Service
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, enum_column, utcnow
 from .user import User
 
 if TYPE_CHECKING:
@@ -31,8 +31,9 @@ class Incident(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    severity: Mapped[str] = mapped_column(String(4), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.DRAFT.value, index=True)
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, 4), index=True)
+    status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus),
+                                                   default=IncidentStatus.DRAFT, index=True)
     template_key: Mapped[str] = mapped_column(String(50), default="standard")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -92,10 +93,6 @@ class Incident(Model):
         return [row.tag for row in self.tag_rows]
 
     @property
-    def status_enum(self) -> IncidentStatus:
-        return IncidentStatus(self.status)
-
-    @property
     def is_published(self) -> bool:
         return self.status == IncidentStatus.PUBLISHED.value
 
@@ -153,7 +150,7 @@ class TimelineEvent(Model):
         ForeignKey("incidents.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[str] = mapped_column(String(20), default="note")
+    kind: Mapped[TimelineKind] = mapped_column(enum_column(TimelineKind), default=TimelineKind.NOTE)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -17,6 +18,13 @@ def utcnow() -> datetime:
 def today() -> date:
     """Today's date in UTC."""
     return utcnow().date()
+
+
+def enum_column(enum: type[StrEnum], length: int = 20) -> Enum:
+    """A closed vocabulary stored as its text value in a VARCHAR (no native database enum, so
+    adding a member needs no migration), read back as the enum's member."""
+    return Enum(enum, native_enum=False, length=length, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class UTCDateTime(TypeDecorator):

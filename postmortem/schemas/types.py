@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 from pydantic import PlainValidator
 from pydantic_core import PydanticCustomError
@@ -98,17 +98,19 @@ def _markdown(value: Any) -> str | None:
     return clean_string(value, MARKDOWN_MAX).replace("\r\n", "\n")
 
 
-def _one_of(enum: type[StrEnum], required: bool = False) -> Callable[[Any], str | None]:
+E = TypeVar("E", bound=StrEnum)
+
+
+def _one_of(enum: type[E]) -> Callable[[Any], E | None]:
+    """The enum's member named by its value, or None when empty."""
     values = {member.value for member in enum}
 
-    def validate(value: Any) -> str | None:
+    def validate(value: Any) -> E | None:
         if value is None or value == "":
-            if required:
-                fail("is required; must be one of " + choices(enum))
             return None
         if not isinstance(value, str) or value not in values:
             fail("must be one of " + choices(enum))
-        return value
+        return enum(value)
     return validate
 
 
@@ -378,11 +380,11 @@ Tags = Annotated[list[str] | None, PlainValidator(_string_list(TAG_RE, TAG_RULE)
 Emails = Annotated[list[str] | None, PlainValidator(_email_list)]
 Sections = Annotated[dict[str, str] | None, PlainValidator(_sections)]
 Metadata = Annotated[dict[str, Any] | None, PlainValidator(_metadata)]
-SeverityValue = Annotated[str | None, PlainValidator(_one_of(Severity))]
-IncidentStatusValue = Annotated[str | None, PlainValidator(_one_of(IncidentStatus))]
-TimelineKindValue = Annotated[str | None, PlainValidator(_one_of(TimelineKind))]
-ActionKindValue = Annotated[str | None, PlainValidator(_one_of(ActionKind))]
-ActionStatusValue = Annotated[str | None, PlainValidator(_one_of(ActionStatus))]
-PriorityValue = Annotated[str | None, PlainValidator(_one_of(Priority))]
-DeploymentKindValue = Annotated[str | None, PlainValidator(_one_of(DeploymentKind))]
-LinkRoleValue = Annotated[str | None, PlainValidator(_one_of(LinkRole))]
+SeverityValue = Annotated[Severity | None, PlainValidator(_one_of(Severity))]
+IncidentStatusValue = Annotated[IncidentStatus | None, PlainValidator(_one_of(IncidentStatus))]
+TimelineKindValue = Annotated[TimelineKind | None, PlainValidator(_one_of(TimelineKind))]
+ActionKindValue = Annotated[ActionKind | None, PlainValidator(_one_of(ActionKind))]
+ActionStatusValue = Annotated[ActionStatus | None, PlainValidator(_one_of(ActionStatus))]
+PriorityValue = Annotated[Priority | None, PlainValidator(_one_of(Priority))]
+DeploymentKindValue = Annotated[DeploymentKind | None, PlainValidator(_one_of(DeploymentKind))]
+LinkRoleValue = Annotated[LinkRole | None, PlainValidator(_one_of(LinkRole))]

@@ -16,6 +16,7 @@ from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
 from ..timeutil import isoformat
+from .labels import label
 
 bp = Blueprint("actions", __name__)
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
@@ -150,7 +151,7 @@ def set_status(item_id: int) -> Any:
     if error_message:
         flash(f"'{item.title}' not updated: {error_message}", "error")
     else:
-        flash(f"'{item.title}' is now {item.status_enum.label.lower()}.", "success")
+        flash(f"'{item.title}' is now {label(item.status).lower()}.", "success")
     return redirect(_back())
 
 
@@ -173,7 +174,7 @@ def bulk() -> Any:
         errors = action_items.bulk_update(items, current_user, parse(ActionItemChanges, data))
         done = len(items) - len(errors)
         if done:
-            flash(f"{done} item(s) moved to {ActionStatus(operation).label.lower()}.", "success")
+            flash(f"{done} item(s) moved to {label(ActionStatus(operation)).lower()}.", "success")
         for item_id, message in errors.items():
             flash(f"'{titles[item_id]}' not updated: {message}", "error")
     else:

@@ -46,6 +46,7 @@ def has_endpoint(endpoint: str) -> bool:
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     from ..markup import render_inline, render_markdown
+    from .labels import label
     from .timezones import to_local_input
 
     app.jinja_env.filters["localinput"] = to_local_input
@@ -55,6 +56,7 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["iso"] = isoformat
     app.jinja_env.filters["duration"] = humanize_duration
+    app.jinja_env.filters["label"] = label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.trim_blocks = True

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
-from ..models.enums import SEVERITY_LABELS
 from ..schemas import IncidentIn, parse
 from ..services import deployments, incidents, insights, pages, setup
+from .labels import SEVERITY_DESCRIPTIONS
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -77,7 +77,7 @@ def new() -> Any:
                 return redirect(url_for("editor.edit", key=incident.key))
     return render_template(
         "incidents/new.html", form=form, errors=errors, templates=setup.list_templates(),
-        severities=list(Severity), severity_labels=SEVERITY_LABELS, timezones=TIMEZONES,
+        severities=list(Severity), severity_labels=SEVERITY_DESCRIPTIONS, timezones=TIMEZONES,
     ), (422 if errors else 200)
 
 

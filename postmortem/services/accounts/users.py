@@ -117,7 +117,7 @@ def update_user(user: User, *, role: str, active: bool, name: str | None = None)
             "Postmortem needs at least one active admin.",
             fields={"role": ["the last active admin cannot be demoted or deactivated"]},
         )
-    user.role = role
+    user.role = Role(role)
     user.active = active
     if name is not None and name.strip():
         user.name = name.strip()

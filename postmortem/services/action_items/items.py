@@ -69,7 +69,7 @@ def _apply_status(item: ActionItem, values: dict[str, Any], failure: str) -> tup
             item.completed_at = completed_at or utcnow()
     else:
         item.completed_at = None
-    item.status = new
+    item.status = ActionStatus(new)
     return old, new
 
 

@@ -265,7 +265,7 @@ def _items(incident: Incident, document: Document, actor: User | None,
         }, parsed.line, "action_items", problems)
         if data is None:
             continue
-        status = data.status or ActionStatus.OPEN.value
+        status = data.status or ActionStatus.OPEN
         completed_at = None
         if status == ActionStatus.DONE.value:
             completed_at = data.completed_at or utcnow()

@@ -38,7 +38,7 @@ def _find_for_link(incident: Incident, data: LinkIn) -> Deployment:
 def link_deployment(incident: Incident, actor: User | None, data: LinkIn) -> IncidentDeployment:
     """Link a deployment (by id, or by service + version [+ environment]) in a role."""
     ensure_editable(incident)
-    role = data.role or LinkRole.SUSPECTED.value
+    role = data.role or LinkRole.SUSPECTED
     deployment = _find_for_link(incident, data)
     link = db.session.get(IncidentDeployment, (incident.id, deployment.id))
     if link is None:

@@ -95,7 +95,7 @@ def transition_incident(incident: Incident, actor: User, to: str,
         incident.published_at = utcnow()
     elif incident.status == PUBLISHED:
         incident.published_at = None
-    incident.status = to
+    incident.status = IncidentStatus(to)
     incident.updated_at = utcnow()
     if comment and comment.strip():
         db.session.add(ReviewComment(incident=incident, author=actor, body=comment.strip()))
