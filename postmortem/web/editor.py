@@ -172,6 +172,10 @@ def autosave(key: str) -> Any:
             "by": latest.author.name if latest and latest.author else None,
             "summary": latest.summary if latest else None,
         }
+        body["html"] = render_template(
+            "_partials/editor_conflict.html", live=True, conflict=outcome.merge["fields"],
+            conflict_by=body["conflict"]["by"], conflict_summary=body["conflict"]["summary"],
+            conflict_version=incident.version)
         return jsonify(body), 409
     if outcome.errors is not None:
         return _json_error(422, "Some fields are invalid.", outcome.errors)
@@ -180,13 +184,29 @@ def autosave(key: str) -> Any:
 
 def _saved_state(incident: Incident) -> dict[str, Any]:
     metrics = incident.metrics()
+    findings = incidents.check_incident(incident)
+    checklist = incidents.checklist(incident)
     return {
         "version": incident.version,
         "saved_at": incident.updated_at.isoformat(),
         "metrics": {name: humanize_duration(value) for name, value in metrics.items()},
-        "findings": incidents.check_incident(incident),
-        "checklist": incidents.checklist(incident),
+        "findings": findings,
+        "checklist": checklist,
+        "html": sidebar_fragments(incident, findings, checklist),
     }
+
+
+def sidebar_fragments(incident: Incident, findings: list[dict[str, str]],
+                      checklist: list[str]) -> str:
+    """The checklist, the findings card and each section's findings, rendered for out-of-band
+    swaps: what the editor redraws after every save and row change."""
+    html = render_template("_partials/editor_checklist.html", oob=True, checklist=checklist)
+    html += render_template("_partials/editor_findings.html", oob=True, findings=findings)
+    for section in incident.sections:
+        html += render_template(
+            "_partials/section_findings.html", oob=True, section_key=section.key,
+            section_findings=[f for f in findings if f["section"] == section.key])
+    return html
 
 
 def _json_error(status: int, message: str, fields: dict | None, **extra: Any) -> Any:
@@ -201,7 +221,11 @@ def preview() -> Any:
     """Render Markdown as the read view will, with blameless findings for it."""
     text = request.form.get("markdown", "")[:MAX_PREVIEW]
     where = request.form.get("section", "section")[:50]
-    return jsonify({"html": render_markdown(text), "findings": incidents.check_text(text, where)})
+    findings = incidents.check_text(text, where)
+    return jsonify({"html": render_markdown(text), "findings": findings,
+                    "findings_html": render_template(
+                        "_partials/section_findings.html", oob=True, section_key=where,
+                        section_findings=findings)})
 
 
 def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any) -> Any:
@@ -213,7 +237,8 @@ def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any
         # Factors and action items refer to each other: redraw the other one out of band.
         for other in OOB_PARTNERS.get(partial, ()):
             html += render_template(f"_partials/{other}.html", oob=True, **context)
-        return html
+        # The checklist and the blameless hints follow every row change.
+        return html + sidebar_fragments(incident, context["findings"], context["checklist"])
     if state.get("row", {}).get("errors"):
         return render_editor(incident, tz, 422, **state)
     return redirect(url_for("editor.edit", key=incident.key) + f"#{anchor}")

@@ -7,7 +7,6 @@
 
   var statusEl = document.getElementById("save-status");
   var versionInput = document.getElementById("version");
-  var conflictPanel = document.getElementById("conflict-panel");
   var csrf = form.querySelector('input[name="csrf_token"]').value;
   var AUTOSAVE_DELAY = 1200;
   var PREVIEW_DELAY = 350;
@@ -67,12 +66,11 @@
         setStatus("Saved at " + timeNow() + " · version " + result.body.version, "saved");
         clearFieldErrors();
         updateMetrics(result.body.metrics);
-        updateFindings(result.body.findings);
-        updateChecklist(result.body.checklist);
+        swapFragments(result.body.html);
         refreshSuggestions();
         if (dirty) scheduleSave();
       } else if (result.status === 409 && result.body.conflict) {
-        showConflict(result.body.conflict);
+        showConflict(result.body.conflict, result.body.html);
       } else if (result.status === 409) {
         paused = true;
         setStatus(result.body.error.message, "error");
@@ -179,66 +177,15 @@
       body.append("section", key);
       post(form.dataset.previewUrl, body).then(function (r) { return r.json(); }).then(function (data) {
         document.getElementById("preview-" + key).innerHTML = data.html;
-        renderSectionFindings(key, data.findings);
+        swapFragments(data.findings_html);
       }).catch(function () { /* the preview catches up on the next keystroke */ });
     }, PREVIEW_DELAY);
   }
 
-  function renderSectionFindings(key, findings) {
-    var list = form.querySelector('[data-findings-for="' + key + '"]');
-    if (!list) return;
-    list.innerHTML = "";
-    findings.forEach(function (f) {
-      var li = document.createElement("li");
-      var mark = document.createElement("mark");
-      mark.textContent = f.phrase;
-      li.appendChild(mark);
-      li.appendChild(document.createTextNode(" — " + f.suggestion));
-      list.appendChild(li);
-    });
-  }
-
-  function updateFindings(findings) {
-    var sections = {};
-    form.querySelectorAll("[data-findings-for]").forEach(function (el) {
-      sections[el.dataset.findingsFor] = [];
-    });
-    findings.forEach(function (f) { if (sections[f.section]) sections[f.section].push(f); });
-    Object.keys(sections).forEach(function (key) { renderSectionFindings(key, sections[key]); });
-    var all = document.getElementById("findings-all");
-    document.getElementById("findings-count").textContent = findings.length;
-    all.innerHTML = "";
-    if (!findings.length) {
-      all.innerHTML = '<li class="met">No blaming language found.</li>';
-      return;
-    }
-    findings.forEach(function (f) {
-      var li = document.createElement("li");
-      var where = document.createElement("span");
-      where.className = "where";
-      where.textContent = f.section;
-      var mark = document.createElement("mark");
-      mark.textContent = f.phrase;
-      li.appendChild(where);
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(mark);
-      all.appendChild(li);
-    });
-  }
-
-  function updateChecklist(items) {
-    var list = document.getElementById("checklist");
-    list.innerHTML = "";
-    if (!items.length) {
-      list.innerHTML = '<li class="met">Ready for review.</li>';
-      return;
-    }
-    items.forEach(function (text) {
-      var li = document.createElement("li");
-      li.className = "unmet";
-      li.textContent = text;
-      list.appendChild(li);
-    });
+  // The server renders the checklist, the findings and the conflict panel; htmx swaps each
+  // fragment into the element with its id (hx-swap-oob), so the page never rebuilds them here.
+  function swapFragments(html) {
+    if (html && window.htmx) window.htmx.swap(document.body, html, {swapStyle: "none"});
   }
 
   // ---- metrics ------------------------------------------------------------------------------
@@ -278,84 +225,41 @@
   }
 
   // ---- conflicts ----------------------------------------------------------------------------
-  function showConflict(conflict) {
+  function showConflict(conflict, html) {
     paused = true;
     pendingVersion = conflict.current_version;
     setStatus("Not saved: someone else saved version " + conflict.current_version, "error");
-    conflictPanel.innerHTML = "";
-    var h = document.createElement("h2");
-    h.textContent = "Someone else saved this post-mortem while you were editing";
-    conflictPanel.appendChild(h);
-    var intro = document.createElement("p");
-    intro.textContent = (conflict.by ? conflict.by + " saved version " : "Version ") +
-      conflict.current_version + (conflict.summary ? " (" + conflict.summary + ")" : "") +
-      ". Your text is still in the editor — nothing was lost. Where you both changed the same " +
-      "thing, pick a version or merge by hand, then save.";
-    conflictPanel.appendChild(intro);
-    conflict.fields.forEach(function (field) {
-      var input = form.querySelector('[name="' + field.name + '"]');
-      var box = document.createElement("div");
-      box.className = "conflict-field";
-      var title = document.createElement("h3");
-      title.textContent = field.label + " ";
-      var badge = document.createElement("span");
-      box.appendChild(title);
-      if (field.kind === "theirs") {
-        if (input) { input.value = field.theirs; input.dispatchEvent(new Event("input", {bubbles: false})); }
-        refreshPreview(input);
-        badge.className = "badge ok";
-        badge.textContent = "took their change";
-        title.appendChild(badge);
-      } else {
-        badge.className = "badge warn";
-        badge.textContent = "both changed";
-        title.appendChild(badge);
-        var columns = document.createElement("div");
-        columns.className = "conflict-columns";
-        [["Their version (saved)", field.theirs, "theirs"], ["Your version", field.yours, "yours"]].forEach(function (col) {
-          var div = document.createElement("div");
-          div.dataset.side = col[2];
-          var label = document.createElement("p");
-          label.className = "conflict-label";
-          label.textContent = col[0];
-          var pre = document.createElement("pre");
-          pre.className = "conflict-text";
-          pre.textContent = col[1];
-          var use = document.createElement("button");
-          use.type = "button";
-          use.className = "button small";
-          use.textContent = col[2] === "theirs" ? "Use theirs" : "Keep mine";
-          use.addEventListener("click", function () {
-            if (input) { input.value = col[1]; refreshPreview(input); }
-            box.dataset.resolved = col[2];
-          });
-          div.appendChild(label);
-          div.appendChild(pre);
-          div.appendChild(use);
-          columns.appendChild(div);
-        });
-        box.appendChild(columns);
-      }
-      conflictPanel.appendChild(box);
+    swapFragments(html);
+    var panel = document.getElementById("conflict-panel");
+    if (!panel) return;
+    panel.hidden = false;
+    // Fields only they changed are taken into the form at once.
+    panel.querySelectorAll('.conflict-field[data-kind="theirs"]').forEach(function (box) {
+      var input = form.querySelector('[name="' + box.dataset.field + '"]');
+      var theirs = box.querySelector('[data-take="theirs"]');
+      if (input && theirs) { input.value = theirs.textContent; refreshPreview(input); }
     });
-    var actions = document.createElement("div");
-    actions.className = "actions";
-    var saveButton = document.createElement("button");
-    saveButton.type = "button";
-    saveButton.className = "button primary";
-    saveButton.id = "save-merged";
-    saveButton.textContent = "Save merged version";
-    saveButton.addEventListener("click", function () {
+    panel.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+
+  // Picking a side of a conflict, and saving the merged form (the panel is server-rendered).
+  document.addEventListener("click", function (event) {
+    var use = event.target.closest("#conflict-panel [data-use]");
+    if (use) {
+      var box = use.closest(".conflict-field");
+      var input = form.querySelector('[name="' + box.dataset.field + '"]');
+      var text = use.parentElement.querySelector(".conflict-text");
+      if (input && text) { input.value = text.textContent; refreshPreview(input); }
+      box.dataset.resolved = use.dataset.use;
+      return;
+    }
+    if (event.target.closest("#save-merged")) {
       versionInput.value = pendingVersion;
       paused = false;
-      conflictPanel.hidden = true;
+      document.getElementById("conflict-panel").hidden = true;
       save();
-    });
-    actions.appendChild(saveButton);
-    conflictPanel.appendChild(actions);
-    conflictPanel.hidden = false;
-    conflictPanel.scrollIntoView({behavior: "smooth", block: "start"});
-  }
+    }
+  });
 
   function refreshPreview(input) {
     if (input && input.dataset && input.dataset.section) schedulePreview(input);
