@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ColumnElement, ForeignKey, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .enums import ActionKind, ActionStatus, Priority
+from .enums import UNFINISHED, ActionKind, ActionStatus, Priority
 from .types import UTCDateTime, enum_column, utcnow
 from .user import User
 
@@ -55,9 +56,16 @@ class ActionItem(Model):
     def is_finished(self) -> bool:
         return ActionStatus(self.status).finished
 
+    @hybrid_method
     def is_overdue(self, today: date) -> bool:
-        """True while unfinished past its due date."""
+        """True while unfinished past its due date (in Python, and as a SQL condition)."""
         return not self.is_finished and self.due_on is not None and self.due_on < today
+
+    # hybrid_method is untyped for mypy; the expression is the same rule in SQL.
+    @is_overdue.inplace.expression  # type: ignore[attr-defined]
+    @classmethod
+    def _is_overdue_expression(cls, today: date) -> ColumnElement[bool]:
+        return and_(cls.status.in_(UNFINISHED), cls.due_on.is_not(None), cls.due_on < today)
 
 
 class ActionItemEvent(Model):

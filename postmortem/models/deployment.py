@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -65,10 +66,17 @@ class Deployment(Model):
     def version(self) -> str:
         return self.artifact.version
 
-    @property
+    @hybrid_property
     def immutable(self) -> bool:
-        """False for an out-of-band change: no artifact reference, or a manual change."""
-        return bool(self.artifact_ref) and self.kind != DeploymentKind.MANUAL.value
+        """False for an out-of-band change: no artifact reference, or a manual change (in
+        Python, and as a SQL condition)."""
+        return bool(self.artifact_ref) and self.kind != DeploymentKind.MANUAL
+
+    @immutable.inplace.expression
+    @classmethod
+    def _immutable_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.artifact_ref.is_not(None), cls.artifact_ref != "",
+                    cls.kind != DeploymentKind.MANUAL)
 
 
 class IncidentDeployment(Model):

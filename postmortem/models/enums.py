@@ -47,7 +47,11 @@ class ActionStatus(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (ActionStatus.DONE, ActionStatus.WONT_DO)
+        return self not in UNFINISHED
+
+
+# The statuses of an item still to be done: the board's default view, and what can be overdue.
+UNFINISHED = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
 class Priority(StrEnum):

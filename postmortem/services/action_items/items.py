@@ -220,15 +220,9 @@ def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
     if filters.get("incident_id"):
         stmt = stmt.where(ActionItem.incident_id == filters["incident_id"])
     if filters.get("overdue") is True:
-        stmt = stmt.where(
-            ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]),
-            ActionItem.due_on < today(),
-        )
+        stmt = stmt.where(ActionItem.is_overdue(today()))
     elif filters.get("overdue") is False:
-        stmt = stmt.where(~(
-            ActionItem.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value])
-            & (ActionItem.due_on < today())
-        ) | ActionItem.due_on.is_(None))
+        stmt = stmt.where(~ActionItem.is_overdue(today()))
     return stmt.order_by(*due_order()).options(
         selectinload(ActionItem.incident), selectinload(ActionItem.owner),
         selectinload(ActionItem.events).selectinload(ActionItemEvent.actor))

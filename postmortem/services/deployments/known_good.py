@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from ...extensions import db
-from ...models import Artifact, Deployment, DeploymentKind, IncidentDeployment, LinkRole, Service
+from ...models import Artifact, Deployment, IncidentDeployment, LinkRole, Service
 from ...timeutil import isoformat
 
 
@@ -39,9 +39,7 @@ def last_known_good(service: Service, environment: str) -> Deployment | None:
         .where(
             Deployment.service_id == service.id,
             Deployment.environment == environment,
-            Deployment.kind != DeploymentKind.MANUAL.value,
-            Deployment.artifact_ref.is_not(None),
-            Deployment.artifact_ref != "",
+            Deployment.immutable,
             Deployment.artifact_id.not_in(incident_artifact_ids()),
         )
         .order_by(Deployment.deployed_at.desc(), Deployment.id.desc())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, not_, select
+from sqlalchemy import Select, not_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...errors import Conflict, NotFound, ValidationError
@@ -133,11 +133,6 @@ def parse_deployment_filters(args: dict[str, Any]) -> dict[str, Any]:
     return parse(DeploymentFilters, args).model_dump()
 
 
-def immutable_clause() -> Any:
-    return and_(Deployment.artifact_ref.is_not(None), Deployment.artifact_ref != "",
-                Deployment.kind != DeploymentKind.MANUAL.value)
-
-
 def deployments_query(filters: dict[str, Any]) -> Select[Deployment]:
     """Deployments matching the filters, newest deployed_at first."""
     stmt = select(Deployment)
@@ -151,9 +146,9 @@ def deployments_query(filters: dict[str, Any]) -> Select[Deployment]:
     if filters.get("until"):
         stmt = stmt.where(Deployment.deployed_at <= filters["until"])
     if filters.get("immutable") is True:
-        stmt = stmt.where(immutable_clause())
+        stmt = stmt.where(Deployment.immutable)
     elif filters.get("immutable") is False:
-        stmt = stmt.where(not_(immutable_clause()))
+        stmt = stmt.where(not_(Deployment.immutable))
     if filters.get("service_ids") is not None:
         stmt = stmt.where(Deployment.service_id.in_(filters["service_ids"]))
     return stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
