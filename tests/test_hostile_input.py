@@ -154,3 +154,61 @@ def test_imports_never_answer_5xx(world, front, lines, raw_yaml) -> None:  # noq
     response = admin.open("/api/v1/import", method="POST",
                           data=text.encode("utf-8", "surrogatepass"), content_type="text/markdown")
     assert_clean(response)
+
+
+FORM_ROUTES = [
+    ("/action-items/{item}", ["title", "description", "owner", "team", "priority", "kind",
+                              "due_date", "factor_id", "status", "resolution_note", "completed_at"]),
+    ("/action-items/{item}/status", ["status", "resolution_note", "next"]),
+    ("/action-items/bulk", ["ids", "operation", "resolution_note", "next"]),
+    ("/admin/taxonomy", ["key", "name", "description", "active"]),
+    ("/admin/templates/new", ["key", "name", "description", "section-0-key", "section-0-title"]),
+    ("/admin/users", ["email", "name", "role", "password"]),
+    ("/incidents/{key}/action-items", ["title", "kind", "owner", "team", "priority", "due_date",
+                                       "factor_id", "external_url"]),
+    ("/incidents/{key}/autosave", ["version", "title", "severity", "services", "tags",
+                                   "commander", "timezone", "started_at", "resolved_at",
+                                   "section-summary"]),
+    ("/incidents/{key}/comments", ["body", "section"]),
+    ("/incidents/{key}/deployments", ["deployment_id", "role"]),
+    ("/incidents/{key}/factors", ["text", "category"]),
+    ("/incidents/{key}/factors/{factor}", ["text", "category", "delete"]),
+    ("/incidents/{key}/timeline", ["at", "kind", "text", "timezone"]),
+    ("/incidents/{key}/timeline/{event}", ["at", "kind", "text", "delete"]),
+    ("/incidents/{key}/transition", ["to", "comment"]),
+    ("/incidents/new", ["title", "severity", "template", "services", "tags", "timezone",
+                        "started_at"]),
+    ("/incidents/preview", ["markdown", "section"]),
+    ("/services", ["name", "team", "description"]),
+]
+LIST_PAGES = ["/incidents", "/action-items", "/action-items.csv", "/services", "/insights",
+              "/themes", "/incidents/search", "/incidents/{key}", "/incidents/{key}/edit"]
+form_values = st.one_of(st.sampled_from([value for value in HOSTILE_STRINGS if "\ud800" not in value
+                                         and "\udfff" not in value] + ["Europe/Nowhere", "x" * 300]),
+                        st.text(max_size=30).filter(lambda text: "\ud800" not in text))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(FORM_ROUTES), data=st.data(), htmx=st.booleans())
+def test_html_forms_never_answer_5xx(world, client, login, route, data, htmx) -> None:  # noqa: ANN001
+    _, ids = world
+    login("admin")
+    url, fields = route
+    form = {name: data.draw(form_values, label=name)
+            for name in data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3,
+                                           unique=True))}
+    response = client.post(url.format(**ids), data=form,
+                           headers={"HX-Request": "true"} if htmx else {})
+    assert response.status_code < 500, (url, form, response.status_code)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(page=st.sampled_from(LIST_PAGES), name=st.sampled_from([
+    "page", "status", "severity", "service", "tag", "theme", "since", "until", "q", "sort",
+    "owner", "team", "kind", "incident", "overdue", "group", "environment", "days", "timezone"]),
+    value=form_values)
+def test_html_pages_never_answer_5xx(world, client, login, page, name, value) -> None:  # noqa: ANN001
+    _, ids = world
+    login("viewer")
+    response = client.get(page.format(**ids), query_string={name: value})
+    assert response.status_code < 500, (page, name, value, response.status_code)

@@ -11,9 +11,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 
 
+MAX_PAGE = 1_000_000
+
+
 def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:
-    """One page of stmt's rows (page 1 first) with the total count; an empty page past the end."""
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+    """One page of stmt's rows (page 1 first) with the total count; an empty page past the end
+    (page numbers are held to 1..MAX_PAGE, so no offset overflows the database's integers)."""
+    return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False)
 
 
 def database_reachable() -> bool:

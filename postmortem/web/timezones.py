@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from ..timeutil import MAX_YEAR, MIN_YEAR, RANGE_RULE
+
 COMMON = [
     "UTC", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin",
     "Europe/Amsterdam", "Europe/Madrid", "Europe/Rome", "Europe/Stockholm", "Europe/Warsaw",
@@ -19,7 +21,13 @@ COMMON = [
 TIMEZONES = COMMON + sorted(available_timezones() - set(COMMON) - {"localtime", "Factory"})
 
 
+KNOWN = frozenset(TIMEZONES)
+
+
 def zone(name: str | None) -> ZoneInfo:
+    """The zone of this IANA name; ValueError for any other text (never a file lookup of it)."""
+    if (name or "UTC") not in KNOWN:
+        raise ValueError(f"unknown time zone '{(name or '')[:60]}'")
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -37,6 +45,8 @@ def local_input_to_iso(value: str | None, tz_name: str | None) -> str | None:
         naive = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError("must be a date and time, e.g. 2026-03-14 09:02") from None
+    if not MIN_YEAR <= naive.year <= MAX_YEAR:
+        raise ValueError(RANGE_RULE)
     if naive.tzinfo is not None:
         return naive.astimezone(UTC).isoformat()
     return naive.replace(tzinfo=zone(tz_name)).astimezone(UTC).isoformat()
