@@ -10,7 +10,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 
-
 MAX_PAGE = 1_000_000
 
 
