@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import threading
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -119,9 +120,13 @@ def test_board_csv_and_mine(app, api, client, login) -> None:
     assert "Runbook for cache rollbacks" in filtered.text and "Add TTL range check" not in filtered.text
     exported = client.get("/action-items.csv?team=edge")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    assert exported.headers["Content-Disposition"].startswith("attachment; filename=")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [r["title"] for r in rows] == ["Add TTL range check", "Alert on config errors"]
-    assert rows[0]["overdue"] == "yes" and rows[0]["incident_key"] == key
+    assert [r["Action item"] for r in rows] == ["Add TTL range check", "Alert on config errors"]
+    assert rows[0]["Overdue"] == "yes" and rows[0]["Incident"] == key
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rows[0]["Created"])  # a plain date, no time
+    assert rows[0]["Link"].endswith(f"/action-items/{items[0]['id']}")
+    assert rows[0]["Incident link"].endswith(f"/incidents/{key}")
     everything = list(csv.DictReader(io.StringIO(client.get("/action-items.csv").text)))
     assert len(everything) == 3
     assert "Nothing assigned to you" in client.get("/action-items/mine").text
@@ -260,3 +265,45 @@ def test_remind_mails_each_owner_over_smtp(app, api, runner) -> None:
         assert "Add TTL range check" in text
     finally:
         controller.stop()
+
+
+def test_stats_follow_every_list_filter(api) -> None:
+    author, key, (late, soon, later) = three_items(api)
+    other = create_incident(author, title="Another outage")["key"]
+    author.post(f"/api/v1/incidents/{other}/action-items", json={
+        "title": "Payments dashboard", "kind": "detect", "team": "payments"})
+    author.patch(f"/api/v1/action-items/{soon['id']}", json={"status": "done"})
+
+    def stats(query: str) -> dict:
+        response = author.get(f"/api/v1/action-items/stats?{query}")
+        assert response.status_code == 200, response.text
+        return response.get_json()
+
+    keys = ("open", "in_progress", "done", "wont_do", "overdue", "completion_rate")
+
+    def figures(query: str) -> tuple:
+        body = stats(query)
+        return tuple(body[k] for k in keys)
+
+    assert figures("team=payments") == (1, 0, 0, 0, 0, 0)
+    edge = stats("team=edge")
+    assert (edge["open"], edge["done"], edge["overdue"], edge["completion_rate"]) == (1, 1, 1, 0.5)
+    assert stats("status=done")["done"] == 1 and stats("status=done")["open"] == 0
+    assert figures("overdue=true") == (1, 0, 0, 0, 1, 0)
+    assert stats("kind=detect")["open"] == 1
+    assert stats(f"incident={other}")["open"] == 1
+    assert stats(f"owner={author.email}")["open"] == 2
+    everything = stats("")
+    assert everything["open"] == 3 and everything["done"] == 1
+    assert_error(author.get("/api/v1/action-items/stats?status=maybe"), 422, "status")
+
+
+def test_board_figures_follow_its_filters(api, client, login) -> None:
+    three_items(api)
+    login("viewer")
+    page = client.get("/action-items?team=sre")
+    cards = re.findall(r'<span class="stat-value[^"]*">(\d+)</span><span class="stat-label">([^<]+)</span>',
+                       page.text)
+    assert cards, page.text[:2000]
+    counts = {label.strip(): int(n) for n, label in cards}
+    assert counts.get("open") == 1 and counts.get("overdue") == 0

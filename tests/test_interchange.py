@@ -97,6 +97,7 @@ def test_export_import_export_is_unchanged(api, client, login) -> None:
     author = api("author")
     key = post_import(author, DOCUMENT).get_json()["key"]
     first = author.get(f"/incidents/{key}.md")
+    assert first.headers["Content-Disposition"] == f'attachment; filename="{key}.md"'
     assert first.status_code == 200 and first.mimetype == "text/markdown"
     again = post_import(author, first.text).get_json()["key"]
     second = author.get(f"/incidents/{again}.md").text

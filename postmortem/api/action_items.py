@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..models import Role
-from ..schemas import ActionItemChanges, Period, parse
+from ..schemas import ActionItemChanges, parse
 from ..services import action_items
 from .auth import api_user, requires
 from .common import json_body, paged
@@ -23,8 +23,8 @@ def list_action_items() -> Any:
 
 @bp.get("/action-items/stats")
 def action_item_stats() -> Any:
-    period = parse(Period, request.args.to_dict())
-    return action_items.stats(period.since, period.until)
+    filters = action_items.parse_action_item_filters(request.args.to_dict())
+    return action_items.stats(filters)
 
 
 @bp.get("/action-items/<int:item_id>")

@@ -9,8 +9,7 @@ from sqlalchemy import Select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-
-MAX_PAGE = 1_000_000
+from ..schemas.queries import MAX_PAGE
 
 
 def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:

@@ -5,30 +5,49 @@ from __future__ import annotations
 import csv
 import io
 from collections import OrderedDict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..auth import role_required
 from ..errors import NotFound, ValidationError
 from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
+from ..models.enums import UNFINISHED
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
-from ..timeutil import isoformat
 from .labels import label
 
 bp = Blueprint("actions", __name__)
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
-CSV_COLUMNS = ("id", "incident_key", "incident_title", "title", "kind", "priority", "status",
-               "owner", "team", "due_date", "overdue", "created_at", "completed_at",
-               "reviewed_at", "verification", "external_url", "resolution_note")
+CSV_COLUMNS = ("Incident", "Incident title", "Action item", "Kind", "Priority", "Status",
+               "Owner", "Owner email", "Team", "Due", "Overdue", "Created", "Done",
+               "Reviewed in retro", "Verification", "Resolution note", "Link", "Incident link",
+               "Id")
 
 
 def _filters() -> tuple[dict[str, Any], ValidationError | None]:
+    """The board's filters from the query string; unfinished items unless a status is chosen
+    ('all' shows every status)."""
     args = {k: v for k, v in request.args.items() if k not in ("group", "page")}
     if args.get("overdue") in ("", "0", "false"):
         args.pop("overdue")
+    if "status" not in args:
+        args["status"] = ",".join(UNFINISHED)
+    elif args["status"] in ("", "all"):
+        args.pop("status")
     try:
         return action_items.parse_action_item_filters(args), None
     except ValidationError as error:
@@ -62,7 +81,7 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     group = request.args.get("group", "team")
     if group not in GROUPINGS:
         group = "team"
-    figures = action_items.board_figures()
+    figures = action_items.board_figures(items)
     progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
@@ -97,24 +116,43 @@ def mine() -> Any:
 @bp.get("/action-items.csv")
 @login_required
 def export_csv() -> Any:
+    """The board's items as a spreadsheet, in the board's order, streamed row by row."""
     filters, error = _filters()
     if error is not None:
         abort(400, description=error.message)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
     day = today()
-    for item in _items(filters):
-        writer.writerow([
-            item.id, item.incident.key, item.incident.title, item.title, item.kind,
-            item.priority or "", item.status, item.owner.email if item.owner else "",
-            item.team or "", item.due_on.isoformat() if item.due_on else "",
-            "yes" if item.is_overdue(day) else "no", isoformat(item.created_at),
-            isoformat(item.completed_at) or "", isoformat(item.reviewed_at) or "",
-            item.verification or "", item.external_url or "", item.resolution_note or "",
-        ])
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=action-items-{day.isoformat()}.csv"})
+    groups = _group(_items(filters), request.args.get("group", "team"))
+    base = request.host_url.rstrip("/")
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for items in groups.values():
+            for item in items:
+                writer.writerow([
+                    item.incident.key, item.incident.title, item.title, item.kind,
+                    item.priority or "", label(item.status), item.owner.name if item.owner else "",
+                    item.owner.email if item.owner else "", item.team or "", _day(item.due_on),
+                    "yes" if item.is_overdue(day) else "", _day(item.created_at),
+                    _day(item.completed_at), _day(item.reviewed_at), item.verification or "",
+                    item.resolution_note or "", f"{base}{url_for('actions.detail', item_id=item.id)}",
+                    f"{base}{url_for('incidents.show', key=item.incident.key)}", item.id,
+                ])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="action-items-{day.isoformat()}.csv"'})
+
+
+def _day(value: date | datetime | None) -> str:
+    """A plain date for spreadsheets: 2026-03-14 (UTC)."""
+    if value is None:
+        return ""
+    return (value.astimezone(UTC).date() if isinstance(value, datetime) else value).isoformat()
 
 
 def _load(item_id: int) -> ActionItem:

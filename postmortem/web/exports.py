@@ -23,7 +23,7 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 def incident_markdown(key: str) -> Any:
     incident = load_incident(key)
     return Response(exchange.export_markdown(incident), mimetype="text/markdown",
-                    headers={"Content-Disposition": f'inline; filename="{incident.key}.md"'})
+                    headers={"Content-Disposition": f'attachment; filename="{incident.key}.md"'})
 
 
 @bp.route("/incidents/import", methods=["GET", "POST"])
@@ -56,8 +56,8 @@ def import_form() -> Any:
 @bp.get("/incidents/<key>.pdf")
 @login_required
 def incident_pdf(key: str) -> Any:
-    from ..services import exchange
-
+    """The PDF opens in the browser; ?download=1 saves it instead."""
     incident = load_incident(key)
+    disposition = "attachment" if request.args.get("download") else "inline"
     return Response(exchange.render_incident_pdf(incident), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{incident.key}.pdf"'})
+                    headers={"Content-Disposition": f'{disposition}; filename="{incident.key}.pdf"'})

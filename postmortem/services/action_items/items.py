@@ -152,9 +152,8 @@ def bulk_update(items: list[ActionItem], actor: User | None,
     return errors
 
 
-def board_figures() -> dict[str, Any]:
-    """The retro board's figures, from one read of every action item."""
-    items = list(db.session.scalars(select(ActionItem).options(selectinload(ActionItem.owner))))
+def board_figures(items: list[ActionItem]) -> dict[str, Any]:
+    """The retro board's figures over the items it shows (so they follow its filters)."""
     return {"stats": summarise(items), "progress": weekly_progress(items),
             "overdue_by_team": overdue_by_team(items)}
 
@@ -219,6 +218,10 @@ def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
         stmt = stmt.where(ActionItem.kind == filters["kind"])
     if filters.get("incident_id"):
         stmt = stmt.where(ActionItem.incident_id == filters["incident_id"])
+    if filters.get("since"):
+        stmt = stmt.where(ActionItem.created_at >= filters["since"])
+    if filters.get("until"):
+        stmt = stmt.where(ActionItem.created_at <= filters["until"])
     if filters.get("overdue") is True:
         stmt = stmt.where(ActionItem.is_overdue(today()))
     elif filters.get("overdue") is False:
@@ -241,14 +244,11 @@ def parse_action_item_filters(args: dict[str, Any]) -> dict[str, Any]:
     return filters
 
 
-def stats(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
-    """Counts per status, overdue, completion rate and median days to done, over items created
-    in [since, until]."""
-    stmt = select(ActionItem)
-    if since is not None:
-        stmt = stmt.where(ActionItem.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(ActionItem.created_at <= until)
+def stats(filters: dict[str, Any]) -> dict[str, Any]:
+    """Counts per status, overdue, completion rate and median days to done, over the items the
+    list would show for the same filters (since/until: created in that period)."""
+    stmt = select(ActionItem).where(ActionItem.id.in_(
+        action_items_query(filters).with_only_columns(ActionItem.id).order_by(None)))
     return summarise(list(db.session.scalars(stmt)))
 
 

@@ -62,7 +62,7 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
                             for i in incidents for f in i.factors if f.category)
     tag_counts = Counter(tag for i in incidents for tag in i.tags)
     service_counts = Counter(s.name for i in incidents for s in i.services)
-    item_stats = actions.stats(since, until)
+    item_stats = actions.stats({"since": since, "until": until})
     top_factors = factor_counts.most_common(8)
     top_services = service_counts.most_common(8)
     month_labels = [datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in months]
