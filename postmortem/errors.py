@@ -52,6 +52,18 @@ class StaleVersion(Conflict):
         self.current_version = current_version
 
 
+class StaleRow(Conflict):
+    """A row (timeline event, factor, action item) was changed since the version the client
+    edited; `extra["current"]` holds the row as it is now."""
+
+    def __init__(self, what: str, current: dict[str, Any]) -> None:
+        super().__init__(
+            f"This {what} was changed by someone else (now version {current.get('version')}); "
+            "nothing was saved. Compare with the current text and save again.",
+            extra={"current": current},
+        )
+
+
 class Frozen(Conflict):
     """A published post-mortem is read-only until a reviewer reopens it."""
 

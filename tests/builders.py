@@ -129,6 +129,16 @@ def incident_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
+def submit_for_review(client: ApiClient, key: str) -> Any:
+    """Write something (an empty draft cannot be reviewed), then submit it."""
+    version = client.get(f"/api/v1/incidents/{key}").get_json()["version"]
+    client.patch(f"/api/v1/incidents/{key}", json={
+        "version": version, "sections": {"impact": "Errors for some users for 20 minutes."}})
+    response = client.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"})
+    assert response.status_code == 200, response.text
+    return response
+
+
 def new_incident(author: User | None, **overrides: Any) -> Any:
     """A post-mortem made through the service (no HTTP), from incident_payload's defaults."""
     return incidents.create_incident(author, parse(IncidentIn, incident_payload(**overrides)))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from .builders import assert_error, create_incident, incident_payload, make_publishable
+from .builders import (
+    assert_error,
+    create_incident,
+    incident_payload,
+    make_publishable,
+    submit_for_review,
+)
 
 
 def test_create_with_the_standard_template(api) -> None:
@@ -174,6 +180,10 @@ def test_review_and_publish_flow(api) -> None:
     key = create_incident(author)["key"]
     # An author cannot publish, and a draft cannot skip review.
     assert_error(author.post(f"/api/v1/incidents/{key}/transition", json={"to": "published"}), 409)
+    # An empty draft is not ready for review.
+    assert_error(author.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"}),
+                 422, "checklist")
+    author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "sections": {"summary": "Cache TTL."}})
     submitted = author.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"})
     assert submitted.status_code == 200 and submitted.get_json()["status"] == "in_review"
     assert_error(author.post(f"/api/v1/incidents/{key}/transition", json={"to": "published"}), 403)
@@ -215,7 +225,7 @@ def test_review_and_publish_flow(api) -> None:
 def test_changes_requested_goes_back_to_draft(api) -> None:
     author, reviewer = api("author"), api("reviewer")
     key = create_incident(author)["key"]
-    author.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"})
+    submit_for_review(author, key)
     back = reviewer.post(f"/api/v1/incidents/{key}/transition", json={
         "to": "draft", "comment": "Impact needs numbers"})
     assert back.get_json()["status"] == "draft"
@@ -249,7 +259,7 @@ def test_list_filters_and_paging(api) -> None:
                         tags=["latency"], started_at="2026-02-10T10:00:00Z", detected_at=None)
     c = create_incident(author, title="Checkout errors", severity="SEV2",
                         started_at="2026-03-14T09:02:00Z")
-    author.post(f"/api/v1/incidents/{b['key']}/transition", json={"to": "in_review"})
+    submit_for_review(author, b['key'])
 
     def keys(query: str) -> list[str]:
         response = author.get(f"/api/v1/incidents{query}")

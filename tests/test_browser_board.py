@@ -16,7 +16,7 @@ def test_inline_and_bulk_updates_on_the_board(app, api, page) -> None:
     with app.app_context():
         builders.make_user(role="author", email="retro@example.com", name="Retro Lead")
     browser_login(page, "retro@example.com", builders.PASSWORD)
-    page.goto("/action-items")
+    page.goto("/action-items?status=all")
     first = page.locator(f"#item-{items[0]['id']}")
     # Inline: the select saves on change, without a page load.
     first.locator("select[name=status]").select_option("in_progress")

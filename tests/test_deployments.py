@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .builders import assert_error, create_incident
+from .builders import assert_error, create_incident, submit_for_review
 
 DIGEST = "registry.example.com/checkout@sha256:"
 
@@ -137,7 +137,7 @@ def test_links_are_frozen_with_the_published_post_mortem(api) -> None:
     d = deploy(ci, "5.0", "2026-03-14T08:00:00Z").get_json()
     key = create_incident(author, services=["checkout"])["key"]
     make_publishable(author, key)
-    author.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"})
+    submit_for_review(author, key)
     reviewer.post(f"/api/v1/incidents/{key}/transition", json={"to": "published"})
     assert_error(author.post(f"/api/v1/incidents/{key}/deployments", json={
         "deployment_id": d["id"]}), 409)

@@ -142,7 +142,7 @@ def test_published_post_mortem_is_read_only_in_the_browser(app, client, login, a
     author, reviewer = api("author"), api("reviewer")
     key = builders.create_incident(author)["key"]
     builders.make_publishable(author, key)
-    author.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"})
+    builders.submit_for_review(author, key)
     reviewer.post(f"/api/v1/incidents/{key}/transition", json={"to": "published"})
     login("author")
     assert client.get(f"/incidents/{key}/edit").status_code == 302
@@ -164,7 +164,7 @@ def test_preview_is_sanitised(client, login) -> None:
 def test_review_page_transitions_and_comments(app, client, login, api) -> None:
     author = api("author")
     key = builders.create_incident(author)["key"]
-    author.post(f"/api/v1/incidents/{key}/transition", json={"to": "in_review"})
+    builders.submit_for_review(author, key)
     login("reviewer")
     page = client.get(f"/incidents/{key}/review")
     assert "There is no action item" in page.text and "Publish" in page.text

@@ -53,8 +53,9 @@ def unlink_deployment(key: str, deployment_id: int) -> Any:
 def suggested_deployments(key: str) -> Any:
     incident = incidents.get_incident(key)
     window = parse(SuggestionWindow, request.args.to_dict())
-    found = deployments.suggested_deployments(incident, window.hours)
-    return [deployment_dict(deployment) for deployment in found]
+    found = deployments.suggested_deployments(incident, window.hours, window.after_hours or 0)
+    return [deployment_dict(deployment) | {"position": deployments.position(incident, deployment)}
+            for deployment in found]
 
 
 @bp.get("/services/<name>/last-known-good")

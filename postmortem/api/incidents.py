@@ -29,7 +29,10 @@ bp = Blueprint("incidents", __name__)
 
 @bp.get("/incidents")
 def list_incidents() -> Any:
-    filters = insights.incident_filters(request.args.to_dict())
+    args = request.args.to_dict()
+    if args.get("reviewer") == "me":
+        args["reviewer"] = api_user().email
+    filters = insights.incident_filters(args)
     return paged(incidents.incidents_query(filters), incident_json)
 
 
@@ -50,6 +53,20 @@ def get_incident(key: str) -> Any:
 def update_incident(key: str) -> Any:
     incident = incidents.get_incident(key)
     incidents.update_incident(incident, api_user(), parse(IncidentChanges, json_body()))
+    return incident_json(incident)
+
+
+@bp.delete("/incidents/<key>")
+@requires(Role.ADMIN)
+def archive_incident(key: str) -> Any:
+    incidents.archive_incident(incidents.get_incident(key), api_user())
+    return "", 204
+
+
+@bp.post("/incidents/<key>/restore")
+@requires(Role.ADMIN)
+def restore_incident(key: str) -> Any:
+    incident = incidents.restore_incident(incidents.get_incident(key), api_user())
     return incident_json(incident)
 
 

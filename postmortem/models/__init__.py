@@ -20,6 +20,7 @@ from .incident import (
     ReviewComment,
     Revision,
     TimelineEvent,
+    incident_reviewers,
     incident_services,
 )
 from .service import Service
@@ -57,7 +58,7 @@ __all__ = [
     "TimelineKind",
     "UTCDateTime",
     "User",
-    "incident_services",
+    "incident_reviewers", "incident_services",
     "today",
     "utcnow",
 ]

@@ -44,6 +44,7 @@ class ActionItem(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     incident: Mapped[Incident] = relationship(back_populates="action_items")
     owner: Mapped[User | None] = relationship()

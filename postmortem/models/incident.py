@@ -26,6 +26,15 @@ incident_services = Table(
 )
 
 
+# The people asked to review a post-mortem.
+incident_reviewers = Table(
+    "incident_reviewers",
+    db.metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Incident(Model):
     __tablename__ = "incidents"
 
@@ -47,12 +56,15 @@ class Incident(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Archived post-mortems leave lists, search, themes and reports; their key still answers.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     # Optimistic locking: every UPDATE says "WHERE version = <the version we read>", so a
     # concurrent save of the same version fails instead of silently winning.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     commander: Mapped[User | None] = relationship(foreign_keys=[commander_id])
+    reviewers: Mapped[list[User]] = relationship(secondary="incident_reviewers", order_by="User.email")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     services: Mapped[list[Service]] = relationship(
         secondary=incident_services, order_by=Service.name
@@ -153,6 +165,8 @@ class TimelineEvent(Model):
     kind: Mapped[TimelineKind] = mapped_column(enum_column(TimelineKind), default=TimelineKind.NOTE)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change: a stale edit of the row is refused, not silently applied.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
 
@@ -169,6 +183,7 @@ class Factor(Model):
     text: Mapped[str] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(50), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     incident: Mapped[Incident] = relationship(back_populates="factors")
 

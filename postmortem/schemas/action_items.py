@@ -22,6 +22,7 @@ from .types import (
     LongText,
     Note,
     PriorityValue,
+    RowVersion,
     Team,
     Timestamp,
     Until,
@@ -70,6 +71,7 @@ class ActionItemIn(Schema):
 
 class ActionItemChanges(ActionItemIn):
     failure = "The action item could not be saved."
+    version: RowVersion = None
 
     def problems(self) -> dict[str, list[str]]:
         return {name: ["is required"] for name in ("title", "kind", "status")

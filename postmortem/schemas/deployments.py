@@ -73,11 +73,15 @@ class LinkIn(Schema):
 class SuggestionWindow(Schema):
     failure = "Invalid window."
     hours: Integer = None
+    after_hours: Integer = None
 
     def problems(self) -> dict[str, list[str]]:
+        problems = {}
         if self.hours is not None and not 0 < self.hours <= MAX_SUGGESTION_HOURS:
-            return {"hours": [f"must be between 1 and {MAX_SUGGESTION_HOURS}"]}
-        return {}
+            problems["hours"] = [f"must be between 1 and {MAX_SUGGESTION_HOURS}"]
+        if self.after_hours is not None and not 0 <= self.after_hours <= MAX_SUGGESTION_HOURS:
+            problems["after_hours"] = [f"must be between 0 and {MAX_SUGGESTION_HOURS}"]
+        return problems
 
 
 def period_problems(since: object, until: object) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from .base import TIMESTAMPS, Schema, order_problems
 from .deployments import period_problems
 from .types import (
     Email,
+    Emails,
     IncidentStatusValue,
     Key,
     Line,
@@ -41,6 +42,7 @@ class IncidentFields(Schema):
     services: ServiceNames = None
     tags: Tags = None
     commander: Email = None
+    reviewers: Emails = None
     sections: Sections = None
 
     def timestamps(self) -> dict[str, datetime | None]:
@@ -101,6 +103,8 @@ class TimelineEventIn(Schema):
 
 
 class TimelineEventChanges(TimelineEventIn):
+    version: RowVersion = None
+
     def problems(self) -> dict[str, list[str]]:
         return {name: ["is required"] for name in ("at", "text")
                 if self.given(name) and getattr(self, name) is None}
@@ -116,6 +120,8 @@ class FactorIn(Schema):
 
 
 class FactorChanges(FactorIn):
+    version: RowVersion = None
+
     def problems(self) -> dict[str, list[str]]:
         return {"text": ["is required"]} if self.given("text") and self.text is None else {}
 

@@ -42,7 +42,6 @@ from .timezones import TIMEZONES, local_input_to_iso, zone
 bp = Blueprint("editor", __name__, url_prefix="/incidents")
 
 MAX_PREVIEW = 200_000
-SUGGESTION_HOURS = 24
 OOB_PARTNERS = {"factors_editor": ("actions_editor",), "actions_editor": ("factors_editor",)}
 
 
@@ -86,8 +85,10 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "checklist": incidents.checklist(incident),
         "today": today(),
         "row": extra.pop("row", {}),
-        "suggestions": deployments.suggested_deployments(incident, SUGGESTION_HOURS),
-        "suggestion_hours": SUGGESTION_HOURS,
+        "suggestions": deployments.suggested_deployments(
+            incident, deployments.SUGGEST_HOURS_BEFORE, deployments.SUGGEST_HOURS_AFTER),
+        "suggestion_hours": deployments.SUGGEST_HOURS_BEFORE,
+        "suggestion_hours_after": deployments.SUGGEST_HOURS_AFTER,
         **extra,
     }
 

@@ -34,6 +34,8 @@ def load_incident(key: str, role: Role = Role.VIEWER) -> Incident:
 @login_required
 def index() -> Any:
     args = {k: v for k, v in request.args.items() if k != "page"}
+    if args.get("reviewer") == "me":
+        args["reviewer"] = current_user.email
     try:
         filters = insights.incident_filters(args)
         error = None

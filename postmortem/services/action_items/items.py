@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import selectinload
 
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound, StaleRow, ValidationError
 from ...extensions import db
 from ...models import (
     ActionItem,
@@ -24,6 +24,7 @@ from ...models import (
 from ...schemas import ActionItemChanges, ActionItemFilters, ActionItemIn, parse
 from ..accounts import require_user
 from ..incidents.guard import get_incident
+from ..incidents.snapshots import action_item_dict
 from ..transaction import use_case
 from . import notify
 
@@ -113,7 +114,10 @@ def get_action_item(item_id: int) -> ActionItem:
 def update_action_item(item: ActionItem, actor: User | None, changes: ActionItemChanges) -> ActionItem:
     """Change the fields that were sent; status changes are validated and recorded with who
     and when."""
+    if changes.version is not None and changes.version != item.version:
+        raise StaleRow("action item", action_item_dict(item, today()))
     values = _values(changes, item.incident)
+    values.pop("version", None)
     status_given = any(name in values for name in STATUS_FIELDS)
     old_status = item.status
     for name, value in values.items():
@@ -126,6 +130,7 @@ def update_action_item(item: ActionItem, actor: User | None, changes: ActionItem
         raise ValidationError(changes.failure, fields={
             "resolution_note": ["is required while the item is won't do"]})
     item.updated_at = utcnow()
+    item.version += 1
     changed = item.status != old_status
     if changed:
         db.session.add(ActionItemEvent(
@@ -207,7 +212,8 @@ def due_order() -> tuple[Any, ...]:
 
 
 def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
-    stmt = select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
+    stmt = (select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
+            .where(Incident.archived_at.is_(None)))
     if filters.get("status"):
         stmt = stmt.where(ActionItem.status.in_(filters["status"]))
     if filters.get("owner"):

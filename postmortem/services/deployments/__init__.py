@@ -16,20 +16,24 @@ from .catalog import (
 from .known_good import environments_of, last_known_good, last_known_good_by_environment, lkg_json
 from .overview import incident_timeline, service_incidents, service_overview
 from .recording import (
+    SUGGEST_HOURS_AFTER,
+    SUGGEST_HOURS_BEFORE,
     deployments_query,
     get_deployment,
     out_of_band_near,
     parse_deployment_filters,
+    position,
     record_deployment,
     stage_deployment,
     suggested_deployments,
 )
 
 __all__ = [
+    "SUGGEST_HOURS_AFTER", "SUGGEST_HOURS_BEFORE",
     "counts_by_service", "create_service", "deployments_query", "ensure_service",
     "environments_of", "find_service", "get_deployment", "get_service", "list_services", "incident_timeline",
     "last_known_good", "last_known_good_by_environment", "lkg_json", "out_of_band_near",
-    "parse_deployment_filters", "record_deployment", "service_counts", "service_incidents",
+    "parse_deployment_filters", "position", "record_deployment", "service_counts", "service_incidents",
     "service_overview", "services_query", "stage_deployment", "suggested_deployments",
     "update_service", "validate_service_name",
 ]

@@ -26,7 +26,7 @@ class VersionRow:
 def service_incidents(service: Service) -> list[Incident]:
     stmt = (select(Incident)
             .join(incident_services, incident_services.c.incident_id == Incident.id)
-            .where(incident_services.c.service_id == service.id)
+            .where(incident_services.c.service_id == service.id, Incident.archived_at.is_(None))
             .order_by(Incident.started_at.desc()))
     return list(db.session.scalars(stmt))
 

@@ -154,17 +154,29 @@ def deployments_query(filters: dict[str, Any]) -> Select[Deployment]:
     return stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
 
 
-def suggested_deployments(incident: Incident, hours: int | None = 24) -> list[Deployment]:
-    """Deployments of the incident's services in the `hours` before it started, newest first."""
-    window = timedelta(hours=hours or 24)
+# The editor's window; the API's default is 24 hours before and none after (the first contract).
+SUGGEST_HOURS_BEFORE, SUGGEST_HOURS_AFTER = 24, 6
+
+
+def suggested_deployments(incident: Incident, hours: int | None = None,
+                          after_hours: int = 0) -> list[Deployment]:
+    """Deployments of the incident's services from `hours` before it started to `after_hours`
+    after (rollbacks and fixes included), newest first."""
+    before = timedelta(hours=SUGGEST_HOURS_BEFORE if hours is None else hours)
+    after = timedelta(hours=after_hours)
     service_ids = [service.id for service in incident.services]
     if not service_ids:
         return []
     stmt = deployments_query({"service_ids": service_ids}).where(
-        Deployment.deployed_at >= incident.started_at - window,
-        Deployment.deployed_at <= incident.started_at,
+        Deployment.deployed_at >= incident.started_at - before,
+        Deployment.deployed_at <= incident.started_at + after,
     )
     return list(db.session.scalars(stmt))
+
+
+def position(incident: Incident, deployment: Deployment) -> str:
+    """'before' or 'after' the incident started."""
+    return "before" if deployment.deployed_at <= incident.started_at else "after"
 
 
 def out_of_band_near(incident: Incident, hours: int = 24) -> list[Deployment]:

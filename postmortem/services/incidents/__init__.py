@@ -35,9 +35,10 @@ from .timeline import (
     update_event,
     update_factor,
 )
-from .writing import create_incident, update_incident
+from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
+    "archive_incident", "restore_incident",
     "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
     "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",

@@ -15,6 +15,8 @@ from ...models import (
     IncidentSection,
     IncidentTag,
     Service,
+    User,
+    incident_reviewers,
     incident_services,
 )
 from ...schemas import IncidentFilters, parse
@@ -33,7 +35,7 @@ def incidents_query(filters: dict[str, Any]) -> Select[Incident]:
 
     Filters: status, severity, service, tag, since, until (datetimes), q (text), sort.
     """
-    stmt = select(Incident)
+    stmt = select(Incident).where(Incident.archived_at.is_(None))
     if filters.get("status"):
         stmt = stmt.where(Incident.status == filters["status"])
     if filters.get("severity"):
@@ -47,6 +49,12 @@ def incidents_query(filters: dict[str, Any]) -> Select[Incident]:
     if filters.get("tag"):
         stmt = stmt.where(Incident.id.in_(
             select(IncidentTag.incident_id).where(IncidentTag.tag == filters["tag"])
+        ))
+    if filters.get("reviewer"):
+        stmt = stmt.where(Incident.id.in_(
+            select(incident_reviewers.c.incident_id)
+            .join(User, User.id == incident_reviewers.c.user_id)
+            .where(User.email == filters["reviewer"].strip().lower())
         ))
     if filters.get("since"):
         stmt = stmt.where(Incident.started_at >= filters["since"])

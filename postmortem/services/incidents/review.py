@@ -46,7 +46,20 @@ def checklist(incident: Incident) -> list[str]:
             unmet.append(f"The action item '{item.title}' has neither an owner nor a team.")
         if item.due_on is None:
             unmet.append(f"The action item '{item.title}' has no due date.")
+    for comment in open_comments(incident):
+        where = f" on '{comment.section_key}'" if comment.section_key else ""
+        unmet.append(f"A review comment{where} is not resolved: \"{comment.body[:80]}\"")
     return unmet
+
+
+def open_comments(incident: Incident) -> list[ReviewComment]:
+    """The review comments nobody has resolved yet."""
+    return [comment for comment in incident.comments if comment.resolved_at is None]
+
+
+def is_empty(incident: Incident) -> bool:
+    """True while every section of the post-mortem is blank: nothing to review yet."""
+    return not any(section.markdown.strip() for section in incident.sections)
 
 
 def checklist_items(incident: Incident) -> list[dict[str, Any]]:
@@ -65,6 +78,8 @@ def checklist_items(incident: Incident) -> list[dict[str, Any]]:
         {"label": "At least one action item", "ok": bool(incident.action_items), "detail": ""},
         {"label": "Every open action item has an owner or team, and a due date",
          "ok": not item_problems, "detail": " ".join(item_problems)},
+        {"label": "Every review comment is resolved", "ok": not open_comments(incident),
+         "detail": ""},
     ]
 
 
@@ -85,6 +100,9 @@ def transition_incident(incident: Incident, actor: User, to: str,
     if not actor.can(role):
         raise Forbidden(f"Moving a post-mortem from {incident.status} to {to} needs the "
                         f"'{role.value}' role.")
+    if to == IN_REVIEW and is_empty(incident):
+        message = "Every section is empty: write the post-mortem before asking for a review."
+        raise ValidationError(message, fields={"checklist": [message]})
     if to == PUBLISHED:
         unmet = checklist(incident)
         if unmet:
@@ -98,7 +116,10 @@ def transition_incident(incident: Incident, actor: User, to: str,
     incident.status = IncidentStatus(to)
     incident.updated_at = utcnow()
     if comment and comment.strip():
-        db.session.add(ReviewComment(incident=incident, author=actor, body=comment.strip()))
+        # The message that goes with a move is history, not an open question: it is kept
+        # resolved, so only comments left on the review page hold back publishing.
+        db.session.add(ReviewComment(incident=incident, author=actor, body=comment.strip(),
+                                     resolved_at=utcnow(), resolved_by=actor))
         summary += f": {comment.strip()}"
     db.session.flush()
     revisions.record_revision(incident, actor, summary[:300])

@@ -32,15 +32,18 @@ def action_item_dict(item: ActionItem, today: date) -> dict[str, Any]:
         "verification": item.verification,
         "resolution_note": item.resolution_note,
         "reviewed_at": isoformat(item.reviewed_at),
+        "version": item.version,
     }
 
 
 def event_dict(event: TimelineEvent) -> dict[str, Any]:
-    return {"id": event.id, "at": isoformat(event.at), "kind": event.kind, "text": event.text}
+    return {"id": event.id, "at": isoformat(event.at), "kind": event.kind, "text": event.text,
+            "version": event.version}
 
 
 def factor_dict(factor: Factor) -> dict[str, Any]:
-    return {"id": factor.id, "text": factor.text, "category": factor.category}
+    return {"id": factor.id, "text": factor.text, "category": factor.category,
+            "version": factor.version}
 
 
 def deployment_dict(deployment: Deployment) -> dict[str, Any]:
@@ -88,6 +91,7 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
         "services": [service.name for service in incident.services],
         "tags": incident.tags,
         "commander": incident.commander.email if incident.commander else None,
+        "reviewers": [reviewer.email for reviewer in incident.reviewers],
         "sections": [
             {
                 "key": section.key,
@@ -110,4 +114,5 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
         "created_at": isoformat(incident.created_at),
         "updated_at": isoformat(incident.updated_at),
         "published_at": isoformat(incident.published_at),
+        "archived_at": isoformat(incident.archived_at),
     }

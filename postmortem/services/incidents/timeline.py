@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound, StaleRow, ValidationError
 from ...extensions import db
 from ...models import Factor, Incident, TimelineEvent, TimelineKind, User
 from ...schemas import FactorChanges, FactorIn, TimelineEventChanges, TimelineEventIn
 from ..setup import templates
 from ..transaction import use_case
 from .guard import ensure_editable, touch
+from .snapshots import event_dict, factor_dict
 
 
 @use_case
@@ -35,8 +36,12 @@ def update_event(incident: Incident, actor: User | None, event_id: int,
     """Change the fields that were sent; NotFound when the event is gone."""
     ensure_editable(incident)
     event = get_event(incident, event_id)
+    if changes.version is not None and changes.version != event.version:
+        raise StaleRow("timeline event", event_dict(event))
     for name, value in changes.changes().items():
-        setattr(event, name, TimelineKind.NOTE.value if name == "kind" and value is None else value)
+        if name != "version":
+            setattr(event, name, TimelineKind.NOTE if name == "kind" and value is None else value)
+    event.version += 1
     touch(incident, actor, f"Edited timeline event: {event.text[:80]}")
     return event
 
@@ -79,9 +84,13 @@ def update_factor(incident: Incident, actor: User | None, factor_id: int,
     """Change the fields that were sent; NotFound when the factor is gone."""
     ensure_editable(incident)
     factor = get_factor(incident, factor_id)
+    if changes.version is not None and changes.version != factor.version:
+        raise StaleRow("contributing factor", factor_dict(factor))
     _check_category(changes.category, changes.failure)
     for name, value in changes.changes().items():
-        setattr(factor, name, value)
+        if name != "version":
+            setattr(factor, name, value)
+    factor.version += 1
     touch(incident, actor, f"Edited contributing factor: {factor.text[:80]}")
     return factor
 

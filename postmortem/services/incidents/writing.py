@@ -6,12 +6,22 @@ from ...errors import StaleVersion, ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentSection, IncidentStatus, IncidentTag, User, utcnow
 from ...schemas import TIMESTAMPS, IncidentChanges, IncidentIn, order_problems
-from ..accounts import require_user
+from ..accounts import find_user_by_email, require_user
 from ..deployments import catalog
 from ..setup import templates
 from ..transaction import use_case
 from . import revisions
-from .guard import ensure_editable
+from .guard import ensure_editable, lock
+
+
+def _reviewers(emails: list[str], failure: str) -> list[User]:
+    """The users asked to review; ValidationError naming every unknown email."""
+    found = {email: find_user_by_email(email) for email in emails}
+    unknown = [email for email, user in found.items() if user is None]
+    if unknown:
+        raise ValidationError(failure, fields={
+            "reviewers": [f"no user with email {email}" for email in unknown]})
+    return [user for user in found.values() if user is not None]
 
 
 def _set_services(incident: Incident, names: list[str]) -> None:
@@ -40,6 +50,7 @@ def create_incident(actor: User | None, data: IncidentIn, *, summary: str = "Cre
         raise ValidationError(data.failure, fields=errors)
     assert template is not None and data.title is not None and data.severity is not None
     commander = require_user(data.commander, field="commander", failure=data.failure)
+    reviewers = _reviewers(data.reviewers or [], data.failure)
     sections = data.sections or {}
     incident = Incident(
         title=data.title, severity=data.severity, status=IncidentStatus.DRAFT.value,
@@ -51,6 +62,7 @@ def create_incident(actor: User | None, data: IncidentIn, *, summary: str = "Cre
             position=position, key=spec.key, title=spec.title, guidance=spec.guidance,
             required=spec.required, markdown=sections.get(spec.key) or "",
         ))
+    incident.reviewers = reviewers
     db.session.add(incident)
     _set_services(incident, data.services or [])
     _set_tags(incident, data.tags or [])
@@ -79,6 +91,8 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     if errors:
         raise ValidationError(changes.failure, fields=errors)
     commander = require_user(changes.commander, field="commander", failure=changes.failure)
+    reviewers = _reviewers(changes.reviewers, changes.failure) \
+        if changes.reviewers is not None else None
 
     done: list[str] = []
     if changes.title is not None and changes.title != incident.title:
@@ -100,6 +114,9 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     if changes.given("commander") and commander != incident.commander:
         incident.commander = commander
         done.append("commander")
+    if reviewers is not None and reviewers != incident.reviewers:
+        incident.reviewers = reviewers
+        done.append("reviewers")
     for key, text in (changes.sections or {}).items():
         section = incident.section(key)
         assert section is not None
@@ -115,5 +132,31 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     db.session.flush()
     summary = "Edited " + ", ".join(done) if done else "Saved without changes"
     revisions.record_revision(incident, actor, summary[:300])
+    db.session.commit()
+    return incident
+
+
+@use_case
+def archive_incident(incident: Incident, actor: User | None) -> Incident:
+    """Take the post-mortem out of lists, search, themes and reports; its key still answers."""
+    lock(incident)
+    if incident.archived_at is None:
+        incident.archived_at = utcnow()
+        incident.updated_at = utcnow()
+        db.session.flush()
+        revisions.record_revision(incident, actor, "Archived")
+    db.session.commit()
+    return incident
+
+
+@use_case
+def restore_incident(incident: Incident, actor: User | None) -> Incident:
+    """Bring an archived post-mortem back into lists, search, themes and reports."""
+    lock(incident)
+    if incident.archived_at is not None:
+        incident.archived_at = None
+        incident.updated_at = utcnow()
+        db.session.flush()
+        revisions.record_revision(incident, actor, "Restored from the archive")
     db.session.commit()
     return incident

@@ -47,7 +47,8 @@ def _mean(values: list[int]) -> float | None:
 def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
     """Everything the digest shows, charts included (as SVG strings)."""
     incidents = list(db.session.scalars(
-        select(Incident).where(Incident.started_at >= since, Incident.started_at <= until)
+        select(Incident).where(Incident.started_at >= since, Incident.started_at <= until,
+                               Incident.archived_at.is_(None))
         .order_by(Incident.started_at)))
     months = _months(since, until)
     by_month = {sev.value: [0] * len(months) for sev in Severity}

@@ -62,7 +62,8 @@ def text_index() -> TextIndex:
     cached = _cache.get("index")
     if cached is not None and cached.key == key:
         return cached
-    incidents = list(db.session.scalars(select(Incident).options(*WHOLE_INCIDENT)))
+    incidents = list(db.session.scalars(
+        select(Incident).where(Incident.archived_at.is_(None)).options(*WHOLE_INCIDENT)))
     texts = {i.id: incident_text(i) for i in incidents}
     counts: dict[int, Counter[str]] = {}
     for incident in incidents:

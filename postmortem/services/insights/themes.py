@@ -56,7 +56,7 @@ def _fix_times(incident: Incident) -> list[datetime]:
 def taxonomy_themes(since: datetime | None = None, until: datetime | None = None,
                     min_incidents: int = 2) -> list[Theme]:
     """Themes with at least `min_incidents` incidents in the period, most incidents first."""
-    stmt = select(Incident).where(Incident.id.in_(
+    stmt = select(Incident).where(Incident.archived_at.is_(None), Incident.id.in_(
         select(Factor.incident_id).where(Factor.category.is_not(None))))
     if since is not None:
         stmt = stmt.where(Incident.started_at >= since)
