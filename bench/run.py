@@ -60,7 +60,7 @@ def main() -> None:
         with app.test_request_context():
             db.create_all()
             seed_builtins()
-            incident = exchange.import_markdown(long_document(), None)
+            incident = exchange.import_markdown(long_document(), None).incident
             import weasyprint
 
             html = exchange.incident_html(incident)

@@ -267,8 +267,10 @@ def remind_command(days: int, dry_run: bool) -> None:
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--as-draft", is_flag=True, help="Start every imported post-mortem as a draft.")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Import even when a post-mortem with the same title and start exists.")
 @with_appcontext
-def import_command(files: tuple[str, ...], as_draft: bool) -> None:
+def import_command(files: tuple[str, ...], as_draft: bool, allow_duplicate: bool) -> None:
     """Import Markdown interchange documents; a bad file does not stop the others."""
     from .services import exchange
 
@@ -277,7 +279,8 @@ def import_command(files: tuple[str, ...], as_draft: bool) -> None:
         try:
             with open(name, encoding="utf-8") as handle:
                 text = handle.read()
-            incident = exchange.import_markdown(text, None, keep_status=not as_draft)
+            incident = exchange.import_markdown(text, None, keep_status=not as_draft,
+                                                allow_duplicate=allow_duplicate).incident
         except (OSError, UnicodeDecodeError) as error:
             failures += 1
             click.echo(f"{name}: not imported: {error}", err=True)

@@ -67,12 +67,13 @@ def post_import(client, text: str):  # noqa: ANN001, ANN201
 
 
 def test_import_keeps_everything(api) -> None:
-    author = api("author")
-    response = post_import(author, DOCUMENT)
+    reviewer = api("reviewer")  # may publish, so the document's status is kept
+    response = post_import(reviewer, DOCUMENT)
     assert response.status_code == 201, response.text
     body = response.get_json()
     assert body["title"] == "Checkout errors after cache config rollout"
     assert body["status"] == "published" and body["severity"] == "SEV2"
+    assert body["import_notes"] == []
     assert body["metrics"]["time_to_resolve_s"] == 8880
     assert [e["kind"] for e in body["timeline"]] == ["deploy", "detection", "note"]
     assert [(f["category"], f["text"][:10]) for f in body["factors"]] == [
@@ -99,7 +100,8 @@ def test_export_import_export_is_unchanged(api, client, login) -> None:
     first = author.get(f"/incidents/{key}.md")
     assert first.headers["Content-Disposition"] == f'attachment; filename="{key}.md"'
     assert first.status_code == 200 and first.mimetype == "text/markdown"
-    again = post_import(author, first.text).get_json()["key"]
+    again = author.post("/api/v1/import?allow_duplicate=true", data=first.text.encode(),
+                        headers={"Content-Type": "text/markdown"}).get_json()["key"]
     second = author.get(f"/incidents/{again}.md").text
     assert first.text.replace(f"key: {key}", "") == second.replace(f"key: {again}", "")
     assert "customer_tickets: 41" in second and "## Customer communication" in second
@@ -108,9 +110,9 @@ def test_export_import_export_is_unchanged(api, client, login) -> None:
 @pytest.mark.parametrize("path", sorted(DEMO_DIR.glob("*.md")), ids=lambda p: p.stem)
 def test_every_demo_document_round_trips(app, path: Path) -> None:
     with app.app_context():
-        first = exchange.import_markdown(path.read_text(encoding="utf-8"), None)
+        first = exchange.import_markdown(path.read_text(encoding="utf-8"), None).incident
         exported = exchange.export_markdown(first)
-        second = exchange.import_markdown(exported, None)
+        second = exchange.import_markdown(exported, None, allow_duplicate=True).incident
         again = exchange.export_markdown(second)
         assert exported.replace(first.key, "KEY") == again.replace(second.key, "KEY")
         assert first.title in exported
@@ -188,3 +190,39 @@ def test_other_tools_vocabularies_are_kept(api) -> None:
     assert body["factors"][0]["category"] == "human-factors"
     keys = [c["key"] for c in author.get("/api/v1/taxonomy").get_json()]
     assert "human-factors" in keys
+
+
+def test_import_never_raises_status_and_refuses_duplicates(api) -> None:
+    author, admin = api("author"), api("admin")
+    first = post_import(author, DOCUMENT)
+    assert first.status_code == 201
+    body = first.get_json()
+    assert body["status"] == "draft" and "draft" in body["import_notes"][0]
+    key = body["key"]
+    # The same document again: refused, naming the post-mortem it would duplicate.
+    again = assert_error(post_import(author, DOCUMENT), 409)
+    assert key in again["message"] and again["key"] == key
+    total = author.get("/api/v1/incidents").get_json()["total"]
+    # ... unless asked for, or imported into the existing one.
+    allowed = author.post("/api/v1/import?allow_duplicate=true", data=DOCUMENT.encode(),
+                          headers={"Content-Type": "text/markdown"})
+    assert allowed.status_code == 201 and allowed.get_json()["key"] != key
+    changed = DOCUMENT.replace("severity: SEV2", "severity: SEV1")
+    into = author.post(f"/api/v1/import?into={key}", data=changed.encode(),
+                       headers={"Content-Type": "text/markdown"})
+    assert into.status_code == 200, into.text
+    replaced = into.get_json()
+    assert replaced["key"] == key and replaced["severity"] == "SEV1"
+    assert replaced["version"] == body["version"] + 1 and replaced["status"] == "draft"
+    assert len(replaced["timeline"]) == len(body["timeline"])  # replaced, not appended
+    assert author.get("/api/v1/incidents").get_json()["total"] == total + 1
+    revisions = author.get(f"/api/v1/incidents/{key}/revisions").get_json()
+    assert revisions[-1]["summary"] == "Replaced from an imported document"
+    # A published post-mortem is frozen for imports as for PATCH.
+    published = post_import(admin, DOCUMENT.replace("title: Checkout", "title: Frozen checkout"))
+    frozen = published.get_json()["key"]
+    assert published.get_json()["status"] == "published"
+    assert_error(author.post(f"/api/v1/import?into={frozen}", data=DOCUMENT.encode(),
+                             headers={"Content-Type": "text/markdown"}), 409)
+    assert_error(author.post("/api/v1/import?into=INC-999", data=DOCUMENT.encode(),
+                             headers={"Content-Type": "text/markdown"}), 404)

@@ -37,7 +37,7 @@ def save_pages_as_png(data: bytes, name: str) -> None:
 
 
 def test_incident_pdf_holds_what_stakeholders_need(api) -> None:
-    author = api("author")
+    author = api("reviewer")  # imports the published document as published
     key = post_import(author, DOCUMENT).get_json()["key"]
     response = author.get(f"/incidents/{key}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -11,6 +11,7 @@ from ..schemas import (
     ActionItemIn,
     FactorChanges,
     FactorIn,
+    ImportOptions,
     IncidentChanges,
     IncidentIn,
     Limit,
@@ -163,7 +164,9 @@ def list_incident_action_items(key: str) -> Any:
 @bp.post("/import")
 @requires(Role.AUTHOR)
 def import_document() -> Any:
-    """A Markdown interchange document as the body (text/markdown) → 201 with the incident."""
+    """A Markdown interchange document as the body (text/markdown) → 201 with the new incident
+    (and `import_notes`), or 200 with the replaced one for ?into=KEY."""
+    options = parse(ImportOptions, request.args.to_dict())
     if request.mimetype not in ("text/markdown", "text/x-markdown", "text/plain"):
         abort(415, description="Send the document with 'Content-Type: text/markdown'.")
     raw = request.get_data(cache=False)
@@ -171,8 +174,14 @@ def import_document() -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         abort(400, description="The document is not UTF-8 text.")
-    incident = exchange.import_markdown(text, api_user())
-    return incident_json(incident), 201
+    if options.into:
+        result = exchange.import_into(incidents.get_incident(options.into), text, api_user())
+    else:
+        result = exchange.import_markdown(text, api_user(),
+                                          allow_duplicate=bool(options.allow_duplicate))
+    body = incident_json(result.incident)
+    body["import_notes"] = result.notes
+    return body, 201 if result.created else 200
 
 
 @bp.get("/incidents/<key>/similar")

@@ -5,7 +5,7 @@ from .action_items import ActionItemChanges, ActionItemFilters, ActionItemIn
 from .base import TIMESTAMPS, Schema, order_problems, out_of_order, parse
 from .catalog import CategoryIn, ServiceChanges, ServiceIn
 from .deployments import DeploymentFilters, DeploymentIn, LinkIn, SuggestionWindow
-from .exchange import FrontMatter
+from .exchange import FrontMatter, ImportOptions
 from .incidents import (
     CommentIn,
     FactorChanges,
@@ -22,6 +22,7 @@ from .queries import Limit, Paging, Period, ThemeQuery
 __all__ = [
     "TIMESTAMPS", "ActionItemChanges", "ActionItemFilters", "ActionItemIn", "CategoryIn",
     "CommentIn", "DeploymentFilters", "DeploymentIn", "FactorChanges", "FactorIn", "FrontMatter",
+    "ImportOptions",
     "IncidentChanges", "IncidentFilters", "IncidentIn", "LinkIn", "Limit", "Paging", "Period",
     "Schema", "ServiceChanges", "ServiceIn", "SuggestionWindow", "ThemeQuery",
     "TimelineEventChanges", "TimelineEventIn", "TransitionIn", "order_problems", "out_of_order",

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from .base import TIMESTAMPS, Schema, order_problems
 from .types import (
+    Boolean,
     Email,
+    IncidentRef,
     IncidentStatusValue,
     Key,
     ServiceNames,
@@ -15,6 +17,14 @@ from .types import (
     Timestamp,
     Title,
 )
+
+
+class ImportOptions(Schema):
+    """The import's query string: replace an existing post-mortem, or allow a duplicate."""
+
+    failure = "Invalid import options."
+    into: IncidentRef = None
+    allow_duplicate: Boolean = None
 
 
 class FrontMatter(Schema):

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from ..auth import role_required
-from ..errors import ValidationError
+from ..errors import DomainError, ValidationError
 from ..models import Role
 from ..services import exchange
 from .incidents import load_incident
@@ -29,7 +29,7 @@ def incident_markdown(key: str) -> Any:
 @bp.route("/incidents/import", methods=["GET", "POST"])
 @role_required(Role.AUTHOR)
 def import_form() -> Any:
-    error: ValidationError | None = None
+    error: DomainError | None = None
     text = ""
     if request.method == "POST":
         upload = request.files.get("file")
@@ -43,13 +43,16 @@ def import_form() -> Any:
             text = request.form.get("markdown", "")
         if error is None:
             try:
-                incident = exchange.import_markdown(text, current_user,
-                                                    keep_status=bool(request.form.get("keep_status")))
-            except ValidationError as exc:
+                result = exchange.import_markdown(
+                    text, current_user, keep_status=bool(request.form.get("keep_status")),
+                    allow_duplicate=bool(request.form.get("allow_duplicate")))
+            except DomainError as exc:
                 error = exc
             else:
-                flash(f"Imported as {incident.key}.", "success")
-                return redirect(url_for("incidents.show", key=incident.key))
+                flash(f"Imported as {result.incident.key}.", "success")
+                for note in result.notes:
+                    flash(note, "info")
+                return redirect(url_for("incidents.show", key=result.incident.key))
     return render_template("incidents/import.html", error=error, text=text), (422 if error else 200)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 from pydantic_core import PydanticCustomError
+from sqlalchemy import select
 
-from ...errors import DomainError, ValidationError
+from ...errors import Conflict, DomainError, ValidationError
 from ...extensions import db
 from ...models import (
     ActionItem,
@@ -37,6 +39,7 @@ from ..accounts import users as accounts
 from ..deployments import catalog
 from ..deployments import recording as deployments
 from ..incidents import revisions
+from ..incidents.guard import ensure_editable
 from ..setup import templates
 from .markdown import (
     EXPORT_ONLY_KEYS,
@@ -53,18 +56,96 @@ Problems = list[tuple[int, str, str]]  # (line, field, reason)
 TEXT_KEYS = {"title", "severity", "status", "template", "commander", "services", "tags"}
 
 
-def import_markdown(text: str, actor: User | None, *, keep_status: bool = True) -> Incident:
-    """Create a post-mortem from a document; DocumentError (422) names the line at fault."""
+@dataclass
+class Imported:
+    """What an import did: the post-mortem, whether it was created (or replaced), and notes
+    for the person importing (a status lowered to draft, say)."""
+
+    incident: Incident
+    created: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
+                    allow_duplicate: bool = False) -> Imported:
+    """Create a post-mortem from a document, checked whole before anything is written.
+
+    DocumentError (422) names every line at fault. The status never rises above what the actor
+    could reach by hand: without the reviewer role an in-review or published document lands as
+    a draft (keep_status=False always does; actor None is the command line, trusted). Conflict
+    (409, `extra.key`) when a post-mortem with the same title and start exists, unless
+    allow_duplicate.
+    """
     document = parse_document(text)
+    notes: list[str] = []
     try:
-        incident = _build(document, actor, keep_status)
+        fresh = _build(document, actor)
+        wanted = fresh.status
+        if not keep_status or (actor is not None and not actor.can(Role.REVIEWER)):
+            fresh.status = IncidentStatus.DRAFT
+            fresh.published_at = None
+        if fresh.status != wanted:
+            notes.append(f"The document says '{wanted}'; it was imported as a draft, because "
+                         "publishing needs a reviewer. Submit it for review when it is ready.")
+        if not allow_duplicate:
+            existing = find_duplicate(fresh.title, fresh.started_at)
+            if existing is not None:
+                raise Conflict(
+                    f"{existing.key} already has this title and start time; import into it "
+                    f"(?into={existing.key}) or allow a duplicate.", extra={"key": existing.key})
+        db.session.add(fresh)
+        _attach(fresh, document)
         db.session.flush()
-        revisions.record_revision(incident, actor, "Imported from Markdown")
+        revisions.record_revision(fresh, actor, "Imported from Markdown" + (
+            " (as a draft)" if notes else ""))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return incident
+    return Imported(fresh, True, notes)
+
+
+def import_into(target: Incident, text: str, actor: User | None) -> Imported:
+    """Replace a post-mortem's content from a document, under the rules of PATCH: Frozen while
+    published; its key, status, reviewers and action-item history stay; version + 1 and a
+    revision. Action items of the document whose titles are new are added."""
+    document = parse_document(text)
+    try:
+        ensure_editable(target)
+        with db.session.no_autoflush:  # the new rows move from a transient draft to the target
+            fresh = _build(document, actor)
+            for name in ("title", "severity", "template_key", "commander", "extra_metadata",
+                         "started_at", "detected_at", "mitigated_at", "resolved_at"):
+                setattr(target, name, getattr(fresh, name))
+            sections, timeline = list(fresh.sections), list(fresh.timeline)
+            factors = list(fresh.factors)
+            known = {item.title for item in target.action_items}
+            items = [item for item in fresh.action_items if item.title not in known]
+            fresh.sections, fresh.timeline, fresh.factors, fresh.action_items = [], [], [], []
+            # The old rows go first: section keys are unique per post-mortem.
+            target.sections, target.timeline, target.factors, target.deployment_links = [], [], [], []
+        db.session.flush()
+        with db.session.no_autoflush:
+            target.sections, target.timeline, target.factors = sections, timeline, factors
+            target.action_items.extend(items)
+        db.session.flush()
+        _attach(target, document)
+        target.version += 1
+        target.updated_at = utcnow()
+        db.session.flush()
+        revisions.record_revision(target, actor, "Replaced from an imported document")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return Imported(target, False)
+
+
+def find_duplicate(title: str, started_at: datetime) -> Incident | None:
+    """A live post-mortem with this title and start time, if there is one."""
+    return db.session.scalar(select(Incident).where(
+        Incident.title == title, Incident.started_at == started_at,
+        Incident.archived_at.is_(None)).order_by(Incident.id).limit(1))
 
 
 def _line(document: Document, key: str) -> int:
@@ -120,7 +201,9 @@ def person(email: Any, line: int, field_name: str) -> User:
     return user
 
 
-def _build(document: Document, actor: User | None, keep_status: bool) -> Incident:
+def _build(document: Document, actor: User | None) -> Incident:
+    """The post-mortem a document describes, not yet in the session; DocumentError listing
+    every problem."""
     front = _front(document)
     assert front.title is not None and front.severity is not None
     template_key = front.template or "standard"
@@ -134,8 +217,8 @@ def _build(document: Document, actor: User | None, keep_status: bool) -> Inciden
     status = front.status or IncidentStatus.DRAFT.value
     incident = Incident(
         title=front.title, severity=front.severity, template_key=template.key, commander=commander,
-        created_by=actor, extra_metadata=metadata, version=1,
-        status=status if keep_status else IncidentStatus.DRAFT.value, **front.timestamps(),
+        created_by=actor, extra_metadata=metadata, version=1, status=status,
+        **front.timestamps(),
     )
     if incident.status == IncidentStatus.PUBLISHED.value:
         incident.published_at = utcnow()
@@ -145,11 +228,15 @@ def _build(document: Document, actor: User | None, keep_status: bool) -> Inciden
     _items(incident, document, actor, factor_ids, problems)
     if problems:
         raise DocumentError.collect(problems)
-    db.session.add(incident)
+    return incident
+
+
+def _attach(incident: Incident, document: Document) -> None:
+    """Services, tags and deployments: what needs the incident in the session."""
+    front = _front(document)
     incident.services = [catalog.ensure_service(name) for name in front.services or []]
     incident.tag_rows = [IncidentTag(tag=tag) for tag in front.tags or []]
     _deployments(incident, document)
-    return incident
 
 
 def _metadata(document: Document, problems: Problems) -> dict[str, Any]:
