@@ -1,0 +1,104 @@
+"""Second-round contract additions: reviewers and their queue, archive and restore, rows edited
+by several people, deployments around an incident, and what holds back a review or a publish."""
+
+from __future__ import annotations
+
+from .builders import assert_error, create_incident, make_publishable, submit_for_review
+
+
+def test_rows_carry_versions_and_stale_edits_are_refused(api) -> None:
+    author = api("author")
+    key = create_incident(author)["key"]
+    event = author.post(f"/api/v1/incidents/{key}/timeline", json={
+        "at": "2026-03-14T09:05:00Z", "text": "Alert fired"}).get_json()
+    factor = author.post(f"/api/v1/incidents/{key}/factors", json={"text": "No range check"}).get_json()
+    item = author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Add a range check", "kind": "prevent"}).get_json()
+    assert event["version"] == factor["version"] == item["version"] == 1
+    rows = ((f"/api/v1/incidents/{key}/timeline/{event['id']}", "text"),
+            (f"/api/v1/incidents/{key}/factors/{factor['id']}", "text"),
+            (f"/api/v1/action-items/{item['id']}", "title"))
+    for url, field in rows:
+        mine = author.patch(url, json={"version": 1, field: "Mine"})
+        assert mine.status_code == 200 and mine.get_json()["version"] == 2
+        # Someone who still has version 1 open: refused, with the row as it is now.
+        stale = assert_error(author.patch(url, json={"version": 1, field: "Theirs"}), 409)
+        assert stale["current"][field] == "Mine" and stale["current"]["version"] == 2
+        assert author.patch(url, json={field: "Without a version"}).status_code == 200
+    author.delete(f"/api/v1/incidents/{key}/timeline/{event['id']}")
+    assert_error(author.patch(rows[0][0], json={"version": 3, "text": "Gone"}), 404)
+
+
+def test_reviewers_and_the_review_queue(api) -> None:
+    author, reviewer = api("author"), api("reviewer")
+    mine = create_incident(author, title="Asked to review", reviewers=[reviewer.email])
+    assert mine["reviewers"] == [reviewer.email]
+    other = create_incident(author, title="Someone else's")
+    assert_error(author.patch(f"/api/v1/incidents/{other['key']}", json={
+        "version": 1, "reviewers": ["nobody@example.com"]}), 422, "reviewers")
+    submit_for_review(author, mine["key"])
+    submit_for_review(author, other["key"])
+    queue = reviewer.get("/api/v1/incidents?reviewer=me&status=in_review").get_json()
+    assert [i["key"] for i in queue["items"]] == [mine["key"]]
+    by_email = author.get(f"/api/v1/incidents?reviewer={reviewer.email}").get_json()
+    assert by_email["total"] == 1
+
+
+def test_an_open_review_comment_holds_back_publishing(api, app) -> None:
+    author, reviewer = api("author"), api("reviewer")
+    key = create_incident(author)["key"]
+    make_publishable(author, key)
+    submit_for_review(author, key)
+    from postmortem.extensions import db
+    from postmortem.models import ReviewComment
+    from postmortem.services import incidents
+
+    with app.app_context():
+        incident = incidents.get_incident(key)
+        db.session.add(ReviewComment(incident=incident, body="Impact needs numbers",
+                                     section_key="impact"))
+        db.session.commit()
+    refused = assert_error(reviewer.post(f"/api/v1/incidents/{key}/transition", json={
+        "to": "published"}), 422, "checklist")
+    assert any("Impact needs numbers" in line for line in refused["fields"]["checklist"])
+    with app.app_context():
+        comment = db.session.query(ReviewComment).one()
+        incidents.resolve_comment(incidents.get_incident(key), None, comment.id)  # type: ignore[arg-type]
+    published = reviewer.post(f"/api/v1/incidents/{key}/transition", json={"to": "published"})
+    assert published.status_code == 200 and published.get_json()["status"] == "published"
+
+
+def test_archive_and_restore(api) -> None:
+    author, admin = api("author"), api("admin")
+    key = create_incident(author, title="Unique cache words zebra")["key"]
+    author.post(f"/api/v1/incidents/{key}/action-items", json={"title": "Zebra fix", "kind": "detect"})
+    assert_error(author.delete(f"/api/v1/incidents/{key}"), 403)
+    assert admin.delete(f"/api/v1/incidents/{key}").status_code == 204
+    kept = author.get(f"/api/v1/incidents/{key}").get_json()
+    assert kept["archived_at"] is not None
+    assert author.get("/api/v1/incidents").get_json()["total"] == 0
+    assert author.get("/api/v1/action-items").get_json()["total"] == 0
+    assert author.get("/api/v1/search?q=zebra").get_json()["total"] == 0
+    restored = admin.post(f"/api/v1/incidents/{key}/restore")
+    assert restored.status_code == 200 and restored.get_json()["archived_at"] is None
+    assert author.get("/api/v1/incidents").get_json()["total"] == 1
+    assert author.get("/api/v1/search?q=zebra").get_json()["total"] == 1
+    summaries = [r["summary"] for r in author.get(f"/api/v1/incidents/{key}/revisions").get_json()]
+    assert "Archived" in summaries and "Restored from the archive" in summaries
+
+
+def test_suggested_deployments_before_and_after_the_start(api) -> None:
+    author, ci = api("author"), api("deployer")
+    key = create_incident(author, services=["checkout"], started_at="2026-03-14T09:00:00Z")["key"]
+    for version, at in (("1.0", "2026-03-14T08:00:00Z"), ("1.1", "2026-03-14T09:30:00Z"),
+                        ("0.9", "2026-03-12T08:00:00Z")):
+        ci.post("/api/v1/deployments", json={"service": "checkout", "version": version,
+                                             "environment": "production", "deployed_at": at,
+                                             "artifact": f"sha256:{version}"})
+    around = author.get(f"/api/v1/incidents/{key}/suggested-deployments?hours=24&after_hours=6")
+    assert [(d["version"], d["position"]) for d in around.get_json()] == [
+        ("1.1", "after"), ("1.0", "before")]
+    before_only = author.get(f"/api/v1/incidents/{key}/suggested-deployments?hours=24").get_json()
+    assert [d["version"] for d in before_only] == ["1.0"]
+    assert_error(author.get(f"/api/v1/incidents/{key}/suggested-deployments?after_hours=-1"),
+                 422, "after_hours")
