@@ -102,3 +102,16 @@ def test_suggested_deployments_before_and_after_the_start(api) -> None:
     assert [d["version"] for d in before_only] == ["1.0"]
     assert_error(author.get(f"/api/v1/incidents/{key}/suggested-deployments?after_hours=-1"),
                  422, "after_hours")
+
+
+def test_editor_shows_reviewers_the_queue_and_a_request_for_changes(app, api, client, login) -> None:
+    author = api("author")
+    email = login("reviewer")
+    key = create_incident(author, reviewers=[email])["key"]
+    submit_for_review(author, key)
+    page = client.get("/incidents")
+    assert 'data-testid="review-queue"' in page.text and "To review" in page.text
+    client.post(f"/incidents/{key}/transition", data={"to": "draft", "comment": "Impact needs numbers"})
+    editor = client.get(f"/incidents/{key}/edit").text
+    assert 'data-testid="changes-requested"' in editor and "Impact needs numbers" in editor
+    assert f'value="{email}"' in editor  # the reviewers field

@@ -83,6 +83,7 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "users": accounts.list_active_users(),
         "findings": incidents.check_incident(incident),
         "checklist": incidents.checklist(incident),
+        "changes_requested": incidents.changes_requested(incident),
         "today": today(),
         "row": extra.pop("row", {}),
         "suggestions": deployments.suggested_deployments(

@@ -13,10 +13,10 @@ from ..timeutil import parse_timestamp
 from .timezones import local_input_to_iso, to_local_input
 
 TIMESTAMP_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
-PLAIN_FIELDS = ("title", "severity", "services", "tags", "commander")
+PLAIN_FIELDS = ("title", "severity", "services", "tags", "commander", "reviewers")
 LABELS = {
     "title": "Title", "severity": "Severity", "services": "Services", "tags": "Tags",
-    "commander": "Commander", "started_at": "Started", "detected_at": "Detected",
+    "commander": "Commander", "reviewers": "Reviewers", "started_at": "Started", "detected_at": "Detected",
     "mitigated_at": "Mitigated", "resolved_at": "Resolved",
 }
 
@@ -29,6 +29,7 @@ def snapshot_values(snapshot: dict[str, Any], tz: str) -> dict[str, str]:
         "services": ", ".join(snapshot.get("services") or []),
         "tags": ", ".join(snapshot.get("tags") or []),
         "commander": snapshot.get("commander") or "",
+        "reviewers": ", ".join(snapshot.get("reviewers") or []),
     }
     for name in TIMESTAMP_FIELDS:
         raw = snapshot.get(name)

@@ -7,8 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
+from flask_login import current_user
 
 from ..models import Role
+from ..services import incidents
 from ..timeutil import humanize_duration, isoformat
 
 
@@ -43,8 +45,16 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+def review_queue_count() -> int:
+    """Post-mortems in review that name the signed-in person as a reviewer (for the nav)."""
+    if not current_user.is_authenticated:
+        return 0
+    return incidents.review_queue_count(current_user)
+
+
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.globals["review_queue_count"] = review_queue_count
     from ..markup import render_inline, render_markdown
     from .labels import label
     from .timezones import to_local_input

@@ -7,12 +7,14 @@ from .links import link_deployment, unlink_deployment
 from .queries import WHOLE_INCIDENT, incidents_query, parse_incident_filters
 from .review import (
     add_comment,
+    changes_requested,
     checklist,
     checklist_items,
     publish_incident,
     reopen_incident,
     request_changes,
     resolve_comment,
+    review_queue_count,
     submit_for_review,
     transition_incident,
 )
@@ -38,6 +40,7 @@ from .timeline import (
 from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
+    "changes_requested", "review_queue_count",
     "archive_incident", "restore_incident",
     "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from ...errors import Conflict, Forbidden, NotFound, ValidationError
 from ...extensions import db
-from ...models import Incident, IncidentStatus, ReviewComment, Role, User, utcnow
+from ...models import (
+    Incident,
+    IncidentStatus,
+    ReviewComment,
+    Revision,
+    Role,
+    User,
+    incident_reviewers,
+    utcnow,
+)
 from ...schemas import CommentIn
 from ..transaction import use_case
 from . import revisions
@@ -167,3 +178,25 @@ def request_changes(incident: Incident, actor: User, comment: str | None = None)
 def reopen_incident(incident: Incident, actor: User, comment: str | None = None) -> Incident:
     """published → draft (reviewer): the post-mortem is editable again."""
     return transition_incident(incident, actor, IncidentStatus.DRAFT.value, comment)
+
+
+def changes_requested(incident: Incident) -> Revision | None:
+    """While a draft: the revision of the reviewer's request for changes that sent it back
+    (its summary holds the message), when that was the last move of the workflow."""
+    if incident.status != DRAFT:
+        return None
+    for revision in reversed(incident.revisions):
+        if revision.summary.startswith("Changes requested"):
+            return revision
+        if revision.summary.startswith(("Submitted for review", "Reopened", "Published")):
+            return None
+    return None
+
+
+def review_queue_count(user: User) -> int:
+    """How many post-mortems in review name this person as a reviewer."""
+    return db.session.scalar(
+        select(func.count(Incident.id)).where(
+            Incident.status == IN_REVIEW, Incident.archived_at.is_(None),
+            Incident.id.in_(select(incident_reviewers.c.incident_id)
+                            .where(incident_reviewers.c.user_id == user.id)))) or 0
