@@ -1,6 +1,13 @@
 """Installing and configuring: migrations, built-in templates and taxonomy, the first admin."""
 
-from .builtins import describe_database, ensure_admin, seed_builtins, upgrade_database
+from .builtins import (
+    FirstRunStep,
+    describe_database,
+    ensure_admin,
+    first_run_steps,
+    seed_builtins,
+    upgrade_database,
+)
 from .templates import (
     KEY_RE,
     category_keys,
@@ -13,6 +20,7 @@ from .templates import (
 )
 
 __all__ = [
+    "FirstRunStep", "first_run_steps",
     "KEY_RE", "category_keys", "describe_database", "ensure_admin", "find_template", "get_template",
     "list_categories", "list_templates", "save_category", "save_template", "seed_builtins",
     "upgrade_database",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from ...extensions import db
+from ...models import ApiToken, Incident, Role, Template, User
 from ..accounts import users as accounts
 from . import templates
 
@@ -41,3 +45,25 @@ def ensure_admin(email: str | None = None, password: str | None = None) -> tuple
     accounts.create_user(email=email, name="Administrator", role="admin", password=password)
     db.session.commit()
     return email, password
+
+
+@dataclass
+class FirstRunStep:
+    key: str
+    done: bool
+
+
+def first_run_steps() -> list[FirstRunStep]:
+    """The first steps of a new install, each ticked by what exists: people invited, a deployer
+    token for CI, templates chosen (one added or edited), a first post-mortem."""
+    users = db.session.scalar(select(func.count(User.id))) or 0
+    ci_tokens = db.session.scalar(
+        select(func.count(ApiToken.id)).join(User, User.id == ApiToken.user_id)
+        .where(User.role == Role.DEPLOYER, ApiToken.revoked_at.is_(None))) or 0
+    templates_chosen = sum(  # a template added, or a built-in one edited after it was seeded
+        1 for t in db.session.scalars(select(Template))
+        if not t.builtin or (t.updated_at - t.created_at).total_seconds() > 1)
+    incidents = db.session.scalar(select(func.count(Incident.id))) or 0
+    return [FirstRunStep("invite", users > 1), FirstRunStep("ci_token", ci_tokens > 0),
+            FirstRunStep("templates", templates_chosen > 0),
+            FirstRunStep("first_post_mortem", incidents > 0)]

@@ -1,0 +1,81 @@
+"""The home page: what needs this person now, and what the archive says today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import extract, or_, select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import (
+    ActionItem,
+    Incident,
+    IncidentStatus,
+    Severity,
+    User,
+    incident_reviewers,
+    today,
+    utcnow,
+)
+from ...models.enums import UNFINISHED
+from .themes import Theme, all_themes
+
+SOON_DAYS = 7
+RECENT_THEME_DAYS = 90
+# A SEV1 or SEV2 resolved longer ago than this with no published post-mortem is owed.
+DEFAULT_OWED_AFTER_DAYS = {Severity.SEV1: 5, Severity.SEV2: 10}
+
+
+@dataclass
+class Home:
+    overdue: list[ActionItem] = field(default_factory=list)
+    soon: list[ActionItem] = field(default_factory=list)
+    drafts: list[Incident] = field(default_factory=list)
+    reviews: list[Incident] = field(default_factory=list)
+    owed: list[Incident] = field(default_factory=list)
+    themes_back: list[Theme] = field(default_factory=list)
+    recent: list[Incident] = field(default_factory=list)
+    on_this_day: list[Incident] = field(default_factory=list)
+
+
+def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
+    """Everything the home page shows for this person (all UTC; archived post-mortems left
+    out). owed_after_days: {severity: days} after resolution before a post-mortem is owed."""
+    day = today()
+    live = Incident.archived_at.is_(None)
+    mine = list(db.session.scalars(
+        select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
+        .where(live, ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
+               ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
+        .order_by(ActionItem.due_on).options(selectinload(ActionItem.incident))))
+    home = Home(overdue=[item for item in mine if item.is_overdue(day)],
+                soon=[item for item in mine if not item.is_overdue(day)])
+    home.drafts = list(db.session.scalars(
+        select(Incident).where(live, Incident.status == IncidentStatus.DRAFT, or_(
+            Incident.commander_id == user.id, Incident.created_by_id == user.id))
+        .order_by(Incident.updated_at.desc()).limit(10)))
+    home.reviews = list(db.session.scalars(
+        select(Incident).where(live, Incident.status == IncidentStatus.IN_REVIEW, Incident.id.in_(
+            select(incident_reviewers.c.incident_id).where(incident_reviewers.c.user_id == user.id)))
+        .order_by(Incident.updated_at.desc())))
+    now = utcnow()
+    for severity, days in (owed_after_days or DEFAULT_OWED_AFTER_DAYS).items():
+        home.owed += list(db.session.scalars(
+            select(Incident).where(live, Incident.severity == severity,
+                                   Incident.status != IncidentStatus.PUBLISHED,
+                                   Incident.resolved_at.is_not(None),
+                                   Incident.resolved_at < now - timedelta(days=days))
+            .order_by(Incident.resolved_at)))
+    home.themes_back = [theme for theme in all_themes(since=now - timedelta(days=RECENT_THEME_DAYS))
+                        if theme.recurred_after_fix][:5]
+    home.recent = list(db.session.scalars(
+        select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
+    home.on_this_day = list(db.session.scalars(
+        select(Incident).where(live, extract("month", Incident.started_at) == day.month,
+                               extract("day", Incident.started_at) == day.day,
+                               extract("year", Incident.started_at) < day.year)
+        .order_by(Incident.started_at.desc())))
+    return home
