@@ -141,3 +141,28 @@ def test_cli_never_follows_a_redirect_with_the_token(runner, redirecting_server)
     assert result.exit_code != 0
     assert "redirects to" in result.output and "not following" in result.output
     assert seen == []  # the token never reached the other server
+
+
+@pytest.mark.parametrize(("text", "rule", "phrase"), [
+    ("John should have checked the config.", "person-as-cause", "John should have"),
+    ("It was John's fault.", "possessive-blame", "John's fault"),
+    ("Priya didn't notice the alert.", "person-as-cause", "Priya didn't notice"),
+    ("Then he forgot to update the runbook.", "pronoun-as-cause", "he forgot"),
+    ("His mistake cost an hour.", "possessive-blame", "His mistake"),
+])
+def test_blameless_hints_flag_people_pronouns_and_possessive_blame(text: str, rule: str,
+                                                                    phrase: str) -> None:
+    from postmortem.services.incidents import check_text
+
+    findings = check_text(text, "summary", names=[])
+    assert (rule, phrase) in [(f["rule"], f["phrase"]) for f in findings]
+    assert all(f["suggestion"] for f in findings)
+
+
+@pytest.mark.parametrize("text", ["The deploy went out without a canary.",
+                                  "Monitoring missed the spike.", "We rolled back at 09:40.",
+                                  "Checkout errors rose to 12%."])
+def test_blameless_hints_leave_systems_language_alone(text: str) -> None:
+    from postmortem.services.incidents import check_text
+
+    assert check_text(text, "summary", names=[]) == []

@@ -20,6 +20,30 @@ FAILURE_VERBS = (
     r"(forgot|failed|missed|broke|caused|neglected|ignored|messed|screwed|didn't|did not|"
     r"should have|should've|mistakenly|accidentally|carelessly|deleted|dropped|pushed|deployed)"
 )
+# Capitalised words that start sentences or name things, never a person as a failure's subject.
+NOT_NAMES = frozenset("""
+The This That These Those It Its We Our Us They Their There Then When While After Before During
+If Once As At In On By For From To With Without Because Since Until Although Nobody Everyone
+Someone Somebody Nothing Everything Monitoring Alerting Deploy Deployment Rollback Config
+Configuration Service System Team Database Cache Checkout Payments Search Identity Production
+Staging Traffic Users Customers Engineers Engineering Support Ops SRE CI CD API DNS TLS CDN
+""".split())
+CAPITALISED_SUBJECT = re.compile(
+    rf"\b([A-Z][a-z]{{2,}})(?:'s)?\s+(?:\w+\s+)?{FAILURE_VERBS.replace('(', '(?:', 1)}"
+    r"(?:\s+(?:to\s+)?(?:notice|check|test|review|update|follow|see|catch|verify))?\b")
+PRONOUN_SUBJECT = re.compile(
+    rf"\b(he|she)\s+(?:\w+\s+)?{FAILURE_VERBS.replace('(', '(?:', 1)}\b", re.IGNORECASE)
+POSSESSIVE_BLAME = re.compile(
+    r"\b((?:[A-Z][a-z]{2,})'s|(?i:his|her|their))\s+(?:own\s+)?(fault|mistake|error|blunder|oversight|"
+    r"negligence|screw-?up)\b")
+PRONOUN_SUGGESTION = (
+    "A person is the subject of the failure. Make the system the subject: what the tool, the "
+    "process or the alert did or did not do (e.g. 'the deploy went out without a canary')."
+)
+POSSESSIVE_SUGGESTION = (
+    "Fault belongs to no one in a blameless review. Name the condition instead (e.g. 'the "
+    "config schema accepted an out-of-range value')."
+)
 NAME_SUGGESTION = (
     "A person is named as the cause. Describe the role and the situation instead "
     "(e.g. 'the on-call engineer, following the runbook, …') and what the system allowed."
@@ -83,12 +107,28 @@ def check_text(text: str, where: str, names: list[str] | None = None) -> list[di
                 "section": where, "phrase": match.group(0), "suggestion": rule.suggestion,
                 "rule": rule.id,
             }))
+    named: set[int] = set()
     pattern = _name_pattern(names if names is not None else known_names())
     if pattern is not None:
         for match in pattern.finditer(text):
+            named.add(match.start())
             found.append((match.start(), {
                 "section": where, "phrase": match.group(0), "suggestion": NAME_SUGGESTION,
                 "rule": "person-as-cause",
+            }))
+    # Names the system does not know: a capitalised word as the subject of a failure.
+    for match in CAPITALISED_SUBJECT.finditer(text):
+        if match.start() not in named and match.group(1) not in NOT_NAMES:
+            found.append((match.start(), {
+                "section": where, "phrase": match.group(0), "suggestion": NAME_SUGGESTION,
+                "rule": "person-as-cause",
+            }))
+    for regex, rule_id, suggestion in ((PRONOUN_SUBJECT, "pronoun-as-cause", PRONOUN_SUGGESTION),
+                                    (POSSESSIVE_BLAME, "possessive-blame", POSSESSIVE_SUGGESTION)):
+        for match in regex.finditer(text):
+            found.append((match.start(), {
+                "section": where, "phrase": match.group(0), "suggestion": suggestion,
+                "rule": rule_id,
             }))
     found.sort(key=lambda item: item[0])
     return [finding for _, finding in found]
