@@ -62,19 +62,19 @@ def isoformat(value: datetime | None) -> str | None:
 
 
 def humanize_duration(seconds: float | int | None) -> str:
-    """'1h 05m', '12m 30s', '2d 3h' — short, for metrics; '—' when unknown."""
+    """'1h 05m', '12m', '2d 3h', '40s' — as precise as anyone reading a metric needs (seconds
+    only under a minute); '—' when unknown."""
     if seconds is None:
         return "—"
-    seconds = int(seconds)
     if seconds < 0:
         return "—"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    minutes_total = int(seconds / 60 + 0.5)
+    days, rest = divmod(minutes_total, 1440)
+    hours, minutes = divmod(rest, 60)
     if days:
         return f"{days}d {hours}h"
     if hours:
         return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s" if secs else f"{minutes}m"
-    return f"{secs}s"
+    return f"{minutes}m"

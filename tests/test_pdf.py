@@ -78,20 +78,24 @@ def test_pdf_needs_a_login_or_token(client, api) -> None:
 
 def test_digest_pdf_renders_with_charts(api) -> None:
     author = api("author")
-    post_import(author, DOCUMENT)
+    post_import(api("reviewer"), DOCUMENT)  # published: counted
+    post_import(author, DOCUMENT.replace("title: Checkout errors", "title: Draft checkout errors"))
     response = author.get("/reports/digest.pdf?since=2026-03-01&until=2026-03-31")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text, pages = pdf_text(response.data)
     assert pages >= 2
     for expected in ("incident digest", "Incidents by month and severity", "Configuration change",
-                     "Checkout errors after cache config rollout", "edge-cache"):
+                     "Checkout errors after cache config rollout", "edge-cache",
+                     "Compared with 29 Jan 2026", "Not published yet", "Draft checkout errors",
+                     "Overdue action items"):
         assert expected.lower() in text.lower(), expected
+    assert "published post- mortems 1" in " ".join(text.lower().split())
     save_pages_as_png(response.data, "pdf-digest")
     assert author.get("/reports/digest.pdf?since=soon").status_code == 400
 
 
 def test_insights_page_shows_the_same_charts(client, login, api) -> None:
-    post_import(api("author"), DOCUMENT)
+    post_import(api("reviewer"), DOCUMENT)  # published, so it counts
     login("viewer")
     page = client.get("/insights?since=2026-03-01&until=2026-03-31")
     assert page.status_code == 200 and page.text.count("<svg") >= 2
@@ -131,3 +135,21 @@ def test_cli_pdf_export_and_digest(app, runner, api, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Checkout errors" in pdf_text(digest.read_bytes())[0]
     assert runner.invoke(args=["digest", "--since", "nope", "-o", str(digest)]).exit_code != 0
+
+
+def test_demo_pdfs_have_no_near_empty_page(app) -> None:
+    """Every page but the last holds real content: no page with only a heading or a small
+    table (the demo post-mortems and the demo digest)."""
+    from postmortem.services import demo, exchange, incidents, insights
+
+    with app.app_context():
+        demo.load_demo()
+        documents = [exchange.render_incident_pdf(incidents.get_incident(f"INC-{n}"))
+                     for n in range(1, 13)]
+        since, until = insights.parse_period({"since": "2026-01-01", "until": "2026-12-31"})
+        documents.append(exchange.render_digest_pdf(since, until))
+    for data in documents:
+        reader = PdfReader(io.BytesIO(data))
+        lines = [len([line for line in page.extract_text().splitlines() if line.strip()])
+                 for page in reader.pages]
+        assert all(count >= 12 for count in lines[:-1]), lines

@@ -72,8 +72,19 @@ def incident_html(incident: Any) -> str:
         incident=incident,
         today=today(),
         timeline_entries=overview.incident_timeline(incident),
+        published_by=published_by(incident),
         categories={c.key: c for c in templates.list_categories(include_inactive=True)},
     )
+
+
+def published_by(incident: Any) -> str | None:
+    """The name of whoever published the post-mortem (from its history), while published."""
+    if not incident.is_published:
+        return None
+    for revision in reversed(incident.revisions):
+        if revision.summary.startswith("Published"):
+            return revision.author.name if revision.author else None
+    return None
 
 
 def render_incident_pdf(incident: Any) -> bytes:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ...errors import ValidationError
 from ...extensions import db
-from ...models import Incident, Severity, utcnow
+from ...models import Incident, IncidentStatus, Severity, utcnow
 from ...schemas import Period, parse
 from ..action_items import items as actions
 from ..setup import templates
@@ -44,20 +44,56 @@ def _mean(values: list[int]) -> float | None:
     return statistics.mean(values) if values else None
 
 
+def _figures(incidents: list[Incident], since: datetime, until: datetime) -> dict[str, Any]:
+    """The digest's headline figures over these (published) incidents."""
+    ttd = [m for i in incidents if (m := i.metrics()["time_to_detect_s"]) is not None]
+    ttr = [m for i in incidents if (m := i.metrics()["time_to_resolve_s"]) is not None]
+    severities = Counter(i.severity for i in incidents)
+    return {
+        "count": len(incidents),
+        "severe": severities.get(Severity.SEV1, 0) + severities.get(Severity.SEV2, 0),
+        "mttd_s": _mean(ttd), "mttr_s": _mean(ttr),
+        "completion_rate": actions.stats({"since": since, "until": until})["completion_rate"],
+    }
+
+
+def _change(now: float | None, before: float | None, lower_is_better: bool) -> dict[str, Any]:
+    """{"before", "direction": "up"|"down"|"same"|None, "good": bool|None} for one figure."""
+    if now is None or before is None:
+        return {"before": before, "direction": None, "good": None}
+    direction = "same" if abs(now - before) < 1e-9 else ("up" if now > before else "down")
+    good = None if direction == "same" else (direction == "down") == lower_is_better
+    return {"before": before, "direction": direction, "good": good}
+
+
 def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
-    """Everything the digest shows, charts included (as SVG strings)."""
-    incidents = list(db.session.scalars(
+    """Everything the digest shows, charts included (as SVG strings). Figures count published
+    post-mortems only (the others are listed apart) and stand next to the previous period of
+    the same length; overdue action items are listed with their owners."""
+    in_period = list(db.session.scalars(
         select(Incident).where(Incident.started_at >= since, Incident.started_at <= until,
                                Incident.archived_at.is_(None))
         .order_by(Incident.started_at)))
+    incidents = [i for i in in_period if i.status == IncidentStatus.PUBLISHED]
+    unpublished = [i for i in in_period if i.status != IncidentStatus.PUBLISHED]
+    length = until - since
+    previous_since, previous_until = since - length, since - timedelta(microseconds=1)
+    previous = list(db.session.scalars(
+        select(Incident).where(Incident.started_at >= previous_since,
+                               Incident.started_at <= previous_until,
+                               Incident.archived_at.is_(None),
+                               Incident.status == IncidentStatus.PUBLISHED)))
+    figures = _figures(incidents, since, until)
+    before = _figures(previous, previous_since, previous_until)
+    changes = {name: _change(figures[name], before[name], lower_is_better=name != "completion_rate")
+               for name in figures}
+    overdue = [item for item in actions.list_action_items({"overdue": True})][:20]
     months = _months(since, until)
     by_month = {sev.value: [0] * len(months) for sev in Severity}
     for incident in incidents:
         month = incident.started_at.strftime("%Y-%m")
         if month in months:
             by_month[incident.severity][months.index(month)] += 1
-    ttd = [m for i in incidents if (m := i.metrics()["time_to_detect_s"]) is not None]
-    ttr = [m for i in incidents if (m := i.metrics()["time_to_resolve_s"]) is not None]
     categories = {c.key: c.name for c in templates.list_categories(include_inactive=True)}
     factor_counts = Counter(categories.get(f.category, f.category)
                             for i in incidents for f in i.factors if f.category)
@@ -68,11 +104,16 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
     top_services = service_counts.most_common(8)
     month_labels = [datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in months]
     return {
-        "since": since, "until": until, "incidents": incidents,
+        "since": since, "until": until, "incidents": incidents, "unpublished": unpublished,
         "count": len(incidents),
         "by_severity": Counter(i.severity for i in incidents),
-        "mttd_s": _mean(ttd), "mttr_s": _mean(ttr),
-        "top_factors": top_factors, "top_tags": tag_counts.most_common(8),
+        "mttd_s": figures["mttd_s"], "mttr_s": figures["mttr_s"],
+        "figures": figures, "changes": changes,
+        "previous_since": previous_since, "previous_until": previous_until,
+        "overdue": overdue,
+        "top_factors": top_factors,
+        # A tag seen once is no pattern.
+        "top_tags": [(tag, n) for tag, n in tag_counts.most_common(8) if n > 1],
         "top_services": top_services, "actions": item_stats,
         "months_chart": charts.bar_chart(month_labels, by_month, stacked=True, height=260,
                                          colors=charts.SEVERITY_COLORS),
