@@ -307,3 +307,12 @@ def test_board_figures_follow_its_filters(api, client, login) -> None:
     assert cards, page.text[:2000]
     counts = {label.strip(): int(n) for n, label in cards}
     assert counts.get("open") == 1 and counts.get("overdue") == 0
+
+
+def test_inline_changes_clear_older_messages(api, client, login) -> None:
+    _, _, items = three_items(api)
+    login("author")
+    response = client.post(f"/action-items/{items[0]['id']}/status", data={"status": "done"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="flashes"' in response.text and 'hx-swap-oob="true"' in response.text

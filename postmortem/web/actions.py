@@ -155,6 +155,11 @@ def _day(value: date | datetime | None) -> str:
     return (value.astimezone(UTC).date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _clear_flashes() -> str:
+    """An out-of-band swap that empties the page's messages: an inline change is its own news."""
+    return render_template("_partials/clear_flashes.html")
+
+
 def _load(item_id: int) -> ActionItem:
     try:
         return action_items.get_action_item(item_id)
@@ -185,7 +190,7 @@ def set_status(item_id: int) -> Any:
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),
                                statuses=list(ActionStatus), row_error=error_message,
-                               next=request.form.get("next", ""))
+                               next=request.form.get("next", "")) + _clear_flashes()
     if error_message:
         flash(f"'{item.title}' not updated: {error_message}", "error")
     else:
@@ -227,7 +232,8 @@ def reviewed(item_id: int) -> Any:
     action_items.mark_reviewed([item])
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),
-                               statuses=list(ActionStatus), next=request.form.get("next", ""))
+                               statuses=list(ActionStatus),
+                               next=request.form.get("next", "")) + _clear_flashes()
     flash(f"'{item.title}' stamped as reviewed today.", "success")
     return redirect(_back())
 
