@@ -6,6 +6,7 @@ import pytest
 
 from . import builders
 from .browser import browser_login, screenshot
+from .builders import create_incident
 from .test_action_items import three_items
 
 pytestmark = pytest.mark.browser
@@ -47,3 +48,37 @@ def test_inline_and_bulk_updates_on_the_board(app, api, page) -> None:
     for item in (items[0], items[2]):
         assert author.get(f"/api/v1/action-items/{item['id']}").get_json()["status"] == "done"
     screenshot(page, "action-items-board")
+
+
+def test_board_on_a_projector_and_the_presentation_view(app, api, page) -> None:
+    author = api("author")
+    key = create_incident(author)["key"]
+    for title, team, due in (("Add TTL range validation", "edge", "2026-01-10"),
+                             ("Alert on cache hit ratio", "edge", "2099-01-10"),
+                             ("Runbook for cache rollbacks", "sre", "2026-02-01"),
+                             ("Canary for config bundles", "payments", "2099-03-01")):
+        author.post(f"/api/v1/incidents/{key}/action-items", json={
+            "title": title, "kind": "prevent", "team": team, "due_date": due})
+    with app.app_context():
+        builders.make_user(role="author", email="ana@example.com", name="Ana Lima")
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/action-items")
+    # The items come first on a projector's first screen; the charts follow them.
+    first_row = page.locator("[data-testid=item-row]").first.bounding_box()
+    assert first_row is not None and first_row["y"] < 720
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    screenshot(page, "action-items-board-1280", height=720)
+    page.click("[data-testid=present-link]")
+    page.wait_for_url("**/action-items/present**")
+    assert page.inner_text("[data-testid=present-title]") == "edge"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent === 'payments'")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent === 'sre'")
+    page.click("button:has-text('Mark reviewed')")
+    page.wait_for_selector("text=reviewed today")
+    assert page.inner_text("[data-testid=present-title]") == "sre"  # still on the same group
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent === 'payments'")
+    screenshot(page, "action-items-present", height=720)

@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..auth import role_required
+from ..auth import is_safe_next, role_required
 from ..errors import NotFound, ValidationError
 from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..models.enums import UNFINISHED
@@ -90,10 +90,13 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": action_items.teams(),
         "owners": accounts.list_active_users(),
+        # Drawn at about the size they are shown, so labels stay legible on a projector.
         "progress_chart": insights.line_chart(progress["labels"], {"Open": progress["open"],
-                                                                   "Done": progress["done"]}),
+                                                                   "Done": progress["done"]},
+                                              width=520, height=300),
         "overdue_chart": insights.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
-                                          horizontal=True, height=max(160, 40 * len(overdue) + 80)),
+                                          horizontal=True, width=520,
+                                          height=max(160, 40 * len(overdue) + 80)),
         **extra,
     }
 
@@ -102,6 +105,24 @@ def _board_context(**extra: Any) -> dict[str, Any]:
 @login_required
 def board() -> Any:
     return render_template("actions/board.html", **_board_context())
+
+
+@bp.get("/action-items/present")
+@login_required
+def present() -> Any:
+    """The board for a retro on a projector: one team (or incident, or owner) at a time in
+    large type; ← and → (or the links) step through, items are marked reviewed as you go."""
+    filters, error = _filters()
+    group = request.args.get("group", "team")
+    if group not in GROUPINGS or not group:
+        group = "team"
+    groups = list(_group(_items(filters), group).items())
+    step = min(max(request.args.get("step", 1, type=int) or 1, 1), max(len(groups), 1))
+    label, items = groups[step - 1] if groups else ("", [])
+    args = {k: v for k, v in request.args.items() if k != "step"}
+    return render_template("actions/present.html", label=label, items=items, step=step,
+                           steps=len(groups), group=group, groupings=GROUPINGS, args=args,
+                           error=error, today=today())
 
 
 @bp.get("/action-items/mine")
@@ -169,8 +190,6 @@ def _load(item_id: int) -> ActionItem:
 
 def _back() -> str:
     target = request.form.get("next") or ""
-    from ..auth import is_safe_next
-
     return target if is_safe_next(target) else url_for("actions.board")
 
 
