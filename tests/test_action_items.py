@@ -316,3 +316,24 @@ def test_inline_changes_clear_older_messages(api, client, login) -> None:
                            headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert 'id="flashes"' in response.text and 'hx-swap-oob="true"' in response.text
+
+
+def test_my_action_items_count_what_they_show_and_take_bulk_actions(app, api, client, login) -> None:
+    email = login("author")
+    author = api("author")
+    key = create_incident(author)["key"]
+    ids = []
+    for title in ("One", "Two", "Three"):
+        ids.append(author.post(f"/api/v1/incidents/{key}/action-items", json={
+            "title": title, "kind": "prevent", "owner": email}).get_json()["id"])
+    author.patch(f"/api/v1/action-items/{ids[0]}", json={"status": "done"})
+    page = client.get("/action-items/mine").text
+    assert "2 to do · 1 finished" in page
+    assert page.count('data-testid="item-row"') == 2 and 'id="bulk-form"' in page
+    done = client.post("/action-items/bulk", data={"ids": [str(ids[1]), str(ids[2])],
+                                                   "operation": "done",
+                                                   "next": "/action-items/mine"},
+                       follow_redirects=True)
+    assert "2 item(s) moved to done" in done.text
+    assert "0 to do · 3 finished" in client.get("/action-items/mine").text
+    assert client.get("/action-items/mine?all=1").text.count('data-testid="item-row"') == 3

@@ -128,9 +128,14 @@ def present() -> Any:
 @bp.get("/action-items/mine")
 @login_required
 def mine() -> Any:
+    """My items: the unfinished ones by default (?all=1 shows the finished too), with counts
+    that match the rows and the board's bulk actions."""
+    show_all = bool(request.args.get("all"))
     items = _items({"owner": current_user.email})
-    open_items = [i for i in items if not i.is_finished]
-    return render_template("actions/mine.html", items=items, open_items=open_items,
+    unfinished = [i for i in items if not i.is_finished]
+    shown = items if show_all else unfinished
+    return render_template("actions/mine.html", items=shown, unfinished=unfinished,
+                           finished=len(items) - len(unfinished), show_all=show_all,
                            today=today(), statuses=list(ActionStatus))
 
 
