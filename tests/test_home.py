@@ -58,3 +58,18 @@ def test_first_run_checklist_ticks_itself(app, api, client, login) -> None:
                                           client.get("/").text))
     assert steps["invite"] == steps["ci_token"] == steps["first_post_mortem"] == "met"
     assert steps["templates"] == "unmet"
+
+
+def test_admin_sets_when_a_post_mortem_is_owed(api, client, login) -> None:
+    author = api("author")
+    resolved = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    create_incident(author, title="Recent SEV2", severity="SEV2", detected_at=None,
+                    started_at=(resolved - timedelta(hours=1)).isoformat(),
+                    resolved_at=resolved.isoformat())
+    login("admin")
+    assert 'data-testid="owed"' not in client.get("/").text  # 3 days < the default 10
+    refused = client.post("/admin/settings", data={"SEV1": "5", "SEV2": "zero"})
+    assert refused.status_code == 422 and "whole number of days" in refused.text
+    client.post("/admin/settings", data={"SEV1": "5", "SEV2": "2"})
+    assert "Recent SEV2" in client.get("/").text.split('data-testid="owed"')[1]
+    assert 'value="2"' in client.get("/admin/settings").text

@@ -24,7 +24,7 @@ from .incident import (
     incident_services,
 )
 from .service import Service
-from .template import FactorCategory, Template, TemplateSection
+from .template import FactorCategory, Setting, Template, TemplateSection
 from .types import UTCDateTime, today, utcnow
 from .user import ApiToken, LoginFailure, Role, User
 
@@ -51,6 +51,7 @@ __all__ = [
     "Revision",
     "Role",
     "Service",
+    "Setting",
     "Severity",
     "Template",
     "TemplateSection",

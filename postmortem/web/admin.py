@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..auth import role_required
 from ..errors import DomainError
 from ..forms import ConfirmForm, UserCreateForm, UserEditForm
 from ..models import Role
-from ..services import accounts
+from ..services import accounts, setup
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -86,3 +86,21 @@ def reset_password(user_id: int) -> Any:
     password = accounts.generate_password()
     accounts.set_password(user, password)
     return render_template("admin/user_created.html", user=user, password=password, reset=True)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings() -> Any:
+    """Install-wide settings: when a SEV1 or SEV2 post-mortem counts as owed on the home page."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = dict(setup.owed_after_days())
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            setup.save_owed_after_days(values)
+        except DomainError as error:
+            errors = error.fields or {}
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", values=values, errors=errors), (422 if errors else 200)

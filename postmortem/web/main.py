@@ -21,7 +21,7 @@ def index() -> Any:
     steps = setup.first_run_steps()
     user = accounts.get_user(current_user.id)
     return render_template(
-        "main/home.html", home=insights.home_for(user, current_app.config.get("OWED_AFTER_DAYS")),
+        "main/home.html", home=insights.home_for(user, setup.owed_after_days()),
         steps=steps, steps_done=all(step.done for step in steps),
         base_url=(current_app.config.get("BASE_URL") or request.host_url).rstrip("/"))
 

@@ -63,6 +63,7 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
         .order_by(Incident.updated_at.desc())))
     now = utcnow()
     for severity, days in (owed_after_days or DEFAULT_OWED_AFTER_DAYS).items():
+        severity = Severity(severity)
         home.owed += list(db.session.scalars(
             select(Incident).where(live, Incident.severity == severity,
                                    Incident.status != IncidentStatus.PUBLISHED,

@@ -5,6 +5,8 @@ from .builtins import (
     describe_database,
     ensure_admin,
     first_run_steps,
+    owed_after_days,
+    save_owed_after_days,
     seed_builtins,
     upgrade_database,
 )
@@ -20,6 +22,7 @@ from .templates import (
 )
 
 __all__ = [
+    "owed_after_days", "save_owed_after_days",
     "FirstRunStep", "first_run_steps",
     "KEY_RE", "category_keys", "describe_database", "ensure_admin", "find_template", "get_template",
     "list_categories", "list_templates", "save_category", "save_template", "seed_builtins",

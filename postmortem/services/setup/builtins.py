@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from ...errors import ValidationError
 from ...extensions import db
-from ...models import ApiToken, Incident, Role, Template, User
+from ...models import ApiToken, Incident, Role, Setting, Template, User
 from ..accounts import users as accounts
 from . import templates
 
@@ -67,3 +69,38 @@ def first_run_steps() -> list[FirstRunStep]:
     return [FirstRunStep("invite", users > 1), FirstRunStep("ci_token", ci_tokens > 0),
             FirstRunStep("templates", templates_chosen > 0),
             FirstRunStep("first_post_mortem", incidents > 0)]
+
+
+OWED_AFTER_DAYS = "owed_after_days"
+DEFAULT_OWED_AFTER_DAYS = {"SEV1": 5, "SEV2": 10}
+MAX_OWED_DAYS = 365
+
+
+def owed_after_days() -> dict[str, int]:
+    """{severity: days}: how long after resolution a SEV1/SEV2 without a published post-mortem
+    counts as owed (an admin's setting, else 5 and 10 days)."""
+    setting = db.session.get(Setting, OWED_AFTER_DAYS)
+    value = setting.value if setting is not None and isinstance(setting.value, dict) else {}
+    return {severity: int(value.get(severity, default))
+            for severity, default in DEFAULT_OWED_AFTER_DAYS.items()}
+
+
+def save_owed_after_days(values: Mapping[str, object]) -> dict[str, int]:
+    """Store the days per severity; ValidationError naming each bad one (whole days,
+    1 to MAX_OWED_DAYS)."""
+    days: dict[str, int] = {}
+    errors: dict[str, list[str]] = {}
+    for severity in DEFAULT_OWED_AFTER_DAYS:
+        raw = values.get(severity)
+        text = str(raw).strip() if raw is not None else ""
+        if not text.isdigit() or not 1 <= int(text) <= MAX_OWED_DAYS:
+            errors[severity] = [f"must be a whole number of days from 1 to {MAX_OWED_DAYS}"]
+        else:
+            days[severity] = int(text)
+    if errors:
+        raise ValidationError("The settings could not be saved.", fields=errors)
+    setting = db.session.get(Setting, OWED_AFTER_DAYS) or Setting(key=OWED_AFTER_DAYS)
+    setting.value = days
+    db.session.add(setting)
+    db.session.commit()
+    return days
