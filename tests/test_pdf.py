@@ -100,6 +100,9 @@ def test_insights_page_shows_the_same_charts(client, login, api) -> None:
     page = client.get("/insights?since=2026-03-01&until=2026-03-31")
     assert page.status_code == 200 and page.text.count("<svg") >= 2
     assert "Mean time to resolve" in page.text
+    # Every bar opens the list it counts.
+    assert "/incidents?theme=config-change" in page.text
+    assert "/incidents?service=edge-cache" in page.text
 
 
 def test_the_fetcher_serves_only_our_static_files(app, tmp_path: Path) -> None:

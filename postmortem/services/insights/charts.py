@@ -84,8 +84,10 @@ SEVERITY_COLORS = ("#b42318", "#f04438", "#f79009", "#98a2b3")
 def bar_chart(labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *,
               stacked: bool = False, horizontal: bool = False, width: int = 640,
               height: int = 280, title: str | None = None,
-              colors: Sequence[str] | None = None) -> str:
-    """An SVG bar chart; `series` maps a legend label to one value per x label."""
+              colors: Sequence[str] | None = None,
+              links: Sequence[str | None] | None = None) -> str:
+    """An SVG bar chart; `series` maps a legend label to one value per x label. `links`, one
+    per x label, makes each bar open the list it counts."""
     kind = pygal.StackedBar if stacked else (pygal.HorizontalBar if horizontal else pygal.Bar)
     config = _config(width, height)
     if colors:
@@ -95,11 +97,16 @@ def bar_chart(labels: Sequence[str], series: Mapping[str, Sequence[float | None]
     if horizontal:  # pygal draws the first bar at the bottom; read top-down instead
         labels = list(reversed(labels))
         series = {name: list(reversed(values)) for name, values in series.items()}
+        links = list(reversed(links)) if links else None
     chart = kind(title=title, **config)
     chart.x_labels = list(labels)
     _integer_axis(chart, series)
     for name, values in series.items():
-        chart.add(name, list(values))
+        if links:
+            chart.add(name, [{"value": value, "xlink": {"href": link, "target": "_top"}}
+                             if link else value for value, link in zip(values, links, strict=False)])
+        else:
+            chart.add(name, list(values))
     return _render(chart)
 
 

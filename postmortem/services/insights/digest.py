@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
@@ -38,6 +39,18 @@ def _months(since: datetime, until: datetime) -> list[str]:
         months.append(f"{year}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _list_link(**filters: str) -> str:
+    """The incident list filtered as a bar counts it (a path: the web page and the PDF)."""
+    return "/incidents?" + urlencode(filters)
+
+
+def _month_period(month: str) -> dict[str, str]:
+    """since/until of a 'YYYY-MM' month."""
+    year, number = (int(part) for part in month.split("-"))
+    last = (date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)).isoformat()
+    return {"since": f"{month}-01", "until": last}
 
 
 def _mean(values: list[int]) -> float | None:
@@ -95,12 +108,16 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
         if month in months:
             by_month[incident.severity][months.index(month)] += 1
     categories = {c.key: c.name for c in templates.list_categories(include_inactive=True)}
-    factor_counts = Counter(categories.get(f.category, f.category)
-                            for i in incidents for f in i.factors if f.category)
+    # Post-mortems per category, as the themes page counts them (not factors: one post-mortem
+    # with two factors of a category counts once).
+    category_counts = Counter(key for i in incidents
+                              for key in {f.category for f in i.factors if f.category})
     tag_counts = Counter(tag for i in incidents for tag in i.tags)
     service_counts = Counter(s.name for i in incidents for s in i.services)
     item_stats = actions.stats({"since": since, "until": until})
-    top_factors = factor_counts.most_common(8)
+    top_categories = category_counts.most_common(8)
+    top_factors = [(categories.get(key, key), n) for key, n in top_categories]
+    period = {"since": since.date().isoformat(), "until": until.date().isoformat()}
     top_services = service_counts.most_common(8)
     month_labels = [datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in months]
     return {
@@ -116,13 +133,20 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
         "top_tags": [(tag, n) for tag, n in tag_counts.most_common(8) if n > 1],
         "top_services": top_services, "actions": item_stats,
         "months_chart": charts.bar_chart(month_labels, by_month, stacked=True, height=260,
-                                         colors=charts.SEVERITY_COLORS),
+                                         colors=charts.SEVERITY_COLORS,
+                                         links=[_list_link(status="published",
+                                                           **_month_period(m)) for m in months]),
         "factors_chart": charts.bar_chart([name for name, _ in top_factors],
-                                          {"Incidents": [n for _, n in top_factors]},
+                                          {"Post-mortems": [n for _, n in top_factors]},
                                           horizontal=True, width=360,
-                                          height=50 + 30 * max(1, len(top_factors))),
+                                          height=50 + 30 * max(1, len(top_factors)),
+                                          links=[_list_link(theme=key, status="published", **period)
+                                                 for key, _ in top_categories]),
         "services_chart": charts.bar_chart([name for name, _ in top_services],
-                                           {"Incidents": [n for _, n in top_services]},
+                                           {"Post-mortems": [n for _, n in top_services]},
                                            horizontal=True, width=360,
-                                           height=50 + 30 * max(1, len(top_services))),
+                                           height=50 + 30 * max(1, len(top_services)),
+                                           links=[_list_link(service=name, status="published",
+                                                             **period)
+                                                  for name, _ in top_services]),
     }
