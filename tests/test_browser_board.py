@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from . import builders
-from .browser import browser_login, screenshot
+from .browser import SCREENSHOTS, browser_login, screenshot
 from .builders import create_incident
 from .test_action_items import three_items
 
@@ -69,6 +69,12 @@ def test_board_on_a_projector_and_the_presentation_view(app, api, page) -> None:
     assert first_row is not None and first_row["y"] < 720
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     screenshot(page, "action-items-board-1280", height=720)
+    # The charts, further down: legends and labels legible at projector size.
+    charts = page.locator(".charts")
+    charts.scroll_into_view_if_needed()
+    legend = page.locator(".charts svg .legends text").first
+    assert legend.bounding_box() is not None and legend.bounding_box()["height"] >= 10
+    charts.screenshot(path=str(SCREENSHOTS / "action-items-board-charts-1280.png"))
     page.click("[data-testid=present-link]")
     page.wait_for_url("**/action-items/present**")
     assert page.inner_text("[data-testid=present-title]") == "edge"

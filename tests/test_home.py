@@ -20,6 +20,7 @@ def test_home_shows_what_needs_me(app, api, client, login) -> None:
         author.post(f"/api/v1/incidents/{key}/action-items", json={
             "title": title, "kind": "prevent", "due_date": due, "owner": email})
     review = create_incident(author, title="Please review me", reviewers=[email])["key"]
+    create_incident(author, title="My own draft", commander=email)
     submit_for_review(author, review)
     a_year_ago = datetime.now(UTC).replace(year=today.year - 1, hour=10, minute=0, second=0,
                                            microsecond=0)
@@ -37,7 +38,7 @@ def test_home_shows_what_needs_me(app, api, client, login) -> None:
     mine = html.split('data-testid="my-items"')[1].split("</section>")[0]
     assert "Overdue fix" in mine and "Soon fix" in mine and "Later fix" not in mine
     waiting = html.split('data-testid="waiting"')[1].split("</section>")[0]
-    assert "Please review me" in waiting
+    assert "Please review me" in waiting and "My own draft" in waiting
     assert "Last year&#39;s outage" in html.split('data-testid="on-this-day"')[1]
     assert "Unwritten SEV1" in html.split('data-testid="owed"')[1].split("</section>")[0]
 

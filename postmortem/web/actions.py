@@ -93,10 +93,10 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         # Drawn at about the size they are shown, so labels stay legible on a projector.
         "progress_chart": insights.line_chart(progress["labels"], {"Open": progress["open"],
                                                                    "Done": progress["done"]},
-                                              width=520, height=300),
+                                              width=560, height=320),
         "overdue_chart": insights.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
-                                          horizontal=True, width=520,
-                                          height=max(160, 40 * len(overdue) + 80)),
+                                          horizontal=True, width=560,
+                                          height=max(240, 44 * len(overdue) + 100)),
         **extra,
     }
 

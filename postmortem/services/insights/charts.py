@@ -46,6 +46,7 @@ def _config(width: int, height: int) -> dict:
         "disable_xml_declaration": True,
         "explicit_size": False,
         "legend_at_bottom": True,
+        "margin_bottom": 28,  # room for the legend under the x labels
         "legend_at_bottom_columns": 4,
         "print_values": False,
         "show_y_guides": True,
