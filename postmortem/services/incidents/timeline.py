@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from ...errors import NotFound, StaleRow, ValidationError
 from ...extensions import db
 from ...models import Factor, Incident, TimelineEvent, TimelineKind, User
@@ -10,6 +12,8 @@ from ..setup import templates
 from ..transaction import use_case
 from .guard import ensure_editable, touch
 from .snapshots import event_dict, factor_dict
+
+R = TypeVar("R", TimelineEvent, Factor)
 
 
 @use_case
@@ -23,11 +27,28 @@ def add_event(incident: Incident, actor: User | None, data: TimelineEventIn) -> 
     return event
 
 
+def _row(incident: Incident, model: type[R], row_id: int, what: str) -> R:
+    """The incident's row of this model; NotFound (it may have been removed) otherwise."""
+    row = db.session.get(model, row_id)
+    if row is None or row.incident_id != incident.id:
+        raise NotFound(f"No such {what}; it may have been removed by someone else.")
+    return row
+
+
+def _change_row(row: TimelineEvent | Factor, changes: TimelineEventChanges | FactorChanges,
+                what: str, current: dict[str, Any]) -> None:
+    """Apply the sent fields to a row edited against `changes.version` (StaleRow with the row
+    as it is now when that version is old), and bump its version."""
+    if changes.version is not None and changes.version != row.version:
+        raise StaleRow(what, current)
+    for name, value in changes.changes().items():
+        if name != "version":
+            setattr(row, name, TimelineKind.NOTE if name == "kind" and value is None else value)
+    row.version += 1
+
+
 def get_event(incident: Incident, event_id: int) -> TimelineEvent:
-    event = db.session.get(TimelineEvent, event_id)
-    if event is None or event.incident_id != incident.id:
-        raise NotFound("No such timeline event.")
-    return event
+    return _row(incident, TimelineEvent, event_id, "timeline event")
 
 
 @use_case
@@ -36,12 +57,7 @@ def update_event(incident: Incident, actor: User | None, event_id: int,
     """Change the fields that were sent; NotFound when the event is gone."""
     ensure_editable(incident)
     event = get_event(incident, event_id)
-    if changes.version is not None and changes.version != event.version:
-        raise StaleRow("timeline event", event_dict(event))
-    for name, value in changes.changes().items():
-        if name != "version":
-            setattr(event, name, TimelineKind.NOTE if name == "kind" and value is None else value)
-    event.version += 1
+    _change_row(event, changes, "timeline event", event_dict(event))
     touch(incident, actor, f"Edited timeline event: {event.text[:80]}")
     return event
 
@@ -72,10 +88,7 @@ def add_factor(incident: Incident, actor: User | None, data: FactorIn) -> Factor
 
 
 def get_factor(incident: Incident, factor_id: int) -> Factor:
-    factor = db.session.get(Factor, factor_id)
-    if factor is None or factor.incident_id != incident.id:
-        raise NotFound("No such contributing factor.")
-    return factor
+    return _row(incident, Factor, factor_id, "contributing factor")
 
 
 @use_case
@@ -84,13 +97,8 @@ def update_factor(incident: Incident, actor: User | None, factor_id: int,
     """Change the fields that were sent; NotFound when the factor is gone."""
     ensure_editable(incident)
     factor = get_factor(incident, factor_id)
-    if changes.version is not None and changes.version != factor.version:
-        raise StaleRow("contributing factor", factor_dict(factor))
     _check_category(changes.category, changes.failure)
-    for name, value in changes.changes().items():
-        if name != "version":
-            setattr(factor, name, value)
-    factor.version += 1
+    _change_row(factor, changes, "contributing factor", factor_dict(factor))
     touch(incident, actor, f"Edited contributing factor: {factor.text[:80]}")
     return factor
 
