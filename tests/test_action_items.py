@@ -142,7 +142,7 @@ def test_board_inline_and_bulk_updates_without_javascript(app, api, client, logi
     assert ok.status_code == 302 and ok.headers["Location"] == "/action-items?team=edge"
     refused = client.post(f"/action-items/{items[0]['id']}/status", data={"status": "wont_do"},
                           follow_redirects=True)
-    assert "not updated" in refused.text and "resolution note" in refused.text
+    assert "not updated" in refused.text and "Reason is required" in refused.text
     bulk = client.post("/action-items/bulk", data={
         "ids": [str(i["id"]) for i in items], "operation": "done"}, follow_redirects=True)
     assert "3 item(s) moved to done" in bulk.text

@@ -28,7 +28,7 @@ from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..models.enums import UNFINISHED
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
-from .labels import label
+from .labels import field_label, label
 
 bp = Blueprint("actions", __name__)
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
@@ -209,7 +209,7 @@ def set_status(item_id: int) -> Any:
     try:
         action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
     except ValidationError as error:
-        error_message = "; ".join(f"{k.replace('_', ' ')} {', '.join(v)}"
+        error_message = "; ".join(f"{field_label(k)} {', '.join(v)}"
                                   for k, v in (error.fields or {}).items()) or error.message
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),

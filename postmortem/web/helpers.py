@@ -56,7 +56,7 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
     from ..markup import render_inline, render_markdown
-    from .labels import label
+    from .labels import field_label, label
     from .timezones import to_local_input
 
     app.jinja_env.filters["localinput"] = to_local_input
@@ -67,6 +67,7 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["iso"] = isoformat
     app.jinja_env.filters["duration"] = humanize_duration
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.trim_blocks = True

@@ -35,3 +35,21 @@ def label(value: object) -> str:
         return LABELS[value]
     text = str(value or "").replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+# What people call the fields the forms and the API name.
+FIELD_LABELS = {
+    "resolution_note": "Reason", "due_date": "Due date", "factor_id": "Contributing factor",
+    "external_url": "Link", "completed_at": "Done on", "started_at": "Impact started",
+    "detected_at": "Detected", "mitigated_at": "Mitigated", "resolved_at": "Resolved",
+    "deployment_id": "Deployment", "section-summary": "Summary", "_": "",
+}
+
+
+def field_label(name: object) -> str:
+    """'resolution_note' → 'Reason', 'section-what_went_poorly' → 'What went poorly'."""
+    text = str(name or "")
+    if text in FIELD_LABELS:
+        return FIELD_LABELS[text]
+    text = text.removeprefix("section-").replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]

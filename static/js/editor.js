@@ -102,9 +102,18 @@
     window.htmx.ajax("GET", form.dataset.deploymentsUrl, {target: "#deployments", swap: "outerHTML"});
   }
 
+  // Field names as people say them: "detected_at" → "detected", "section-what_went_well" →
+  // "what went well".
+  function fieldLabel(name) {
+    var input = form.querySelector('[name="' + name + '"]');
+    var label = input && input.id ? form.querySelector('label[for="' + input.id + '"]') : null;
+    if (label) return label.textContent.trim();
+    return name.replace(/^section-/, "").replace(/_at$/, "").replace(/_/g, " ");
+  }
+
   function describeErrors(fields) {
     return Object.keys(fields || {}).map(function (name) {
-      return name + " " + fields[name].join(", ");
+      return fieldLabel(name) + " " + fields[name].join(", ");
     }).join("; ");
   }
 

@@ -45,7 +45,7 @@ def checklist(incident: Incident) -> list[str]:
     for name, label in (("detected_at", "detected"), ("mitigated_at", "mitigated"),
                         ("resolved_at", "resolved")):
         if getattr(incident, name) is None:
-            unmet.append(f"The {label} time ({name}) is missing.")
+            unmet.append(f"The {label} time is missing.")
     if not incident.factors:
         unmet.append("There is no contributing factor.")
     if not incident.action_items:
