@@ -251,6 +251,16 @@
     panel.scrollIntoView({behavior: "smooth", block: "start"});
   }
 
+  // On a phone the previews wait behind a button.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-preview-toggle]");
+    if (!toggle) return;
+    var editor = toggle.previousElementSibling;
+    var shown = editor.classList.toggle("show-preview");
+    toggle.setAttribute("aria-expanded", shown ? "true" : "false");
+    toggle.textContent = shown ? "Hide preview" : "Show preview";
+  });
+
   // Picking a side of a conflict, and saving the merged form (the panel is server-rendered).
   document.addEventListener("click", function (event) {
     var use = event.target.closest("#conflict-panel [data-use]");
