@@ -154,13 +154,28 @@ def test_import_content_type_size_and_role(app, api) -> None:
 
 def test_import_form_in_the_browser(app, client, login) -> None:
     login("author")
+    # First the check: every problem, with its line, and nothing created.
     bad = client.post("/incidents/import", data={"markdown": DOCUMENT.replace("SEV2 ", "SEV7 ")})
-    assert bad.status_code == 422 and "line 3" in bad.text
-    ok = client.post("/incidents/import", data={"markdown": DOCUMENT})
+    assert bad.status_code == 200 and "cannot be imported yet" in bad.text and "line 3" in bad.text
+    checked = client.post("/incidents/import", data={"markdown": DOCUMENT, "keep_status": "1"})
+    assert "Ready: a new post-mortem" in checked.text and "as draft" in checked.text
+    assert "publishing needs a reviewer" in checked.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Incident.id))) == 0
+    ok = client.post("/incidents/import", data={"markdown": DOCUMENT, "action": "import"})
     assert ok.status_code == 302
     with app.app_context():
         incident = db.session.scalar(select(Incident))
-        assert incident.status == "draft"  # "keep status" was not ticked
+        assert incident.status == "draft"  # an author's import lands as a draft
+    # The same document again: the check says so, and offers to replace or duplicate.
+    again = client.post("/incidents/import", data={"markdown": DOCUMENT})
+    assert "INC-1 already has this title" in again.text and "Replace INC-1" in again.text
+    replaced = client.post("/incidents/import", data={
+        "markdown": DOCUMENT.replace("severity: SEV2", "severity: SEV1"), "action": "into",
+        "into": "INC-1"}, follow_redirects=True)
+    assert "Replaced the content of INC-1" in replaced.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Incident.id))) == 1
 
 
 def test_cli_import_and_export(app, runner, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..auth import role_required
 from ..errors import DomainError, ValidationError
 from ..models import Role
-from ..services import exchange
+from ..services import exchange, incidents
 from .incidents import load_incident
 
 bp = Blueprint("exports", __name__)
@@ -41,19 +41,31 @@ def import_form() -> Any:
                 text = raw.decode("utf-8", errors="replace")
         else:
             text = request.form.get("markdown", "")
+        keep_status = bool(request.form.get("keep_status"))
+        action = request.form.get("action", "check")
+        if error is None and action == "check":
+            preview = exchange.preview_import(text, current_user, keep_status=keep_status)
+            return render_template("incidents/import.html", error=None, text=text,
+                                   preview=preview, keep_status=keep_status)
         if error is None:
             try:
-                result = exchange.import_markdown(
-                    text, current_user, keep_status=bool(request.form.get("keep_status")),
-                    allow_duplicate=bool(request.form.get("allow_duplicate")))
+                if action == "into" and request.form.get("into"):
+                    target = incidents.get_incident(request.form["into"])
+                    result = exchange.import_into(target, text, current_user)
+                else:
+                    result = exchange.import_markdown(
+                        text, current_user, keep_status=keep_status,
+                        allow_duplicate=action == "duplicate")
             except DomainError as exc:
                 error = exc
             else:
-                flash(f"Imported as {result.incident.key}.", "success")
+                verb = "Imported as" if result.created else "Replaced the content of"
+                flash(f"{verb} {result.incident.key}.", "success")
                 for note in result.notes:
                     flash(note, "info")
                 return redirect(url_for("incidents.show", key=result.incident.key))
-    return render_template("incidents/import.html", error=error, text=text), (422 if error else 200)
+    return render_template("incidents/import.html", error=error, text=text, preview=None,
+                           keep_status=True), (422 if error else 200)
 
 
 @bp.get("/incidents/<key>.pdf")

@@ -1,10 +1,18 @@
 """Post-mortems in and out: the Markdown interchange format, importing it, and the PDFs."""
 
-from .importer import Imported, find_duplicate, import_into, import_markdown
+from .importer import (
+    Imported,
+    ImportPreview,
+    find_duplicate,
+    import_into,
+    import_markdown,
+    preview_import,
+)
 from .markdown import DocumentError, export_markdown, parse_document
 from .pdf import html_to_pdf, incident_html, render_digest_pdf, render_incident_pdf
 
 __all__ = [
+    "ImportPreview", "preview_import",
     "Imported", "find_duplicate", "import_into",
     "DocumentError", "export_markdown", "html_to_pdf", "import_markdown", "incident_html",
     "parse_document", "render_digest_pdf", "render_incident_pdf",

@@ -105,6 +105,45 @@ def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
     return Imported(fresh, True, notes)
 
 
+@dataclass
+class ImportPreview:
+    """What importing a document would do, found without writing anything."""
+
+    title: str | None = None
+    status: str | None = None
+    duplicate: str | None = None  # the key of the post-mortem with this title and start
+    notes: list[str] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)  # every line at fault
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def preview_import(text: str, actor: User | None, *, keep_status: bool = True) -> ImportPreview:
+    """Check a document whole and say what its import would do: create a post-mortem (with
+    which status), duplicate one, or fail on these lines. Nothing is kept."""
+    preview = ImportPreview()
+    try:
+        document = parse_document(text)
+        fresh = _build(document, actor)
+        preview.title = fresh.title
+        wanted = str(fresh.status)
+        lowered = not keep_status or (actor is not None and not actor.can(Role.REVIEWER))
+        preview.status = IncidentStatus.DRAFT.value if lowered else wanted
+        if preview.status != wanted:
+            preview.notes.append(f"The document says '{wanted}'; it would be imported as a "
+                                 "draft, because publishing needs a reviewer.")
+        existing = find_duplicate(fresh.title, fresh.started_at)
+        preview.duplicate = existing.key if existing is not None else None
+        preview.counts = {"sections": sum(1 for s in fresh.sections if s.markdown.strip()),
+                          "timeline events": len(fresh.timeline), "factors": len(fresh.factors),
+                          "action items": len(fresh.action_items),
+                          "deployments": len(document.front.get("deployments") or [])}
+    except DocumentError as error:
+        preview.problems = error.extra.get("problems", [])
+    finally:
+        db.session.rollback()
+    return preview
+
+
 def import_into(target: Incident, text: str, actor: User | None) -> Imported:
     """Replace a post-mortem's content from a document, under the rules of PATCH: Frozen while
     published; its key, status, reviewers and action-item history stay; version + 1 and a
