@@ -62,15 +62,21 @@ def test_write_review_and_publish_a_post_mortem(app, page, chromium, live_server
     fill_section(page, "summary", builders.STANDARD_SECTIONS["summary"])
     wait_saved(page)
 
-    # Timeline rows, kept in time order.
-    for at, kind, text in [("2026-03-14T09:09", "detection", "Error-rate alert fired"),
-                           ("2026-03-14T08:55", "deploy", "Cache TTL change rolled out"),
-                           ("2026-03-14T09:41", "mitigation", "Config rolled back")]:
-        page.fill("#tl-new-at", at)
+    # Timeline rows, kept in time order, entered from the keyboard alone: a 24-hour time on the
+    # incident's day, a kind, the text, Enter; the cursor comes back to a fresh row's time.
+    page.focus("#tl-new-time")
+    for at, kind, text in [("09:09", "detection", "Error-rate alert fired"),
+                           ("08:55", "deploy", "Cache TTL change rolled out"),
+                           ("09:41", "mitigation", "Config rolled back")]:
+        page.keyboard.type(at)
+        page.keyboard.press("Tab")  # the "Now" button
+        page.keyboard.press("Tab")
         page.select_option("#tl-new-kind", kind)
-        page.fill("#tl-new-text", text)
-        page.click("text=Add event")
-        page.wait_for_function(f"document.querySelectorAll('[data-testid=timeline-row]').length >= 1 && [...document.querySelectorAll('[data-testid=timeline-row] input[name=text]')].some(i => i.value === {text!r})")
+        page.focus("#tl-new-text")
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"[...document.querySelectorAll('[data-testid=timeline-row] input[name=text]')].some(i => i.value === {text!r})")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'tl-new-time'")
     rows = page.locator("[data-testid=timeline-row] input[name=text]")
     assert [rows.nth(i).input_value() for i in range(rows.count())] == [
         "Cache TTL change rolled out", "Error-rate alert fired", "Config rolled back"]

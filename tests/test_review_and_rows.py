@@ -115,3 +115,26 @@ def test_editor_shows_reviewers_the_queue_and_a_request_for_changes(app, api, cl
     editor = client.get(f"/incidents/{key}/edit").text
     assert 'data-testid="changes-requested"' in editor and "Impact needs numbers" in editor
     assert f'value="{email}"' in editor  # the reviewers field
+
+
+def test_quick_timeline_entry_and_events_outside_the_incident(api, client, login) -> None:
+    author = api("author")
+    key = create_incident(author, started_at="2026-03-14T09:00:00Z",
+                          resolved_at="2026-03-15T02:00:00Z")["key"]
+    login("author")
+    page = client.get(f"/incidents/{key}/edit?timezone=UTC").text
+    assert '<option value="2026-03-14"' in page and '<option value="2026-03-15"' in page
+    client.post(f"/incidents/{key}/timeline", data={"day": "2026-03-15", "time": "01:30",
+                                                     "kind": "mitigation", "text": "Rolled back",
+                                                     "timezone": "UTC"})
+    refused = client.post(f"/incidents/{key}/timeline", data={
+        "day": "2026-03-14", "time": "9pm", "kind": "note", "text": "x", "timezone": "UTC"})
+    assert "24-hour" in refused.text
+    client.post(f"/incidents/{key}/timeline", data={"day": "2026-03-14", "time": "9:05",
+                                                     "kind": "note", "text": "Paged", "timezone": "UTC"})
+    events = author.get(f"/api/v1/incidents/{key}").get_json()["timeline"]
+    assert [(e["at"], e["text"]) for e in events] == [
+        ("2026-03-14T09:05:00Z", "Paged"), ("2026-03-15T01:30:00Z", "Rolled back")]
+    author.post(f"/api/v1/incidents/{key}/timeline", json={
+        "at": "2026-04-30T10:00:00Z", "text": "Six weeks later"})
+    assert client.get(f"/incidents/{key}/edit").text.count('data-testid="outside-window"') == 1

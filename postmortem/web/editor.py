@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
@@ -84,6 +86,8 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "findings": incidents.check_incident(incident),
         "checklist": incidents.checklist(incident),
         "changes_requested": incidents.changes_requested(incident),
+        "incident_days": incident_days(incident, tz),
+        "day_span": timedelta(days=1),
         "today": today(),
         "row": extra.pop("row", {}),
         "suggestions": deployments.suggested_deployments(
@@ -260,13 +264,34 @@ def _frozen_redirect(incident: Incident, error: Frozen) -> Any:
     return redirect(url_for("incidents.show", key=incident.key))
 
 
+TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.h]?([0-5]\d)$")
+
+
 def _event_data(tz: str) -> dict[str, Any]:
+    """A timeline row from the form: a full local date and time (`at`), or a day and a 24-hour
+    time (`day` + `time`, as the quick-entry row sends them), in the editor's time zone."""
     data = {"kind": request.form.get("kind"), "text": request.form.get("text")}
+    local = request.form.get("at")
+    if request.form.get("time") is not None:
+        match = TIME_RE.match(request.form.get("time", "").strip())
+        if not match:
+            raise ValidationError("Invalid time.", fields={"at": ["must be a time such as 09:05 (24-hour)"]})
+        local = f"{request.form.get('day', '')[:10]}T{int(match.group(1)):02d}:{match.group(2)}"
     try:
-        data["at"] = local_input_to_iso(request.form.get("at"), tz)
+        data["at"] = local_input_to_iso(local, tz)
     except ValueError as error:
         raise ValidationError("Invalid time.", fields={"at": [str(error)]}) from None
     return data
+
+
+def incident_days(incident: Incident, tz: str) -> list[str]:
+    """The local days from the incident's start to its resolution (or the day after the start),
+    for the quick-entry row's day picker: 'YYYY-MM-DD', first day first, at most two weeks."""
+    zone_info = zone(tz)
+    start = incident.started_at.astimezone(zone_info).date()
+    end_at = incident.resolved_at or (incident.started_at + timedelta(days=1))
+    end = max(end_at.astimezone(zone_info).date(), start)
+    return [(start + timedelta(days=n)).isoformat() for n in range(min((end - start).days, 13) + 1)]
 
 
 def _row_edit(incident: Incident, partial: str, anchor: str, row_kind: str,

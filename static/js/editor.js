@@ -251,6 +251,35 @@
     panel.scrollIntoView({behavior: "smooth", block: "start"});
   }
 
+  // Quick timeline entry: "Now" fills the current time in the editor's zone, and after an
+  // event is added the cursor waits in the fresh row's time field for the next one.
+  var addingEvent = false;
+  document.addEventListener("click", function (event) {
+    var now = event.target.closest("[data-now]");
+    if (!now) return;
+    var row = now.closest("form");
+    var zone = row.querySelector("[name=timezone]").value || "UTC";
+    var parts = new Intl.DateTimeFormat("en-GB", {timeZone: zone, year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false}).formatToParts(new Date());
+    var get = function (type) { return parts.filter(function (p) { return p.type === type; })[0].value; };
+    row.querySelector("[name=time]").value = get("hour") + ":" + get("minute");
+    var day = row.querySelector("[name=day]");
+    var today = get("year") + "-" + get("month") + "-" + get("day");
+    if (day && day.tagName === "SELECT" && Array.prototype.some.call(day.options, function (o) { return o.value === today; })) day.value = today;
+    row.querySelector("[name=text]").focus();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("[data-testid=timeline-new]")) addingEvent = true;
+  }, true);
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (!addingEvent || !event.target || event.target.id !== "timeline") return;
+    addingEvent = false;
+    var time = document.getElementById("tl-new-time");
+    var failed = document.querySelector("#timeline .tl-new .tl-error");
+    if (failed) { time.focus(); return; }
+    time.focus();
+  });
+
   // On a phone the previews wait behind a button.
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-preview-toggle]");
