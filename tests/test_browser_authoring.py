@@ -11,7 +11,7 @@ from postmortem.extensions import db
 from postmortem.models import Incident
 
 from . import builders
-from .browser import browser_login, screenshot
+from .browser import SCREENSHOTS, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -263,3 +263,35 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
     with app.app_context():
         links = incidents.get_incident(key).deployment_links
         assert [(link.deployment.version, link.role) for link in links] == [("5.2.0", "culprit")]
+
+
+def test_pasting_a_slack_transcript_proposes_timeline_events(app, api, page) -> None:
+    from .test_review_and_rows import SLACK_COPY
+
+    make_people(app)
+    with app.app_context():
+        author = db.session.scalar(select(builders.User).where(builders.User.email == "ana@example.com"))
+        key = builders.new_incident(author, started_at="2026-03-14T09:00:00Z").key
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit?timezone=UTC")
+    page.click("summary:has-text('Paste a chat transcript')")
+    page.fill("#transcript", SLACK_COPY)
+    page.click("text=Propose events")
+    page.wait_for_selector("[data-testid=proposal]")
+    assert page.locator("[data-testid=proposal]").count() == 7
+    page.locator("[data-testid=proposal] input[type=checkbox]").nth(3).uncheck()  # the status page
+    page.click("text=Add the ticked events")
+    page.wait_for_function("document.querySelectorAll('[data-testid=timeline-row]').length === 6")
+    with app.app_context():
+        events = incidents_service().get_incident(key).timeline
+        assert [e.kind.value for e in events] == [
+            "detection", "escalation", "deploy", "rollback", "mitigation", "resolution"]
+    page.evaluate("document.querySelector('.topbar, header.site-header, .nav') && "
+                  "document.querySelectorAll('.editor-header, .topbar').forEach(e => e.style.position = 'static')")
+    page.locator("#timeline").screenshot(path=str(SCREENSHOTS / "timeline-from-transcript.png"))
+
+
+def incidents_service():  # noqa: ANN201
+    from postmortem.services import incidents
+
+    return incidents

@@ -138,3 +138,32 @@ def test_quick_timeline_entry_and_events_outside_the_incident(api, client, login
     author.post(f"/api/v1/incidents/{key}/timeline", json={
         "at": "2026-04-30T10:00:00Z", "text": "Six weeks later"})
     assert client.get(f"/incidents/{key}/edit").text.count('data-testid="outside-window"') == 1
+
+
+SLACK_COPY = """Ana Lima  9:02 AM
+Seeing a spike of 502s on checkout, alert fired
+Sam Okafor  9:05 AM
+Paging the edge team
+[9:12 AM] Lee Chen: edge-cache 2026.03.14-1 was deployed at 8:55
+[9:20 AM] Ana Lima: status page updated for customers
+9:38 Ana Lima: rolling back edge-cache to 2026.03.13-2
+9:41 Sam Okafor: errors are down to 0.5%
+it looks stable now
+[14/03/2026 11:30] Lee Chen: resolved, all clear"""
+
+
+def test_a_pasted_chat_transcript_becomes_proposed_events(api, app) -> None:
+    from postmortem.services import incidents
+
+    author = api("author")
+    key = create_incident(author, started_at="2026-03-14T09:00:00Z")["key"]
+    with app.app_context():
+        proposals = incidents.propose_events(SLACK_COPY, incidents.get_incident(key), "UTC")
+        assert [(p.at.strftime("%H:%M"), p.kind.value) for p in proposals] == [
+            ("09:02", "detection"), ("09:05", "escalation"), ("09:12", "deploy"),
+            ("09:20", "communication"), ("09:38", "rollback"), ("09:41", "mitigation"),
+            ("11:30", "resolution")]
+        assert proposals[5].text == "Sam Okafor: errors are down to 0.5% it looks stable now"
+        berlin = incidents.propose_events("[10:02] Ana: alert fired", incidents.get_incident(key),
+                                          "Europe/Berlin")
+        assert berlin[0].at.strftime("%H:%M") == "09:02"  # 10:02 in Berlin is 09:02 UTC

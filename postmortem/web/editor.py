@@ -323,6 +323,38 @@ def timeline_add(key: str) -> Any:
                          incident, current_user, parse(TimelineEventIn, _event_data(current_tz()))))
 
 
+@bp.post("/<key>/timeline/propose")
+@role_required(Role.AUTHOR)
+def timeline_propose(key: str) -> Any:
+    """Proposed events from a pasted chat transcript, for the author to accept, edit or drop."""
+    incident = load_incident(key, Role.AUTHOR)
+    tz = current_tz()
+    proposals = incidents.propose_events(request.form.get("transcript", ""), incident, tz)
+    if request.headers.get("HX-Request"):
+        return render_template("_partials/timeline_proposals.html", incident=incident,
+                               proposals=proposals, tz=tz, timeline_kinds=list(TimelineKind))
+    return render_editor(incident, tz, proposals=proposals)
+
+
+@bp.post("/<key>/timeline/accept")
+@role_required(Role.AUTHOR)
+def timeline_accept(key: str) -> Any:
+    """Add the accepted proposals (each may have been edited) as timeline events."""
+    incident = load_incident(key, Role.AUTHOR)
+    tz = current_tz()
+    form = request.form
+    events = []
+    for index in form.getlist("accept"):
+        data = {"kind": form.get(f"kind-{index}"), "text": form.get(f"text-{index}")}
+        try:
+            data["at"] = local_input_to_iso(form.get(f"at-{index}"), tz)
+        except ValueError as error:
+            raise ValidationError("Invalid time.", fields={"at": [str(error)]}) from None
+        events.append(parse(TimelineEventIn, data))
+    return _row_edit(incident, "timeline_editor", "timeline", "timeline-new",
+                     lambda: incidents.add_events(incident, current_user, events))
+
+
 @bp.post("/<key>/timeline/<int:event_id>")
 @role_required(Role.AUTHOR)
 def timeline_update(key: str, event_id: int) -> Any:

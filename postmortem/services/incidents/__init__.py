@@ -29,6 +29,7 @@ from .snapshots import (
 )
 from .timeline import (
     add_event,
+    add_events,
     add_factor,
     delete_event,
     delete_factor,
@@ -37,9 +38,12 @@ from .timeline import (
     update_event,
     update_factor,
 )
+from .transcript import Proposal, guess_kind, propose_events
 from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
+    "add_events",
+    "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",
     "archive_incident", "restore_incident",
     "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident",

@@ -27,6 +27,18 @@ def add_event(incident: Incident, actor: User | None, data: TimelineEventIn) -> 
     return event
 
 
+@use_case
+def add_events(incident: Incident, actor: User | None, events: list[TimelineEventIn]) -> int:
+    """Add several timeline events in one change (one revision); Frozen when published."""
+    ensure_editable(incident)
+    for data in events:
+        db.session.add(TimelineEvent(incident=incident, at=data.at, text=data.text,
+                                     kind=data.kind or TimelineKind.NOTE.value))
+    if events:
+        touch(incident, actor, f"Added {len(events)} timeline events from a chat transcript")
+    return len(events)
+
+
 def _row(incident: Incident, model: type[R], row_id: int, what: str) -> R:
     """The incident's row of this model; NotFound (it may have been removed) otherwise."""
     row = db.session.get(model, row_id)
