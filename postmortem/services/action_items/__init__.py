@@ -1,6 +1,7 @@
 """Action items across every post-mortem: writing and completing them, the board's figures,
 reminders and the outbound webhook."""
 
+from ..outbox import mail_configured, send_mail, sign
 from .items import (
     action_items_query,
     board_figures,
@@ -19,7 +20,7 @@ from .items import (
     update_action_item,
     weekly_progress,
 )
-from .notify import mail_configured, reminder_digests, send_mail, sign, status_changed, subject_for
+from .notify import reminder_digests, status_changed, subject_for
 
 __all__ = [
     "action_items_query", "board_figures", "bulk_update", "complete_action_item", "create_action_item",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ...errors import StaleVersion, ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentSection, IncidentStatus, IncidentTag, User, utcnow
 from ...schemas import TIMESTAMPS, IncidentChanges, IncidentIn, order_problems
 from ..accounts import find_user_by_email, require_user
 from ..deployments import catalog
+from ..outbox import post_webhook, try_mail
 from ..setup import templates
 from ..transaction import use_case
 from . import revisions
@@ -69,7 +72,26 @@ def create_incident(actor: User | None, data: IncidentIn, *, summary: str = "Cre
     db.session.flush()
     revisions.record_revision(incident, actor, summary)
     db.session.commit()
+    ask_to_review(incident, reviewers, actor)
     return incident
+
+
+def ask_to_review(incident: Incident, people: list[User], actor: User | None) -> None:
+    """Tell each newly named reviewer: an e-mail (when mail is set up) and the webhook."""
+    if not people:
+        return
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    link = f"{base}/incidents/{incident.key}/review"
+    by = actor.name if actor else "Someone"
+    for person in people:
+        try_mail(person.email, f"Please review {incident.key}: {incident.title}",
+                 f"Hello {person.name},\n\n{by} asked you to review the post-mortem "
+                 f"{incident.key}, \"{incident.title}\" ({incident.severity}).\n\n{link}\n")
+    post_webhook("incident.review_requested", {
+        "incident": {"key": incident.key, "title": incident.title, "url": link},
+        "reviewers": [person.email for person in people],
+        "actor": actor.email if actor else None,
+    })
 
 
 @use_case
@@ -114,7 +136,9 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     if changes.given("commander") and commander != incident.commander:
         incident.commander = commander
         done.append("commander")
+    asked: list[User] = []
     if reviewers is not None and reviewers != incident.reviewers:
+        asked = [person for person in reviewers if person not in incident.reviewers]
         incident.reviewers = reviewers
         done.append("reviewers")
     for key, text in (changes.sections or {}).items():
@@ -133,6 +157,7 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     summary = "Edited " + ", ".join(done) if done else "Saved without changes"
     revisions.record_revision(incident, actor, summary[:300])
     db.session.commit()
+    ask_to_review(incident, asked, actor)
     return incident
 
 
