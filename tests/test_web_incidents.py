@@ -57,6 +57,15 @@ def test_create_from_the_new_form_converts_the_time_zone(app, client, login) -> 
         assert [s.key for s in incident.sections] == ["summary", "impact", "lessons_learned"]
 
 
+def test_new_form_says_what_each_template_asks_for(client, login) -> None:
+    login("author")
+    page = client.get("/incidents/new")
+    assert page.status_code == 200
+    assert "A short review for SEV3/SEV4 incidents and near misses." in page.text
+    help_text = page.text.split("What each template asks for", 1)[1].split("</details>", 1)[0]
+    assert "Sections: Summary, Impact, Lessons learned." in help_text
+
+
 def test_new_form_errors_keep_the_input(app, client, login) -> None:
     login("author")
     response = client.post("/incidents/new", data={
