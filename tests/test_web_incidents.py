@@ -110,6 +110,18 @@ def test_plain_post_save_and_stale_conflict_keeps_your_text(app, client, login) 
         assert incidents.get_incident(key).section("summary").markdown == "Their summary"
 
 
+def test_editor_jump_menu_links_to_every_part_of_the_page(app, client, login) -> None:
+    key = new_incident(app)
+    login("author")
+    page = client.get(f"/incidents/{key}/edit")
+    menu = page.text.split('id="jump-menu-title"', 1)[1].split("</nav>", 1)[0]
+    targets = re.findall(r'href="#([\w-]+)"', menu)
+    assert targets[0] == "details" and targets[-1] == "action-items"
+    assert "section-summary" in targets and "timeline" in targets
+    for target in targets:
+        assert f'id="{target}"' in page.text, target
+
+
 def test_autosave_answers_json(app, client, login) -> None:
     key = new_incident(app)
     login("author")
