@@ -19,6 +19,7 @@ from postmortem.services.setup import seed_builtins
 
 from . import builders
 from .browser import chromium, live_server, page, playwright_instance  # noqa: F401
+from .listeners import mail_server, webhook_server  # noqa: F401
 
 
 def reset_database() -> None:

@@ -8,17 +8,15 @@ import hmac
 import io
 import json
 import re
-import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
-import pytest
 from sqlalchemy import select
 
 from postmortem.extensions import db
 from postmortem.models import ActionItemEvent
 
 from .builders import assert_error, create_incident
+from .listeners import _Capture
 
 PAST = (date.today() - timedelta(days=10)).isoformat()
 FUTURE = (date.today() + timedelta(days=30)).isoformat()
@@ -173,31 +171,6 @@ def test_item_detail_page_edits_and_shows_history(app, api, client, login) -> No
     assert bad.status_code == 422 and "is required" in bad.text
 
 
-class _Capture(BaseHTTPRequestHandler):
-    received: list[tuple[dict, bytes]] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Capture.received.append((dict(self.headers), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook_server():  # noqa: ANN201
-    _Capture.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Capture)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
 def test_webhook_is_signed_and_sent_on_status_changes(app, api, webhook_server) -> None:
     app.config.update(WEBHOOK_URL=webhook_server, WEBHOOK_SECRET="s3cret")
     author, key, (item, *_rest) = three_items(api)
@@ -234,37 +207,18 @@ def test_remind_prints_digests_without_mail(app, api, runner) -> None:
     assert "No overdue or soon-due" in result.output
 
 
-def test_remind_mails_each_owner_over_smtp(app, api, runner) -> None:
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-            Handler.messages.append(envelope)
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="pm@example.com")
-        author, key, items = three_items(api)
-        result = runner.invoke(args=["remind", "--days", "60"])
-        assert result.exit_code == 0, result.output
-        assert f"Mailed {author.email}" in result.output
-        assert len(Handler.messages) == 1
-        envelope = Handler.messages[0]
-        assert envelope.rcpt_tos == [author.email]
-        text = envelope.content.decode()
-        assert "Subject: Postmortem action items: 1 overdue, 2 due soon" in text
-        assert "Add TTL range check" in text
-    finally:
-        controller.stop()
+def test_remind_mails_each_owner_over_smtp(app, api, runner, mail_server) -> None:
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_server.port, MAIL_FROM="pm@example.com")
+    author, key, items = three_items(api)
+    result = runner.invoke(args=["remind", "--days", "60"])
+    assert result.exit_code == 0, result.output
+    assert f"Mailed {author.email}" in result.output
+    assert len(mail_server.messages) == 1
+    envelope = mail_server.messages[0]
+    assert envelope.rcpt_tos == [author.email]
+    text = envelope.content.decode()
+    assert "Subject: Postmortem action items: 1 overdue, 2 due soon" in text
+    assert "Add TTL range check" in text
 
 
 def test_stats_follow_every_list_filter(api) -> None:

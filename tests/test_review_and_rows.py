@@ -4,7 +4,6 @@ by several people, deployments around an incident, and what holds back a review 
 from __future__ import annotations
 
 from .builders import assert_error, create_incident, make_publishable, submit_for_review
-from .test_action_items import webhook_server  # noqa: F401  (the fixture)
 
 
 def test_rows_carry_versions_and_stale_edits_are_refused(api) -> None:
@@ -170,37 +169,19 @@ def test_a_pasted_chat_transcript_becomes_proposed_events(api, app) -> None:
         assert berlin[0].at.strftime("%H:%M") == "09:02"  # 10:02 in Berlin is 09:02 UTC
 
 
-def test_reviewers_are_told_by_mail_and_webhook(app, api, webhook_server) -> None:  # noqa: F811
+def test_reviewers_are_told_by_mail_and_webhook(app, api, webhook_server, mail_server) -> None:
     import json
-    import socket
 
-    from aiosmtpd.controller import Controller
+    from .listeners import _Capture
 
-    from .test_action_items import _Capture
-
-    class Handler:
-        messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-            Handler.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, WEBHOOK_URL=webhook_server,
-                          BASE_URL="https://pm.example.com")
-        author, reviewer = api("author"), api("reviewer")
-        key = create_incident(author)["key"]
-        author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "reviewers": [reviewer.email]})
-        author.patch(f"/api/v1/incidents/{key}", json={"version": 2, "title": "Renamed"})  # no new ask
-    finally:
-        controller.stop()
-    assert [m.rcpt_tos for m in Handler.messages] == [[reviewer.email]]
-    text = Handler.messages[0].content.decode()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_server.port, WEBHOOK_URL=webhook_server,
+                      BASE_URL="https://pm.example.com")
+    author, reviewer = api("author"), api("reviewer")
+    key = create_incident(author)["key"]
+    author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "reviewers": [reviewer.email]})
+    author.patch(f"/api/v1/incidents/{key}", json={"version": 2, "title": "Renamed"})  # no new ask
+    assert [m.rcpt_tos for m in mail_server.messages] == [[reviewer.email]]
+    text = mail_server.messages[0].content.decode()
     assert f"Subject: Please review {key}" in text and f"https://pm.example.com/incidents/{key}/review" in text
     events = [json.loads(body) for _, body in _Capture.received]
     asked = [e for e in events if e["event"] == "incident.review_requested"]
