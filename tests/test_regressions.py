@@ -167,3 +167,53 @@ def test_blameless_hints_leave_systems_language_alone(text: str) -> None:
     from postmortem.services.incidents import check_text
 
     assert check_text(text, "summary", names=[]) == []
+
+
+def _queries_for(app, client, path: str) -> int:  # noqa: ANN001
+    from sqlalchemy import event
+
+    from postmortem.extensions import db
+
+    seen: list[str] = []
+
+    def count(*_args: object) -> None:
+        seen.append("query")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.text
+    return len(seen)
+
+
+def test_incident_list_does_not_query_per_row(app, api) -> None:
+    author, reviewer = api("author"), api("reviewer")
+    for title in ("First outage", "Second outage"):
+        key = create_incident(author, title=title)["key"]
+        author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "reviewers": [reviewer.email]})
+    _queries_for(app, author, "/api/v1/incidents")  # the first call also loads the settings
+    two = _queries_for(app, author, "/api/v1/incidents")
+    for title in ("Third outage", "Fourth outage", "Fifth outage"):
+        key = create_incident(author, title=title)["key"]
+        author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "reviewers": [reviewer.email]})
+    assert _queries_for(app, author, "/api/v1/incidents") == two
+
+
+def test_template_list_loads_sections_at_once(app, api) -> None:
+    from postmortem.extensions import db
+    from postmortem.models import Template, TemplateSection
+
+    viewer = api("viewer")
+    _queries_for(app, viewer, "/api/v1/templates")  # the first call also loads the settings
+    before = _queries_for(app, viewer, "/api/v1/templates")
+    with app.app_context():
+        for key in ("retro-lite", "vendor-outage"):
+            template = Template(key=key, name=key.title(), builtin=False)
+            template.sections.append(TemplateSection(position=0, key="summary", title="Summary"))
+            db.session.add(template)
+        db.session.commit()
+    assert _queries_for(app, viewer, "/api/v1/templates") == before

@@ -26,6 +26,7 @@ WHOLE_INCIDENT = (
     selectinload(Incident.services), selectinload(Incident.tag_rows),
     selectinload(Incident.sections), selectinload(Incident.timeline),
     selectinload(Incident.factors), selectinload(Incident.commander),
+    selectinload(Incident.reviewers),
     selectinload(Incident.action_items).selectinload(ActionItem.owner),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment),
 )

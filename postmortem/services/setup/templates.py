@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...errors import Conflict, NotFound, ValidationError
 from ...extensions import db
@@ -62,7 +63,9 @@ def ensure_builtins() -> None:
 
 
 def list_templates() -> list[Template]:
-    return list(db.session.scalars(select(Template).order_by(Template.builtin.desc(), Template.name)))
+    """Every template with its sections loaded: the pages and the API list both show them."""
+    stmt = select(Template).options(selectinload(Template.sections))
+    return list(db.session.scalars(stmt.order_by(Template.builtin.desc(), Template.name)))
 
 
 def get_template(key: str) -> Template:
