@@ -5,13 +5,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?= -q
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean help
+.PHONY: install run test test-sqlite test-postgres lint bench bench-scale clean help
 
 help:
 	@echo "make run    - install, migrate, create an admin and demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install everything the tests need and run the suite on SQLite and PostgreSQL"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks"
+	@echo "make bench-scale - every page at 10,000 post-mortems, on SQLite and PostgreSQL (docs/benchmarks.md)"
 
 install: $(VENV)/.installed
 
@@ -47,6 +48,14 @@ lint: install
 bench: install
 	bash .ci/system-deps.sh
 	$(BIN)/python bench/run.py
+
+# A ten-year archive (10,000 post-mortems) generated into SQLite, then into a throwaway
+# PostgreSQL; every page under wrk next to /healthz; the tables land in docs/benchmarks.md.
+SCALE_ARGS ?=
+bench-scale: install
+	BENCH=1 bash .ci/system-deps.sh
+	env -u DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)
+	bash .ci/with-postgres.sh sh -c 'DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)'
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -5,6 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(chromium poppler-utils libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 postgresql)
+# `make bench-scale` also needs wrk, the load generator.
+if [ "${BENCH:-}" = "1" ]; then PACKAGES+=(wrk); fi
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

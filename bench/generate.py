@@ -17,7 +17,7 @@ import random
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from postmortem.models import (  # noqa: E402
     incident_reviewers,
     incident_services,
 )
-from postmortem.services import setup  # noqa: E402
+from postmortem.services import insights, setup  # noqa: E402
 
 START = datetime(2016, 12, 1, tzinfo=UTC)
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -381,7 +381,7 @@ def generate(incidents: int, seed: int, deployments_total: int, services_total: 
         before = [c for c in candidates[-400:] if c[0] <= started] if candidates else []
         if before and rng.random() < 0.6:
             roles_ = ["culprit", "suspected", "rollback_target"]
-            for (at, did, _), role in zip(reversed(before[-2:]), roles_, strict=False):
+            for (_, did, _), role in zip(reversed(before[-2:]), roles_, strict=False):
                 writer.add(IncidentDeployment, {"incident_id": iid, "deployment_id": did,
                                                 "role": role, "created_at": resolved})
         writer.add(Revision, {"id": iid, "incident_id": iid, "number": 1,
@@ -423,15 +423,13 @@ def main() -> None:
                           args.people)
         reset_sequences()
         db.session.commit()
-        if db.engine.dialect.name == "sqlite":
-            db.session.execute(text("ANALYZE"))
-        else:
-            db.session.execute(text("ANALYZE"))
+        insights.reindex_all()
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
         elapsed = time.perf_counter() - started
     summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
     print(f"generated in {elapsed:.0f} s: {summary}")
-    print(f"log in as person1@example.com (admin) with the password bench-password-1")
+    print("log in as person1@example.com (admin) with the password bench-password-1")
 
 
 if __name__ == "__main__":

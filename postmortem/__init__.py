@@ -53,15 +53,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from .auth import init_auth
     from .extensions import csrf, db, migrate
+    from .models.insight import include_name
 
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True,
+                     include_name=include_name)
     csrf.init_app(app)
     init_auth(app)
+    _init_insights(app)
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _init_insights(app: Flask) -> None:
+    """Search documents follow every write; the insight job runs in each serving process's
+    worker thread, started by its first request (after gunicorn forks)."""
+    from .services import insights
+
+    insights.track_changes()
+
+    @app.before_request
+    def start_insight_worker() -> None:
+        insights.ensure_worker(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -31,9 +31,12 @@ def _user(email: str):  # noqa: ANN202
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database to the newest schema (safe to run again)."""
-    from .services import setup
+    from .services import insights, setup
+    from .services.insights import search
 
     setup.upgrade_database()
+    if search.document_count() < search.incident_count():
+        click.echo(f"Indexed {insights.reindex_all()} post-mortems for search.")
     click.echo(f"Database ready: {setup.describe_database()}")
 
 
@@ -343,9 +346,70 @@ def digest_command(since: str | None, until: str | None, output: str) -> None:
     click.echo(f"Wrote {output}: {start.date()} – {end.date()} ({len(data) // 1024} KB)")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file: str) -> None:
+    """Back up the whole database to FILE while the app keeps serving (SQLite: a checked
+    online copy; PostgreSQL: pg_dump's custom format)."""
+    from .services import setup
+
+    try:
+        click.echo(setup.backup(file))
+    except DomainError as error:
+        raise _fail(error) from error
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: str, yes: bool) -> None:
+    """Replace the whole database with the backup in FILE (stop every app instance first)."""
+    from .services import setup
+
+    if not yes:
+        click.confirm(f"Replace everything in {setup.describe_database()} with {file}?",
+                      abort=True)
+    try:
+        click.echo(setup.restore(file))
+    except DomainError as error:
+        raise _fail(error) from error
+
+
+@click.group("insights")
+def insights_group() -> None:
+    """Similar post-mortems, themes and the search index."""
+
+
+@insights_group.command("refresh")
+@click.option("--force", is_flag=True, help="Recompute even when nothing changed.")
+@with_appcontext
+def insights_refresh(force: bool) -> None:
+    """Recompute similar post-mortems and themes now (one run at a time across instances)."""
+    from .services import insights
+
+    outcome = insights.refresh(force=force)
+    if outcome.skipped:
+        click.echo(f"Nothing done: {'; '.join(outcome.notes)}.")
+        return
+    click.echo(f"Recomputed over {outcome.incidents} post-mortems in {outcome.seconds:.1f} s: "
+               f"{outcome.detected} detected and {outcome.taxonomy} taxonomy themes "
+               f"({outcome.kept_ids} detected themes kept their id).")
+
+
+@insights_group.command("reindex")
+@with_appcontext
+def insights_reindex() -> None:
+    """Rebuild every post-mortem's search document (after a bulk load)."""
+    from .services import insights
+
+    click.echo(f"Indexed {insights.reindex_all()} post-mortems for search.")
+
+
 def register_cli(app: Flask) -> None:
     for command in (init_db_command, users_group, tokens_group, demo_command, bootstrap_command,
                     deployments_group, remind_command, import_command, export_command,
-                    digest_command):
+                    digest_command, insights_group, backup_command, restore_command):
         app.cli.add_command(command)
 

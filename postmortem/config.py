@@ -54,3 +54,10 @@ MAIL_FROM = "postmortem@localhost"
 # Outbound webhook on every action-item status change (JSON, signed with HMAC-SHA256).
 WEBHOOK_URL: str | None = None
 WEBHOOK_SECRET: str | None = None
+
+# The insight job (similar post-mortems, themes): run by a worker thread in each serving
+# process after writes, once the archive has been quiet this long; in a child process when
+# the archive is large (so its memory is returned).
+INSIGHTS_WORKER = True
+INSIGHTS_DEBOUNCE_SECONDS = 1.0
+INSIGHTS_SUBPROCESS = True

@@ -91,6 +91,13 @@ class ApiClientFactory:
     def anonymous(self) -> ApiClient:
         return ApiClient(self.app.test_client(), None)
 
+    def refresh_insights(self) -> Any:
+        """Run the insight job (similar post-mortems, themes) as the worker would after writes."""
+        from postmortem.services import insights
+
+        with self.app.app_context():
+            return insights.refresh()
+
 
 def assert_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
     """Assert the contract's error shape and return the error object."""

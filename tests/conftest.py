@@ -71,6 +71,7 @@ def make_app(tmp_path: Path, database_url: str, **overrides: Any) -> Flask:
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs 0.1 s per user
+        "INSIGHTS_WORKER": False,  # tests run the insight job themselves (insights.refresh)
     }
     config.update(overrides)
     return create_app(config)

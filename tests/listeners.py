@@ -48,14 +48,19 @@ class MailServer:
         return "250 OK"
 
 
+def free_port() -> int:
+    """A local TCP port nobody listens on (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def mail_server() -> Iterator[MailServer]:
     """An SMTP server on a free local port; the envelopes it accepts land in `.messages`."""
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     mail = MailServer(port)
     controller = Controller(mail, hostname="127.0.0.1", port=port)
     controller.start()

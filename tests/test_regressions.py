@@ -68,6 +68,7 @@ def test_a_bare_until_date_includes_that_day_everywhere(app, api) -> None:
     assert author.get(f"/api/v1/deployments?since={day}&until={day}").get_json()["total"] == 1
     stats = author.get(f"/api/v1/action-items/stats?since={today}&until={today}").get_json()
     assert stats["open"] == 1
+    api.refresh_insights()
     themes = author.get(f"/api/v1/themes?since={day}&until={day}").get_json()
     assert any(t["incident_count"] == 2 for t in themes)
     with app.test_request_context():

@@ -16,11 +16,16 @@ def test_similar_incidents_rank_the_closest_first(api) -> None:
     other = create_incident(author, title="Certificate expired on the login service",
                             sections={"summary": "An internal TLS certificate expired at "
                                                  "midnight."})["key"]
+    assert author.get(f"/api/v1/incidents/{cache}/similar").get_json() == []  # not computed yet
+    api.refresh_insights()
     found = author.get(f"/api/v1/incidents/{cache}/similar").get_json()
     assert found[0]["key"] == again and found[0]["score"] > 0
     assert cache not in [f["key"] for f in found]
     scores = [f["score"] for f in found]
     assert scores == sorted(scores, reverse=True)
+    assert {"cache", "origin"} & set(found[0]["reasons"]["terms"])
+    assert found[0]["reasons"]["services"] == ["checkout", "edge-cache"]  # the builder's default
+    assert found[0]["reasons"]["versions"] == []
     if other in [f["key"] for f in found]:
         assert [f["key"] for f in found].index(other) > 0
     assert len(author.get(f"/api/v1/incidents/{cache}/similar?limit=1").get_json()) == 1
@@ -38,7 +43,9 @@ def test_search_finds_words_anywhere_best_first(api, client, login) -> None:
     body = author.get("/api/v1/search?q=refunds").get_json()
     assert [i["key"] for i in body["items"]][0] == first
     assert "refunds" in body["items"][0]["snippet"].lower()
-    assert body["total"] == 1 and body["page"] == 1
+    # Word forms match: the second one's timeline says "refund".
+    assert body["total"] == 2 and body["page"] == 1 and body["items"][1]["key"] == second
+    assert "<mark>" in body["items"][0]["snippet_html"]
     assert [i["key"] for i in author.get("/api/v1/search?q=database+batch").get_json()["items"]] == [second]
     assert_error(author.get("/api/v1/search"), 422, "q")
     assert_error(author.get("/api/v1/search?q=a"), 422, "q")

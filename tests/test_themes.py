@@ -9,10 +9,14 @@ def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, log
     author = api("author")
     first = create_incident(author, title="Cache TTL zero", started_at="2026-06-03T09:00:00Z",
                             detected_at=None, services=["checkout"])["key"]
-    author.post(f"/api/v1/incidents/{first}/factors", json={"text": "TTL unchecked",
-                                                            "category": "config-change"})
+    factor = author.post(f"/api/v1/incidents/{first}/factors", json={
+        "text": "TTL unchecked", "category": "config-change"}).get_json()
     item = author.post(f"/api/v1/incidents/{first}/action-items", json={
-        "title": "Validate TTL ranges", "kind": "prevent"}).get_json()
+        "title": "Validate TTL ranges", "kind": "prevent", "factor_id": factor["id"]}).get_json()
+    # A fix that addresses no factor of the theme does not make a recurrence.
+    author.post(f"/api/v1/incidents/{first}/action-items", json={
+        "title": "Unrelated cleanup", "kind": "process", "status": "done",
+        "completed_at": "2026-06-10T12:00:00Z"})
     author.patch(f"/api/v1/action-items/{item['id']}", json={
         "status": "done", "completed_at": "2026-06-20T12:00:00Z"})
     second = create_incident(author, title="Flag disables cache", started_at="2026-09-29T14:00:00Z",
@@ -24,7 +28,8 @@ def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, log
     author.post(f"/api/v1/incidents/{lone}/factors", json={"text": "Manual cert",
                                                            "category": "certificate-time"})
 
-    themes = author.get("/api/v1/themes").get_json()
+    api.refresh_insights()
+    themes = [t for t in author.get("/api/v1/themes").get_json() if t["source"] == "taxonomy"]
     assert [t["id"] for t in themes] == ["config-change"]  # min_incidents defaults to 2
     theme = themes[0]
     assert theme["source"] == "taxonomy" and theme["incident_count"] == 2
@@ -32,10 +37,19 @@ def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, log
     assert theme["services"] == ["checkout", "edge-cache"]
     assert theme["first_seen"] == "2026-06-03T09:00:00Z"
     assert theme["recurred_after_fix"] == [second]
+    assert theme["recurrences"] == [{"key": second, "after": [{
+        "incident": first, "action_item_id": item["id"], "title": "Validate TTL ranges",
+        "completed_at": "2026-06-20T12:00:00Z"}]}]
+    assert author.get("/api/v1/themes/config-change").get_json()["incidents_by_month"] == [
+        {"month": "2026-06", "incidents": 1}, {"month": "2026-09", "incidents": 1}]
+    assert author.get("/api/v1/themes/no-such-theme").status_code == 404
     everything = author.get("/api/v1/themes?min_incidents=1").get_json()
-    assert {t["id"] for t in everything} == {"config-change", "certificate-time"}
-    assert author.get("/api/v1/themes?since=2026-07-01T00:00:00Z").get_json() == []
-    assert author.get(f"/api/v1/incidents/{second}").get_json()["themes"] == [
+    assert {t["id"] for t in everything if t["source"] == "taxonomy"} == {
+        "config-change", "certificate-time"}
+    assert [t for t in author.get("/api/v1/themes?since=2026-07-01T00:00:00Z").get_json()
+            if t["source"] == "taxonomy"] == []
+    assert [t for t in author.get(f"/api/v1/incidents/{second}").get_json()["themes"]
+            if not t["id"].startswith("detected-")] == [
         {"id": "config-change", "name": "Configuration change"}]
     keys = [i["key"] for i in author.get("/api/v1/incidents?theme=config-change").get_json()["items"]]
     assert keys == [second, first]
@@ -44,7 +58,8 @@ def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, log
     login("viewer")
     page = client.get("/themes")
     assert page.status_code == 200
-    assert "Configuration change" in page.text and "recurred after a fix" in page.text
+    assert "Configuration change" in page.text, page.text
+    assert "came back after a fix" in page.text and "Validate TTL ranges" in page.text
 
 
 def test_detected_themes_come_from_the_text_alone(api) -> None:
@@ -58,6 +73,7 @@ def test_detected_themes_come_from_the_text_alone(api) -> None:
                  "A rebalance storm in the Kafka consumer group caused lag and delayed invoices."),
                 ("Login page slow", "2026-08-01T10:00:00Z", "The login page was slow for users."),
             ]]
+    api.refresh_insights()
     themes = author.get("/api/v1/themes").get_json()
     detected = [t for t in themes if t["source"] == "detected"]
     assert len(detected) == 1

@@ -40,10 +40,14 @@ def page_args() -> tuple[int, int]:
     return paging.page or 1, min(per_page, current_app.config["PER_PAGE_MAX"])
 
 
-def paged(stmt: Select, serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    """Run stmt one page at a time: {"items", "page", "per_page", "total"}."""
+def paged(stmt: Select, serialise: Callable[[Any], dict[str, Any]],
+          before: Callable[[list[Any]], None] | None = None) -> dict[str, Any]:
+    """Run stmt one page at a time: {"items", "page", "per_page", "total"}; `before` gets the
+    page's rows first (to load what every row needs in one query)."""
     page, per_page = page_args()
     pagination = pages.page_of(stmt, page, per_page)
+    if before is not None:
+        before(list(pagination.items))
     return {
         "items": [serialise(item) for item in pagination.items],
         "page": page,

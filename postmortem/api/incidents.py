@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 
 from ..models import Role
 from ..schemas import (
@@ -23,7 +23,7 @@ from ..schemas import (
 from ..services import action_items, exchange, incidents, insights
 from ..services.incidents import event_dict, factor_dict
 from .auth import api_user, requires
-from .common import json_body, paged, paged_list
+from .common import json_body, page_args, paged
 from .serialise import action_item_json, incident_json, revision_json
 
 bp = Blueprint("incidents", __name__)
@@ -34,7 +34,7 @@ def list_incidents() -> Any:
     if args.get("reviewer") == "me":
         args["reviewer"] = api_user().email
     filters = insights.incident_filters(args)
-    return paged(incidents.incidents_query(filters), incident_json)
+    return paged(incidents.incidents_query(filters), incident_json, insights.preload_themes)
 
 
 @bp.post("/incidents")
@@ -188,10 +188,12 @@ def import_document() -> Any:
 def similar_incidents(key: str) -> Any:
     incident = incidents.get_incident(key)
     limit = parse(Limit, request.args.to_dict()).limit or 5
+    insights.wait_until_fresh(current_app)
     return insights.similar_incidents(incident, limit)
 
 
 @bp.get("/search")
 def search() -> Any:
-    found = insights.search_incidents(request.args.get("q"))
-    return paged_list(found, lambda item: item)
+    page, per_page = page_args()
+    found, total = insights.search_incidents(request.args.get("q"), page, per_page)
+    return {"items": found, "page": page, "per_page": per_page, "total": total}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from ..schemas import ThemeQuery, parse
 from ..services import insights
@@ -14,5 +14,12 @@ bp = Blueprint("themes", __name__)
 @bp.get("/themes")
 def list_themes() -> Any:
     query = parse(ThemeQuery, request.args.to_dict())
-    found = insights.all_themes(query.since, query.until, query.min_incidents or 2)
-    return [theme.as_dict() for theme in found]
+    insights.wait_until_fresh(current_app)
+    return insights.list_themes(query.since, query.until, query.min_incidents or 2,
+                                query.service)
+
+
+@bp.get("/themes/<theme_id>")
+def get_theme(theme_id: str) -> Any:
+    insights.wait_until_fresh(current_app)
+    return insights.get_theme(theme_id[:80])

@@ -23,6 +23,7 @@ from .incident import (
     incident_reviewers,
     incident_services,
 )
+from .insight import IncidentNeighbour, InsightState, SearchDocument, Theme, ThemeMember, search_ddl
 from .service import Service
 from .template import FactorCategory, Setting, Template, TemplateSection
 from .types import UTCDateTime, today, utcnow
@@ -60,6 +61,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "incident_reviewers", "incident_services",
+    "IncidentNeighbour", "InsightState", "SearchDocument", "Theme", "ThemeMember", "search_ddl",
     "today",
     "utcnow",
 ]

@@ -31,6 +31,7 @@ from ..services import accounts, action_items, insights
 from .labels import field_label, label
 
 bp = Blueprint("actions", __name__)
+BOARD_PER_PAGE = 50
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
 CSV_COLUMNS = ("Incident", "Incident title", "Action item", "Kind", "Priority", "Status",
                "Owner", "Owner email", "Team", "Due", "Overdue", "Created", "Done",
@@ -54,37 +55,49 @@ def _filters() -> tuple[dict[str, Any], ValidationError | None]:
         return {}, error
 
 
-def _items(filters: dict[str, Any]) -> list[ActionItem]:
-    return action_items.list_action_items(filters)
-
-
 def _group(items: list[ActionItem], by: str) -> OrderedDict[str, list[ActionItem]]:
+    """The page's items under their group labels, in the order the database gave them."""
     groups: OrderedDict[str, list[ActionItem]] = OrderedDict()
     for item in items:
-        if by == "team":
-            label = item.team or "No team"
-        elif by == "owner":
-            label = item.owner.name if item.owner else "No owner"
-        elif by == "incident":
-            label = f"{item.incident.key} · {item.incident.title}"
-        else:
-            label = ""
-        groups.setdefault(label, []).append(item)
-    if by in ("team", "owner"):
-        groups = OrderedDict(sorted(groups.items(), key=lambda kv: (kv[0].startswith("No "), kv[0])))
+        groups.setdefault(_label(item, by), []).append(item)
     return groups
+
+
+def _label(item: ActionItem, by: str) -> str:
+    if by == "team":
+        return item.team or "No team"
+    if by == "owner":
+        return item.owner.name if item.owner else "No owner"
+    if by == "incident":
+        return f"{item.incident.key} · {item.incident.title}"
+    return ""
+
+
+def _group_by() -> str:
+    group = request.args.get("group", "team")
+    return group if group in GROUPINGS else "team"
+
+
+def _group_totals(filters: dict[str, Any], group: str) -> dict[str, int]:
+    """{group label: items in the whole group}, for the headers of a group split over pages."""
+    labels = {"team": lambda v: v or "No team", "owner": lambda v: v or "No owner"}
+    if group not in labels:
+        return {}
+    return {labels[group](value): count
+            for value, count in action_items.group_counts(filters, group)}
 
 
 def _board_context(**extra: Any) -> dict[str, Any]:
     filters, error = _filters()
-    items = _items(filters)
-    group = request.args.get("group", "team")
-    if group not in GROUPINGS:
-        group = "team"
-    figures = action_items.board_figures(items)
+    group = _group_by()
+    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE)
+    items = list(page.items)
+    figures = action_items.board_figures(filters)
     progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
+        "group_totals": _group_totals(filters, group), "page": page,
         "args": request.args, "error": error, "today": today(),
         "stats": figures["stats"],
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
@@ -94,9 +107,10 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         "progress_chart": insights.line_chart(progress["labels"], {"Open": progress["open"],
                                                                    "Done": progress["done"]},
                                               width=560, height=320),
-        "overdue_chart": insights.bar_chart(list(overdue), {"Overdue": list(overdue.values())},
-                                          horizontal=True, width=560,
-                                          height=max(240, 44 * len(overdue) + 100)),
+        "overdue_chart": insights.bar_chart(list(overdue)[:15],
+                                            {"Overdue": list(overdue.values())[:15]},
+                                            horizontal=True, width=560,
+                                            height=max(240, 44 * min(len(overdue), 15) + 100)),
         **extra,
     }
 
@@ -116,9 +130,10 @@ def present() -> Any:
     group = request.args.get("group", "team")
     if group not in GROUPINGS or not group:
         group = "team"
-    groups = list(_group(_items(filters), group).items())
+    groups = action_items.group_counts(filters, group)
     step = min(max(request.args.get("step", 1, type=int) or 1, 1), max(len(groups), 1))
-    label, items = groups[step - 1] if groups else ("", [])
+    items = action_items.group_items(filters, group, groups[step - 1][0]) if groups else []
+    label = _label(items[0], group) if items else ""
     args = {k: v for k, v in request.args.items() if k != "step"}
     return render_template("actions/present.html", label=label, items=items, step=step,
                            steps=len(groups), group=group, groupings=GROUPINGS, args=args,
@@ -131,12 +146,15 @@ def mine() -> Any:
     """My items: the unfinished ones by default (?all=1 shows the finished too), with counts
     that match the rows and the board's bulk actions."""
     show_all = bool(request.args.get("all"))
-    items = _items({"owner": current_user.email})
-    unfinished = [i for i in items if not i.is_finished]
-    shown = items if show_all else unfinished
-    return render_template("actions/mine.html", items=shown, unfinished=unfinished,
-                           finished=len(items) - len(unfinished), show_all=show_all,
-                           today=today(), statuses=list(ActionStatus))
+    mine = {"owner": current_user.email}
+    counts = action_items.stats(mine)
+    unfinished = sum(counts[status] for status in UNFINISHED)
+    filters = mine if show_all else {**mine, "status": list(UNFINISHED)}
+    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    page = action_items.board_page(filters, "", page_number, BOARD_PER_PAGE)
+    return render_template("actions/mine.html", items=list(page.items), page=page,
+                           unfinished=unfinished, finished=counts["total"] - unfinished,
+                           show_all=show_all, today=today(), statuses=list(ActionStatus))
 
 
 @bp.get("/action-items.csv")
@@ -147,24 +165,28 @@ def export_csv() -> Any:
     if error is not None:
         abort(400, description=error.message)
     day = today()
-    groups = _group(_items(filters), request.args.get("group", "team"))
+    group = _group_by()
     base = request.host_url.rstrip("/")
+    item_url = url_for("actions.detail", item_id=0)[:-1]
+    incident_url = url_for("incidents.show", key="INC-0")[:-1]
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
-        for items in groups.values():
-            for item in items:
-                writer.writerow([
-                    item.incident.key, item.incident.title, item.title, item.kind,
-                    item.priority or "", label(item.status), item.owner.name if item.owner else "",
-                    item.owner.email if item.owner else "", item.team or "", _day(item.due_on),
-                    "yes" if item.is_overdue(day) else "", _day(item.created_at),
-                    _day(item.completed_at), _day(item.reviewed_at), item.verification or "",
-                    item.resolution_note or "", f"{base}{url_for('actions.detail', item_id=item.id)}",
-                    f"{base}{url_for('incidents.show', key=item.incident.key)}", item.id,
-                ])
+        for count, row in enumerate(action_items.csv_rows(filters, group), start=1):
+            (item_id, incident_id, incident_title, title, kind, priority, status, owner,
+             owner_email, team, due_on, created_at, completed_at, reviewed_at, verification,
+             resolution_note) = row
+            overdue = (status in UNFINISHED and due_on is not None and due_on < day)
+            writer.writerow([
+                f"INC-{incident_id}", incident_title, title, kind, priority or "", label(status),
+                owner or "", owner_email or "", team or "", _day(due_on),
+                "yes" if overdue else "", _day(created_at), _day(completed_at),
+                _day(reviewed_at), verification or "", resolution_note or "",
+                f"{base}{item_url}{item_id}", f"{base}{incident_url}{incident_id}", item_id,
+            ])
+            if count % 200 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

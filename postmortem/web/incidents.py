@@ -17,6 +17,7 @@ from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 PER_PAGE = 25
+SEARCH_PER_PAGE = 20
 
 
 def load_incident(key: str, role: Role = Role.VIEWER) -> Incident:
@@ -103,10 +104,12 @@ def show(key: str) -> Any:
 @login_required
 def search() -> Any:
     query = request.args.get("q", "")
-    results, error = [], None
+    page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 500))
+    results, total, error = [], 0, None
     if query.strip():
         try:
-            results = insights.search_incidents(query)[:50]
+            results, total = insights.search_incidents(query, page_number, SEARCH_PER_PAGE)
         except ValidationError as exc:
             error = exc
-    return render_template("incidents/search.html", query=query, results=results, error=error)
+    return render_template("incidents/search.html", query=query, results=results, error=error,
+                           total=total, page=page_number, per_page=SEARCH_PER_PAGE)

@@ -4,24 +4,50 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
-from ..errors import ValidationError
-from ..services import insights
+from ..errors import NotFound, ValidationError
+from ..services import deployments, insights
 
 bp = Blueprint("themes", __name__)
+SHOWN_PER_THEME = 5
+
+
+def _months(theme: dict[str, Any], count: int = 24) -> list[dict[str, Any]]:
+    """The theme's last `count` months with incidents, oldest first, for the small chart."""
+    months = theme.get("incidents_by_month") or []
+    return months[-count:]
 
 
 @bp.get("/themes")
 @login_required
 def index() -> Any:
     error = None
+    service = (request.args.get("service") or "").strip() or None
     try:
-        since, until = insights.parse_period({"since": request.args.get("since") or "2000-01-01",
-                                            "until": request.args.get("until")})
+        since, until = (None, None)
+        if request.args.get("since") or request.args.get("until"):
+            since, until = insights.parse_period({"since": request.args.get("since") or "1900-01-01",
+                                                "until": request.args.get("until")})
     except ValidationError as exc:
-        error = exc
-        since, until = insights.parse_period({"since": "2000-01-01"})
-    found = insights.all_themes(since, until, min_incidents=1)
-    return render_template("themes/index.html", themes=found, error=error, args=request.args)
+        error, since, until = exc, None, None
+    found = insights.list_themes(since, until, min_incidents=2, service=service)
+    keys = [key for theme in found for key in theme["incidents"][-SHOWN_PER_THEME:]]
+    keys += [r["key"] for theme in found for r in theme["recurrences"][-3:]]
+    return render_template("themes/index.html", themes=found, error=error, args=request.args,
+                           incidents=insights.incidents_by_key(keys), computed=insights.computed(),
+                           services=deployments.list_services(), months=_months,
+                           shown=SHOWN_PER_THEME)
+
+
+@bp.get("/themes/<theme_id>")
+@login_required
+def show(theme_id: str) -> Any:
+    try:
+        theme = insights.get_theme(theme_id[:80])
+    except NotFound:
+        abort(404)
+    keys = theme["incidents"][-50:] + [r["key"] for r in theme["recurrences"][-20:]]
+    return render_template("themes/show.html", theme=theme, incidents=insights.incidents_by_key(keys),
+                           months=_months)

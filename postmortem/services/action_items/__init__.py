@@ -2,9 +2,18 @@
 reminders and the outbound webhook."""
 
 from ..outbox import mail_configured, send_mail, sign
+from .board import (
+    board_figures,
+    board_page,
+    csv_rows,
+    group_counts,
+    group_items,
+    overdue_by_team,
+    stats,
+    weekly_progress,
+)
 from .items import (
     action_items_query,
-    board_figures,
     bulk_update,
     complete_action_item,
     create_action_item,
@@ -13,12 +22,9 @@ from .items import (
     get_action_items,
     list_action_items,
     mark_reviewed,
-    overdue_by_team,
     parse_action_item_filters,
-    stats,
     teams,
     update_action_item,
-    weekly_progress,
 )
 from .notify import reminder_digests, status_changed, subject_for
 
@@ -28,4 +34,5 @@ __all__ = [
     "mark_reviewed", "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail",
     "sign", "stats", "status_changed", "subject_for", "teams",
     "update_action_item", "weekly_progress",
+    "board_page", "csv_rows", "group_counts", "group_items",
 ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, case, select
@@ -157,39 +156,10 @@ def bulk_update(items: list[ActionItem], actor: User | None,
     return errors
 
 
-def board_figures(items: list[ActionItem]) -> dict[str, Any]:
-    """The retro board's figures over the items it shows (so they follow its filters)."""
-    return {"stats": summarise(items), "progress": weekly_progress(items),
-            "overdue_by_team": overdue_by_team(items)}
 
 
-def weekly_progress(items: list[ActionItem], weeks: int = 12) -> dict[str, list]:
-    """Open and done counts at the end of each of the last `weeks` weeks (for the board chart)."""
-    end = today()
-    labels, open_counts, done_counts = [], [], []
-    for back in range(weeks - 1, -1, -1):
-        day = end - timedelta(days=7 * back)
-        moment = day_start(day) + timedelta(days=1)
-        created = [i for i in items if i.created_at < moment]
-        done = [i for i in created if i.completed_at is not None and i.completed_at < moment
-                and i.status == ActionStatus.DONE.value]
-        dropped = [i for i in created if i.status == ActionStatus.WONT_DO.value]
-        labels.append(day.strftime("%d %b"))
-        done_counts.append(len(done))
-        open_counts.append(len(created) - len(done) - len(dropped))
-    return {"labels": labels, "open": open_counts, "done": done_counts}
 
 
-def overdue_by_team(items: list[ActionItem]) -> dict[str, int]:
-    """{team (or owner, or 'unassigned'): overdue items}, most first."""
-    counts: dict[str, int] = {}
-    now_day = today()
-    for item in items:
-        if not item.is_overdue(now_day):
-            continue
-        team = item.team or (item.owner.name if item.owner else "unassigned")
-        counts[team] = counts.get(team, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def teams() -> list[str]:
@@ -211,7 +181,9 @@ def due_order() -> tuple[Any, ...]:
     return (case((ActionItem.due_on.is_(None), 1), else_=0), ActionItem.due_on.asc(), ActionItem.id.asc())
 
 
-def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
+def action_items_query(filters: dict[str, Any], load: bool = True) -> Select[ActionItem]:
+    """The items matching the filters, earliest due first; with load, their incident and owner
+    come in the same round trips (not one query per row)."""
     stmt = (select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
             .where(Incident.archived_at.is_(None)))
     if filters.get("status"):
@@ -232,9 +204,10 @@ def action_items_query(filters: dict[str, Any]) -> Select[ActionItem]:
         stmt = stmt.where(ActionItem.is_overdue(today()))
     elif filters.get("overdue") is False:
         stmt = stmt.where(~ActionItem.is_overdue(today()))
-    return stmt.order_by(*due_order()).options(
-        selectinload(ActionItem.incident), selectinload(ActionItem.owner),
-        selectinload(ActionItem.events).selectinload(ActionItemEvent.actor))
+    stmt = stmt.order_by(*due_order())
+    if load:
+        stmt = stmt.options(selectinload(ActionItem.incident), selectinload(ActionItem.owner))
+    return stmt
 
 
 def parse_action_item_filters(args: dict[str, Any]) -> dict[str, Any]:
@@ -250,34 +223,8 @@ def parse_action_item_filters(args: dict[str, Any]) -> dict[str, Any]:
     return filters
 
 
-def stats(filters: dict[str, Any]) -> dict[str, Any]:
-    """Counts per status, overdue, completion rate and median days to done, over the items the
-    list would show for the same filters (since/until: created in that period)."""
-    stmt = select(ActionItem).where(ActionItem.id.in_(
-        action_items_query(filters).with_only_columns(ActionItem.id).order_by(None)))
-    return summarise(list(db.session.scalars(stmt)))
 
 
-def summarise(items: list[ActionItem]) -> dict[str, Any]:
-    """The stats of api-v1.md over the given items."""
-    now_day = today()
-    counts = {status.value: 0 for status in ActionStatus}
-    for item in items:
-        counts[item.status] += 1
-    considered = len(items) - counts[ActionStatus.WONT_DO.value]
-    done = counts[ActionStatus.DONE.value]
-    durations = [
-        (item.completed_at - item.created_at).total_seconds() / 86400
-        for item in items
-        if item.status == ActionStatus.DONE.value and item.completed_at is not None
-    ]
-    return {
-        **counts,
-        "total": len(items),
-        "overdue": sum(1 for item in items if item.is_overdue(now_day)),
-        "completion_rate": round(done / considered, 4) if considered > 0 else 0,
-        "median_days_to_done": round(statistics.median(durations), 2) if durations else None,
-    }
 
 
 def day_start(day: date) -> datetime:

@@ -1,14 +1,30 @@
 """What the archive teaches: search, similar post-mortems, recurring themes, the digest and
-its charts."""
+its charts. Search is the database's own full-text engine, kept in step by every write;
+similar post-mortems and themes are computed by the insight job (engine.py) off the request
+path and stored."""
 
 from .charts import bar_chart, line_chart
 from .digest import build_digest, parse_period
 from .home import Home, home_for
-from .similarity import search_incidents, similar_incidents
-from .themes import all_themes, incident_filters, incident_ids_for_theme, themes_of
+from .search import mark_changed, reindex_all, search_incidents, track_changes
+from .similarity import similar_incidents
+from .themes import (
+    computed,
+    get_theme,
+    incident_filters,
+    incident_ids_for_theme,
+    incidents_by_key,
+    list_themes,
+    preload_themes,
+    themes_of,
+)
+from .worker import ensure_worker, refresh, wait_until_fresh
 
 __all__ = [
     "Home", "home_for",
-    "all_themes", "bar_chart", "build_digest", "incident_filters", "incident_ids_for_theme",
-    "line_chart", "parse_period", "search_incidents", "similar_incidents", "themes_of",
+    "bar_chart", "build_digest", "computed", "ensure_worker", "get_theme", "incident_filters",
+    "incident_ids_for_theme", "incidents_by_key", "line_chart", "list_themes", "mark_changed",
+    "parse_period", "preload_themes",
+    "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
+    "wait_until_fresh",
 ]

@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...errors import ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentStatus, Severity, utcnow
 from ...schemas import Period, parse
-from ..action_items import items as actions
+from ..action_items import board as actions
 from ..setup import templates
 from . import charts
 
@@ -86,7 +87,9 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
     in_period = list(db.session.scalars(
         select(Incident).where(Incident.started_at >= since, Incident.started_at <= until,
                                Incident.archived_at.is_(None))
-        .order_by(Incident.started_at)))
+        .order_by(Incident.started_at)
+        .options(selectinload(Incident.factors), selectinload(Incident.tag_rows),
+                 selectinload(Incident.services))))
     incidents = [i for i in in_period if i.status == IncidentStatus.PUBLISHED]
     unpublished = [i for i in in_period if i.status != IncidentStatus.PUBLISHED]
     length = until - since
@@ -100,7 +103,7 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
     before = _figures(previous, previous_since, previous_until)
     changes = {name: _change(figures[name], before[name], lower_is_better=name != "completion_rate")
                for name in figures}
-    overdue = [item for item in actions.list_action_items({"overdue": True})][:20]
+    overdue = list(actions.board_page({"overdue": True}, "", 1, 20).items)
     months = _months(since, until)
     by_month = {sev.value: [0] * len(months) for sev in Severity}
     for incident in incidents:

@@ -21,7 +21,7 @@ from ...models import (
     utcnow,
 )
 from ...models.enums import UNFINISHED
-from .themes import Theme, all_themes
+from .themes import list_themes
 
 SOON_DAYS = 7
 RECENT_THEME_DAYS = 90
@@ -36,7 +36,7 @@ class Home:
     drafts: list[Incident] = field(default_factory=list)
     reviews: list[Incident] = field(default_factory=list)
     owed: list[Incident] = field(default_factory=list)
-    themes_back: list[Theme] = field(default_factory=list)
+    themes_back: list[dict[str, Any]] = field(default_factory=list)
     recent: list[Incident] = field(default_factory=list)
     on_this_day: list[Incident] = field(default_factory=list)
 
@@ -70,8 +70,8 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
                                    Incident.resolved_at.is_not(None),
                                    Incident.resolved_at < now - timedelta(days=days))
             .order_by(Incident.resolved_at)))
-    home.themes_back = [theme for theme in all_themes(since=now - timedelta(days=RECENT_THEME_DAYS))
-                        if theme.recurred_after_fix][:5]
+    home.themes_back = [theme for theme in list_themes(since=now - timedelta(days=RECENT_THEME_DAYS))
+                        if theme["recurred_after_fix"]][:5]
     home.recent = list(db.session.scalars(
         select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
     home.on_this_day = list(db.session.scalars(

@@ -1,173 +1,138 @@
-"""Recurring failure themes from the contributing-factor taxonomy, and whether the fixes
-worked: an incident that starts after an earlier incident's action item in the same theme was
-done is a recurrence after a fix."""
+"""Recurring failure themes, as the insight job stored them (engine.py): taxonomy themes (a
+factor category) and themes detected in the post-mortems' own words, with the incidents that
+came back after a fix. Reading them never computes: the whole-archive view is one stored row
+per theme; a period or service filter reads the members of the themes in SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
 from flask import g
 from sqlalchemy import select
 
+from ...errors import NotFound
 from ...extensions import db
-from ...models import ActionStatus, Factor, Incident
+from ...models import Incident, InsightState, Service, Theme, ThemeMember, incident_services
 from ...timeutil import isoformat
 from ..incidents.queries import parse_incident_filters
 from ..setup import templates
-from . import similarity
-
-DETECTED_THRESHOLD = 0.25  # cosine similarity that joins two incidents into one theme
-TERMS_PER_THEME = 5
 
 
-@dataclass
-class Theme:
-    id: str
-    name: str
-    description: str | None
-    incidents: list[Incident] = field(default_factory=list)
-    recurred_after_fix: list[Incident] = field(default_factory=list)
-    source: str = "taxonomy"
-    terms: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        services = sorted({s.name for i in self.incidents for s in i.services})
-        return {
-            "id": self.id,
-            "name": self.name,
-            "source": self.source,
-            "terms": self.terms or [self.id.replace("-", " ")],
-            "incident_count": len(self.incidents),
-            "incidents": [i.key for i in self.incidents],
-            "services": services,
-            "first_seen": isoformat(self.incidents[0].started_at) if self.incidents else None,
-            "last_seen": isoformat(self.incidents[-1].started_at) if self.incidents else None,
-            "recurred_after_fix": [i.key for i in self.recurred_after_fix],
-        }
+def computed() -> bool:
+    """False until the insight job has run once (pages then say themes are being computed)."""
+    state = db.session.get(InsightState, 1)
+    return state is not None and state.computed_at is not None
 
 
-def _fix_times(incident: Incident) -> list[datetime]:
-    return [item.completed_at for item in incident.action_items
-            if item.status == ActionStatus.DONE.value and item.completed_at is not None]
+def list_themes(since: datetime | None = None, until: datetime | None = None,
+                min_incidents: int = 2, service: str | None = None) -> list[dict[str, Any]]:
+    """The themes with at least min_incidents incidents (in the period, of the service), most
+    incidents first, then the most recent: the API's theme objects."""
+    if since is None and until is None and service is None:
+        rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
+        found = [dict(theme.summary) for theme in rows if theme.summary]
+    else:
+        found = _filtered(since, until, min_incidents, service)
+    return sorted(found, key=lambda t: (-t["incident_count"], _desc(t["last_seen"]),
+                                        t["source"] != "taxonomy", t["name"]))
 
 
-def taxonomy_themes(since: datetime | None = None, until: datetime | None = None,
-                    min_incidents: int = 2) -> list[Theme]:
-    """Themes with at least `min_incidents` incidents in the period, most incidents first."""
-    stmt = select(Incident).where(Incident.archived_at.is_(None), Incident.id.in_(
-        select(Factor.incident_id).where(Factor.category.is_not(None))))
+def _desc(moment: str | None) -> str:
+    return "".join(chr(0x10FFFF - ord(c)) for c in (moment or ""))
+
+
+def _filtered(since: datetime | None, until: datetime | None, min_incidents: int,
+              service: str | None) -> list[dict[str, Any]]:
+    stmt = (select(ThemeMember.theme_id, ThemeMember.incident_id, ThemeMember.after,
+                   Incident.started_at)
+            .join(Incident, Incident.id == ThemeMember.incident_id)
+            .where(Incident.archived_at.is_(None)))
     if since is not None:
         stmt = stmt.where(Incident.started_at >= since)
     if until is not None:
         stmt = stmt.where(Incident.started_at <= until)
-    incidents = sorted(db.session.scalars(stmt), key=lambda i: (i.started_at, i.id))
-    categories = {c.key: c for c in templates.list_categories(include_inactive=True)}
-    themes: dict[str, Theme] = {}
-    for incident in incidents:
-        for key in sorted({f.category for f in incident.factors if f.category}):
-            category = categories.get(key)
-            theme = themes.setdefault(key, Theme(
-                key, category.name if category else key, category.description if category else None))
-            theme.incidents.append(incident)
-    for theme in themes.values():
-        _mark_recurrences(theme)
-    found = [t for t in themes.values() if len(t.incidents) >= min_incidents]
-    return sorted(found, key=lambda t: (-len(t.incidents), t.name))
-
-
-def _mark_recurrences(theme: Theme) -> None:
-    """An incident recurred after a fix when an earlier incident of the theme had an action
-    item done before it started."""
-    theme.recurred_after_fix = []
-    for index, incident in enumerate(theme.incidents):
-        earlier_fixes = [t for prior in theme.incidents[:index] for t in _fix_times(prior)]
-        if any(fixed < incident.started_at for fixed in earlier_fixes):
-            theme.recurred_after_fix.append(incident)
-
-
-_clusters: dict[tuple, list[list[int]]] = {}
-
-
-def _text_clusters() -> list[list[int]]:
-    """Groups of incident ids whose texts are close (single linkage above
-    DETECTED_THRESHOLD); cached until an incident changes."""
-
-    index = similarity.text_index()
-    if index.key in _clusters:
-        return _clusters[index.key]
-    parent = {i: i for i in index.ids}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for position, a in enumerate(index.ids):
-        for b in index.ids[position + 1:]:
-            if similarity.cosine(index.vectors[a], index.vectors[b]) >= DETECTED_THRESHOLD:
-                parent[root(a)] = root(b)
-    groups: dict[int, list[int]] = {}
-    for i in index.ids:
-        groups.setdefault(root(i), []).append(i)
-    _clusters.clear()
-    _clusters[index.key] = [g for g in groups.values() if len(g) > 1]
-    return _clusters[index.key]
-
-
-def detected_themes(since: datetime | None = None, until: datetime | None = None,
-                    min_incidents: int = 2) -> list[Theme]:
-    """Themes found in the incidents' own text, named by the words their incidents share
-    most; only incidents started in the period count."""
-
-    index = similarity.text_index()
+    if service:
+        stmt = stmt.where(Incident.id.in_(
+            select(incident_services.c.incident_id).join(Service).where(Service.name == service)))
+    members: dict[str, list[tuple[datetime, int, list]]] = defaultdict(list)
+    for theme_id, incident_id, after, started_at in db.session.execute(stmt):
+        members[theme_id].append((started_at, incident_id, after or []))
+    members = {k: sorted(v) for k, v in members.items() if len(v) >= min_incidents}
+    if not members:
+        return []
+    ids = {incident for rows in members.values() for _, incident, _ in rows}
+    names: dict[int, list[str]] = defaultdict(list)
+    for incident_id, name in db.session.execute(
+            select(incident_services.c.incident_id, Service.name).join(Service)
+            .where(incident_services.c.incident_id.in_(ids))):
+        names[incident_id].append(name)
     found = []
-    for cluster in _text_clusters():
-        incidents = [i for i in db.session.scalars(select(Incident).where(Incident.id.in_(cluster)))
-                     if (since is None or i.started_at >= since)
-                     and (until is None or i.started_at <= until)]
-        if len(incidents) < max(min_incidents, 2):
-            continue
-        weights: dict[str, float] = {}
-        shared: dict[str, int] = {}
-        for incident in incidents:
-            for word, weight in index.vectors[incident.id].items():
-                weights[word] = weights.get(word, 0.0) + weight
-                shared[word] = shared.get(word, 0) + 1
-        ranked = sorted((w for w in weights if shared[w] >= 2), key=lambda w: -weights[w])
-        terms = ranked[:TERMS_PER_THEME] or sorted(weights, key=lambda w: -weights[w])[:3]
-        theme = Theme("detected-" + "-".join(terms[:3]), "Recurring: " + ", ".join(terms[:3]),
-                      None, sorted(incidents, key=lambda i: (i.started_at, i.id)),
-                      source="detected", terms=terms)
-        _mark_recurrences(theme)
-        found.append(theme)
-    return sorted(found, key=lambda t: (-len(t.incidents), t.name))
+    for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members))):
+        rows = members[theme.id]
+        months = Counter(moment.strftime("%Y-%m") for moment, _, _ in rows)
+        found.append({
+            "id": theme.id, "name": theme.name, "source": theme.source,
+            "description": theme.description, "terms": theme.terms,
+            "incident_count": len(rows),
+            "incidents": [f"INC-{i}" for _, i, _ in rows],
+            "services": sorted({n for _, i, _ in rows for n in names.get(i, [])}),
+            "first_seen": isoformat(rows[0][0]), "last_seen": isoformat(rows[-1][0]),
+            "recurred_after_fix": [f"INC-{i}" for _, i, after in rows if after],
+            "recurrences": [{"key": f"INC-{i}", "after": after} for _, i, after in rows if after],
+            "incidents_by_month": [{"month": m, "incidents": c} for m, c in sorted(months.items())],
+        })
+    return found
 
 
-def all_themes(since: datetime | None = None, until: datetime | None = None,
-               min_incidents: int = 2) -> list[Theme]:
-    """Taxonomy and detected themes together, most incidents first."""
-    found = taxonomy_themes(since, until, min_incidents) + detected_themes(since, until, min_incidents)
-    return sorted(found, key=lambda t: (-len(t.incidents), t.source != "taxonomy", t.name))
+def incidents_by_key(keys: list[str]) -> dict[str, Incident]:
+    """{key: incident} for the theme pages' few shown post-mortems (one query)."""
+    ids = [int(key.split("-")[1]) for key in keys]
+    return {i.key: i for i in db.session.scalars(select(Incident).where(Incident.id.in_(ids)))}
+
+
+def get_theme(theme_id: str) -> dict[str, Any]:
+    """One theme over the whole archive (with incidents_by_month); NotFound."""
+    theme = db.session.get(Theme, theme_id) if isinstance(theme_id, str) else None
+    if theme is None or not theme.summary:
+        raise NotFound(f"No theme {theme_id!r}.")
+    return dict(theme.summary)
 
 
 def incident_ids_for_theme(theme_id: str) -> list[int]:
-    """The incidents of a detected theme (taxonomy themes filter by factor category)."""
-    for theme in detected_themes(min_incidents=2):
-        if theme.id == theme_id:
-            return [i.id for i in theme.incidents]
-    return []
+    """The incidents of a stored theme."""
+    return list(db.session.scalars(select(ThemeMember.incident_id)
+                                   .where(ThemeMember.theme_id == theme_id)))
 
 
 def themes_of(incident: Incident) -> list[dict[str, str]]:
-    """The taxonomy themes an incident belongs to: [{"id", "name"}]."""
+    """The themes an incident belongs to: [{"id", "name"}] — its factor categories as they are
+    now, and the detected themes the last recomputation put it in."""
     if "category_names" not in g:
         g.category_names = {c.key: c.name for c in templates.list_categories(include_inactive=True)}
     categories = g.category_names
     keys = sorted({f.category for f in incident.factors if f.category})
-    return [{"id": key, "name": categories.get(key, key)} for key in keys]
+    found = [{"id": key, "name": categories.get(key, key)} for key in keys]
+    preloaded = g.get("detected_themes")
+    if preloaded is None or incident.id not in preloaded:
+        preload_themes([incident])
+        preloaded = g.detected_themes
+    return found + preloaded[incident.id]
+
+
+def preload_themes(incidents: list[Incident]) -> None:
+    """Load the detected themes of these incidents in one query, for themes_of (a list page)."""
+    ids = [incident.id for incident in incidents]
+    loaded: dict[int, list[dict[str, str]]] = g.get("detected_themes") or {}
+    for incident_id in ids:
+        loaded[incident_id] = []
+    for incident_id, theme_id, name in db.session.execute(
+            select(ThemeMember.incident_id, Theme.id, Theme.name).join(Theme)
+            .where(ThemeMember.incident_id.in_(ids), Theme.source == "detected")
+            .order_by(Theme.id)):
+        loaded[incident_id].append({"id": theme_id, "name": name})
+    g.detected_themes = loaded
 
 
 def incident_filters(args: dict[str, Any]) -> dict[str, Any]:
@@ -176,5 +141,6 @@ def incident_filters(args: dict[str, Any]) -> dict[str, Any]:
     filters = parse_incident_filters(args)
     theme = filters.get("theme") or ""
     if theme.startswith("detected-"):
-        filters["theme_incident_ids"] = incident_ids_for_theme(theme)
+        filters["theme_incident_ids"] = select(ThemeMember.incident_id).where(
+            ThemeMember.theme_id == theme)
     return filters

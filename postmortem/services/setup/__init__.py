@@ -1,5 +1,6 @@
 """Installing and configuring: migrations, built-in templates and taxonomy, the first admin."""
 
+from .backup import backup, restore
 from .builtins import (
     FirstRunStep,
     describe_database,
@@ -22,6 +23,7 @@ from .templates import (
 )
 
 __all__ = [
+    "backup", "restore",
     "owed_after_days", "save_owed_after_days",
     "FirstRunStep", "first_run_steps",
     "KEY_RE", "category_keys", "describe_database", "ensure_admin", "find_template", "get_template",

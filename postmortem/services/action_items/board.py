@@ -1,0 +1,168 @@
+"""The retro board over a large archive: its figures counted in SQL, its items a page at a
+time in group order, its groups counted, and the CSV streamed row by row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy.orm import aliased
+
+from ...extensions import db
+from ...models import ActionItem, ActionStatus, Incident, User, today
+from ..pages import page_of
+from .items import action_items_query, day_start, due_order
+
+Owner = aliased(User, name="board_owner")
+GROUP_LABELS = {"team": "No team", "owner": "No owner"}
+
+
+def _ids(filters: dict[str, Any]) -> Select[Any]:
+    return action_items_query(filters, load=False).with_only_columns(ActionItem.id).order_by(None)
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _days_to_done() -> ColumnElement[float]:
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", ActionItem.completed_at - ActionItem.created_at) / 86400.0
+    return func.julianday(ActionItem.completed_at) - func.julianday(ActionItem.created_at)
+
+
+def stats(filters: dict[str, Any]) -> dict[str, Any]:
+    """Counts per status, overdue, completion rate and median days to done over the items the
+    list shows for the same filters — counted by the database."""
+    ids = _ids(filters)
+    day = today()
+    columns = [_count_if(ActionItem.status == status) for status in ActionStatus]
+    row = db.session.execute(select(func.count(), _count_if(ActionItem.is_overdue(day)), *columns)
+                             .where(ActionItem.id.in_(ids))).one()
+    total, overdue = int(row[0]), int(row[1])
+    counts = {status.value: int(value) for status, value in zip(ActionStatus, row[2:], strict=True)}
+    considered = total - counts[ActionStatus.WONT_DO.value]
+    done = counts[ActionStatus.DONE.value]
+    return {**counts, "total": total, "overdue": overdue,
+            "completion_rate": round(done / considered, 4) if considered > 0 else 0,
+            "median_days_to_done": _median_days(ids)}
+
+
+def _median_days(ids: Select[Any]) -> float | None:
+    finished = (ActionItem.id.in_(ids), ActionItem.status == ActionStatus.DONE,
+                ActionItem.completed_at.is_not(None))
+    count = db.session.scalar(select(func.count()).where(*finished)) or 0
+    if not count:
+        return None
+    days = _days_to_done()
+    middle = list(db.session.scalars(select(days).where(*finished).order_by(days)
+                                     .offset((count - 1) // 2).limit(2 - count % 2)))
+    return round(sum(float(m) for m in middle) / len(middle), 2)
+
+
+def weekly_progress(filters: dict[str, Any], weeks: int = 12) -> dict[str, list]:
+    """Open and done counts at the end of each of the last `weeks` weeks (the board's chart)."""
+    end = today()
+    days = [end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    columns = []
+    for day in days:
+        moment = day_start(day) + timedelta(days=1)
+        created = ActionItem.created_at < moment
+        columns += [
+            _count_if(created),
+            _count_if(created & (ActionItem.status == ActionStatus.DONE)
+                      & ActionItem.completed_at.is_not(None) & (ActionItem.completed_at < moment)),
+            _count_if(created & (ActionItem.status == ActionStatus.WONT_DO)),
+        ]
+    row = db.session.execute(select(*columns).where(ActionItem.id.in_(_ids(filters)))).one()
+    opened, done = [], []
+    for index in range(len(days)):
+        created, finished, dropped = (int(v) for v in row[index * 3: index * 3 + 3])
+        done.append(finished)
+        opened.append(created - finished - dropped)
+    return {"labels": [day.strftime("%d %b") for day in days], "open": opened, "done": done}
+
+
+def overdue_by_team(filters: dict[str, Any]) -> dict[str, int]:
+    """{team (or owner, or 'unassigned'): overdue items}, most first."""
+    label = func.coalesce(ActionItem.team, Owner.name, literal("unassigned"))
+    rows = db.session.execute(
+        select(label, func.count()).outerjoin(Owner, Owner.id == ActionItem.owner_id)
+        .where(ActionItem.id.in_(_ids(filters)), ActionItem.is_overdue(today()))
+        .group_by(label)).all()
+    return dict(sorted(((str(k), int(v)) for k, v in rows), key=lambda kv: (-kv[1], kv[0])))
+
+
+def board_figures(filters: dict[str, Any]) -> dict[str, Any]:
+    """The retro board's figures over the items its filters select."""
+    return {"stats": stats(filters), "progress": weekly_progress(filters),
+            "overdue_by_team": overdue_by_team(filters)}
+
+
+def _group_key(group: str) -> ColumnElement[Any] | None:
+    if group == "team":
+        return ActionItem.team
+    if group == "owner":
+        return Owner.name
+    if group == "incident":
+        return ActionItem.incident_id
+    return None
+
+
+def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[Any]:
+    stmt = action_items_query(filters, load)
+    if group == "owner":
+        stmt = stmt.outerjoin(Owner, Owner.id == ActionItem.owner_id)
+    key = _group_key(group)
+    if key is None:
+        return stmt
+    if group == "incident":
+        return stmt.order_by(None).order_by(key.desc(), *due_order())
+    return stmt.order_by(None).order_by(key.is_(None), key, *due_order())
+
+
+def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> Pagination:
+    """One page of the board's items in group order (a group may go on over the next page)."""
+    return page_of(_grouped(filters, group), page, per_page)
+
+
+def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
+    """[(group value, items)] in board order; None is the group without a value."""
+    key = _group_key(group)
+    if key is None:
+        return []
+    stmt = select(key, func.count()).where(ActionItem.id.in_(_ids(filters))).group_by(key)
+    if group == "owner":
+        stmt = stmt.select_from(ActionItem).outerjoin(Owner, Owner.id == ActionItem.owner_id)
+    rows = [(value, int(count)) for value, count in db.session.execute(stmt)]
+    if group == "incident":
+        return sorted(rows, key=lambda r: -(r[0] or 0))
+    return sorted(rows, key=lambda r: (r[0] is None, r[0] or ""))
+
+
+def group_items(filters: dict[str, Any], group: str, value: Any) -> list[ActionItem]:
+    """Every item of one group (the presentation view shows one group at a time)."""
+    key = _group_key(group)
+    stmt = _grouped(filters, group)
+    if key is not None:
+        stmt = stmt.where(key.is_(None) if value is None else key == value)
+    return list(db.session.scalars(stmt))
+
+
+CSV_ROW = (ActionItem.id, ActionItem.incident_id, Incident.title, ActionItem.title,
+           ActionItem.kind, ActionItem.priority, ActionItem.status, Owner.name, Owner.email,
+           ActionItem.team, ActionItem.due_on, ActionItem.created_at, ActionItem.completed_at,
+           ActionItem.reviewed_at, ActionItem.verification, ActionItem.resolution_note)
+
+
+def csv_rows(filters: dict[str, Any], group: str) -> Iterator[Any]:
+    """The board's rows in its order, as plain tuples (CSV_ROW), fetched a thousand at a time so
+    the first ones go out before the last are read."""
+    stmt = _grouped(filters, group, load=False)
+    if group != "owner":
+        stmt = stmt.outerjoin(Owner, Owner.id == ActionItem.owner_id)
+    stmt = stmt.with_only_columns(*CSV_ROW).execution_options(yield_per=1000)
+    yield from db.session.execute(stmt)

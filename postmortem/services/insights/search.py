@@ -1,0 +1,313 @@
+"""Full-text search on the database's own engine (SQLite FTS5, PostgreSQL tsvector).
+
+Each post-mortem has one search document (models.SearchDocument). One path keeps it in step:
+every ORM flush that touches a post-mortem or one of its rows (sections, timeline, factors,
+action items, tags, services, linked deployments) notes the post-mortem, and before the
+transaction commits its document is rewritten in that same transaction. So a search right
+after any write finds the new words and no longer the old ones.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from ...errors import ValidationError
+from ...extensions import db
+from ...models import (
+    ActionItem,
+    Artifact,
+    Deployment,
+    Factor,
+    Incident,
+    IncidentDeployment,
+    IncidentSection,
+    IncidentTag,
+    InsightState,
+    SearchDocument,
+    Service,
+    TimelineEvent,
+    User,
+    incident_services,
+    utcnow,
+)
+
+CHANGED = "postmortem.changed_incidents"
+INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag,
+                 IncidentDeployment)
+MAX_QUERY = 500
+MAX_TERMS = 12
+# Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
+OPEN, CLOSE = "\x02", "\x03"
+TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+HEX_RE = re.compile(r"[0-9a-f]{6,}")
+
+
+# -- keeping documents in step -------------------------------------------------------------
+
+
+def _note_changes(session: Session, _context: Any) -> None:
+    changed = session.info.setdefault(CHANGED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Incident):
+            if obj not in session.deleted and obj.id is not None:
+                changed.add(obj.id)
+        elif isinstance(obj, INCIDENT_ROWS):
+            incident_id = getattr(obj, "incident_id", None)
+            if incident_id is not None:
+                changed.add(incident_id)
+
+
+def _write_changes(session: Session) -> None:
+    if not session.info.get(CHANGED) and not (session.new or session.dirty or session.deleted):
+        return
+    session.flush()
+    changed = session.info.pop(CHANGED, set())
+    if not changed:
+        return
+    write_documents(sorted(changed), session)
+    mark_changed(session)
+
+
+def _forget_changes(session: Session, *_args: Any) -> None:
+    session.info.pop(CHANGED, None)
+
+
+def track_changes() -> None:
+    """Install the session hooks (once per process)."""
+    if not event.contains(Session, "after_flush", _note_changes):
+        event.listen(Session, "after_flush", _note_changes)
+        event.listen(Session, "before_commit", _write_changes)
+        event.listen(Session, "after_soft_rollback", _forget_changes)
+
+
+def mark_changed(session: Session | None = None) -> None:
+    """Tell the insight job the archive changed (one counter, in this transaction)."""
+    session = session or db.session
+    now = utcnow()
+    updated = session.execute(update(InsightState).where(InsightState.id == 1).values(
+        changes=InsightState.changes + 1, changed_at=now))
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(InsightState).values(id=1, changes=1, changed_at=now,
+                                                    computed_changes=-1))
+
+
+def _people(*users: User | None) -> list[str]:
+    return [f"{user.name} {user.email}" for user in users if user is not None]
+
+
+def build_documents(ids: list[int], session: Session) -> list[dict[str, Any]]:
+    """The search documents of these post-mortems, read in a few queries (not one per row)."""
+    if not ids:
+        return []
+    parts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    users = {u.id: u for u in session.scalars(select(User))}
+    incidents = session.execute(select(Incident.id, Incident.title, Incident.commander_id)
+                                .where(Incident.id.in_(ids))).all()
+    for incident_id, title, commander_id in incidents:
+        parts[incident_id]["title"].append(title)
+        parts[incident_id]["people"] += _people(users.get(commander_id))
+    for incident_id, markdown in session.execute(
+            select(IncidentSection.incident_id, IncidentSection.markdown)
+            .where(IncidentSection.incident_id.in_(ids))
+            .order_by(IncidentSection.incident_id, IncidentSection.position)):
+        parts[incident_id]["body"].append(markdown or "")
+    for incident_id, event_text in session.execute(
+            select(TimelineEvent.incident_id, TimelineEvent.text)
+            .where(TimelineEvent.incident_id.in_(ids))
+            .order_by(TimelineEvent.incident_id, TimelineEvent.at, TimelineEvent.id)):
+        parts[incident_id]["body"].append(event_text)
+    for incident_id, factor_text in session.execute(
+            select(Factor.incident_id, Factor.text).where(Factor.incident_id.in_(ids))
+            .order_by(Factor.id)):
+        parts[incident_id]["body"].append(factor_text)
+    for incident_id, title, description, owner_id in session.execute(
+            select(ActionItem.incident_id, ActionItem.title, ActionItem.description,
+                   ActionItem.owner_id).where(ActionItem.incident_id.in_(ids))
+            .order_by(ActionItem.id)):
+        parts[incident_id]["body"] += [title, description or ""]
+        parts[incident_id]["people"] += _people(users.get(owner_id))
+    for incident_id, name in session.execute(
+            select(incident_services.c.incident_id, Service.name)
+            .join(Service, Service.id == incident_services.c.service_id)
+            .where(incident_services.c.incident_id.in_(ids))):
+        parts[incident_id]["services"].append(name)
+    for incident_id, tag in session.execute(
+            select(IncidentTag.incident_id, IncidentTag.tag).where(IncidentTag.incident_id.in_(ids))):
+        parts[incident_id]["services"].append(tag)
+    for incident_id, version, reference, posted in session.execute(
+            select(IncidentDeployment.incident_id, Artifact.version, Artifact.reference,
+                   Deployment.artifact_ref)
+            .join(Deployment, Deployment.id == IncidentDeployment.deployment_id)
+            .join(Artifact, Artifact.id == Deployment.artifact_id)
+            .where(IncidentDeployment.incident_id.in_(ids))):
+        for value in {version, reference, posted} - {None, ""}:
+            # The reference whole, and split at its separators so a digest stands alone.
+            parts[incident_id]["artifacts"] += [value, re.sub(r"[@:/]", " ", value)]
+    return [{"incident_id": incident_id,
+             **{column: "\n".join(dict.fromkeys(p for p in values.get(column, []) if p))
+                for column in ("title", "body", "people", "artifacts", "services")}}
+            for incident_id, values in parts.items()]
+
+
+def write_documents(ids: Iterable[int], session: Session | None = None) -> None:
+    """Rewrite the search documents of these post-mortems (gone ones are simply dropped)."""
+    session = session or db.session
+    ids = list(ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        documents = build_documents(chunk, session)
+        session.execute(delete(SearchDocument).where(SearchDocument.incident_id.in_(chunk)))
+        if documents:
+            session.execute(insert(SearchDocument), documents)
+
+
+def reindex_all() -> int:
+    """Rebuild every search document (after a bulk load, or from `postmortem insights
+    reindex`); returns how many."""
+    ids = list(db.session.scalars(select(Incident.id).order_by(Incident.id)))
+    write_documents(ids)
+    mark_changed()
+    db.session.commit()
+    return len(ids)
+
+
+# -- searching -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the user typed: a word, a run of tokens to match in order (a version such as
+    8.10.0, a hyphenated name), or the start of a digest."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+    raw: str = ""
+
+
+def parse_query(query: object) -> list[Term]:
+    """The terms of a search query; ValidationError when it has none."""
+    if not isinstance(query, str) or not query.strip():
+        raise ValidationError("Give a search query.", fields={"q": ["is required"]})
+    terms: list[Term] = []
+    for raw in query[:MAX_QUERY].split():
+        tokens = tuple(t.lower() for t in TOKEN_RE.findall(raw))
+        if not tokens or (len(tokens) == 1 and len(tokens[0]) == 1 and not tokens[0].isdigit()):
+            continue
+        prefix = raw.endswith("*") or bool(HEX_RE.fullmatch(tokens[-1]) and
+                                           any(c.isdigit() for c in tokens[-1]))
+        terms.append(Term(tokens, prefix, raw.strip("*\"'")))
+    if not terms:
+        raise ValidationError("The query has no searchable words.",
+                              fields={"q": ["type a word, a version or a name"]})
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+def _fts5_query(terms: list[Term]) -> str:
+    return " ".join(f'"{" ".join(term.tokens)}"' + ("*" if term.prefix else "")
+                    for term in terms)
+
+
+def _postgres_query(terms: list[Term]) -> tuple[str, dict[str, str]]:
+    pieces, params = [], {}
+    for index, term in enumerate(terms):
+        name = f"t{index}"
+        if term.prefix:
+            # The digest's own token: a prefix of a lexeme, whatever the configuration.
+            params[name] = " <-> ".join(term.tokens[:-1] + (term.tokens[-1] + ":*",))
+            pieces.append(f"to_tsquery('simple', :{name})")
+        elif len(term.tokens) > 1:
+            # A version (8.10.0) is one token to the parser; a hyphenated name is several.
+            params[name] = term.raw
+            pieces.append(f"(plainto_tsquery('english', :{name}) || "
+                          f"phraseto_tsquery('simple', :{name}))")
+        else:
+            params[name] = term.tokens[0]
+            pieces.append(f"(plainto_tsquery('english', :{name}) || "
+                          f"to_tsquery('simple', quote_literal(:{name})))")
+    return " && ".join(pieces), params
+
+
+def marked_html(marked: str) -> str:
+    """A snippet with OPEN/CLOSE marks → escaped HTML with <mark>."""
+    return html.escape(marked).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+
+
+def _flat(value: str) -> str:
+    return " ".join(value.split())
+
+
+def search_incidents(query: object, page: int = 1, per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """One page of the post-mortems matching every term of query, best first, and the total:
+    [{"key", "title", "snippet", "snippet_html", "score", "status"}]. Archived ones are left
+    out. ValidationError when the query has no searchable word."""
+    terms = parse_query(query)
+    offset = (max(page, 1) - 1) * per_page
+    if db.engine.dialect.name == "postgresql":
+        rows, total = _search_postgres(terms, offset, per_page)
+    else:
+        rows, total = _search_sqlite(terms, offset, per_page)
+    results = []
+    for incident_id, title, status, score, marked in rows:
+        marked = _flat(marked or "")
+        results.append({
+            "key": f"INC-{incident_id}", "title": title, "status": status,
+            "snippet": marked.replace(OPEN, "").replace(CLOSE, ""),
+            "snippet_html": marked_html(marked), "score": round(float(score), 4),
+        })
+    return results, total
+
+
+def _search_sqlite(terms: list[Term], offset: int, limit: int) -> tuple[list[Any], int]:
+    match = _fts5_query(terms)
+    params = {"match": match, "limit": limit, "offset": offset}
+    base = ("FROM incident_search_fts JOIN incidents ON incidents.id = incident_search_fts.rowid "
+            "WHERE incident_search_fts MATCH :match AND incidents.archived_at IS NULL")
+    total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar() or 0
+    if not total:
+        return [], 0
+    rows = db.session.execute(text(
+        "SELECT incidents.id, incidents.title, incidents.status, "
+        "-bm25(incident_search_fts, 8.0, 1.0, 3.0, 3.0, 3.0) AS score, "
+        f"snippet(incident_search_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) "
+        f"{base} ORDER BY bm25(incident_search_fts, 8.0, 1.0, 3.0, 3.0, 3.0), incidents.id DESC "
+        "LIMIT :limit OFFSET :offset"), params).all()
+    return rows, total
+
+
+def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[Any], int]:
+    tsquery, params = _postgres_query(terms)
+    matches = (f"FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
+               f"({'SELECT ' + tsquery + ' AS q'}) query "
+               "WHERE s.document @@ query.q AND i.archived_at IS NULL")
+    total = db.session.execute(text(f"SELECT count(*) {matches}"), params).scalar() or 0
+    if not total:
+        return [], 0
+    rows = db.session.execute(text(
+        "SELECT page.id, page.title, page.status, page.score, "
+        "ts_headline('english', page.text, page.q, "
+        f"'StartSel={OPEN}, StopSel={CLOSE}, MaxWords=30, MinWords=12, MaxFragments=1, "
+        "FragmentDelimiter=\" … \"') "
+        "FROM (SELECT i.id, i.title, i.status, ts_rank_cd(s.document, query.q) AS score, "
+        "query.q, "
+        "CASE WHEN to_tsvector('english', s.body) @@ query.q THEN s.body "
+        "ELSE concat_ws(' · ', s.title, s.services, s.people, s.artifacts) END AS text "
+        f"{matches} ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset) page "
+        "ORDER BY page.score DESC, page.id DESC"),
+        {**params, "limit": limit, "offset": offset}).all()
+    return rows, total
+
+
+def incident_count() -> int:
+    return db.session.scalar(select(func.count(Incident.id))) or 0
+
+
+def document_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(SearchDocument)) or 0
