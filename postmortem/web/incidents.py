@@ -105,7 +105,8 @@ def show(key: str) -> Any:
 def search() -> Any:
     query = request.args.get("q", "")
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 500))
-    results, total, error = [], 0, None
+    results: list[dict[str, Any]] = []
+    total, error = 0, None
     if query.strip():
         try:
             results, total = insights.search_incidents(query, page_number, SEARCH_PER_PAGE)

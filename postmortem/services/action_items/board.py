@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -24,11 +24,11 @@ def _ids(filters: dict[str, Any]) -> Select[Any]:
     return action_items_query(filters, load=False).with_only_columns(ActionItem.id).order_by(None)
 
 
-def _count_if(condition: ColumnElement[bool]) -> Any:
+def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _days_to_done() -> ColumnElement[float]:
+def _days_to_done() -> Any:
     if db.engine.dialect.name == "postgresql":
         return func.extract("epoch", ActionItem.completed_at - ActionItem.created_at) / 86400.0
     return func.julianday(ActionItem.completed_at) - func.julianday(ActionItem.created_at)
@@ -70,12 +70,12 @@ def weekly_progress(filters: dict[str, Any], weeks: int = 12) -> dict[str, list]
     columns = []
     for day in days:
         moment = day_start(day) + timedelta(days=1)
-        created = ActionItem.created_at < moment
+        before = ActionItem.created_at < moment
         columns += [
-            _count_if(created),
-            _count_if(created & (ActionItem.status == ActionStatus.DONE)
+            _count_if(before),
+            _count_if(before & (ActionItem.status == ActionStatus.DONE)
                       & ActionItem.completed_at.is_not(None) & (ActionItem.completed_at < moment)),
-            _count_if(created & (ActionItem.status == ActionStatus.WONT_DO)),
+            _count_if(before & (ActionItem.status == ActionStatus.WONT_DO)),
         ]
     row = db.session.execute(select(*columns).where(ActionItem.id.in_(_ids(filters)))).one()
     opened, done = [], []
@@ -102,7 +102,7 @@ def board_figures(filters: dict[str, Any]) -> dict[str, Any]:
             "overdue_by_team": overdue_by_team(filters)}
 
 
-def _group_key(group: str) -> ColumnElement[Any] | None:
+def _group_key(group: str) -> Any:
     if group == "team":
         return ActionItem.team
     if group == "owner":
@@ -161,8 +161,8 @@ CSV_ROW = (ActionItem.id, ActionItem.incident_id, Incident.title, ActionItem.tit
 def csv_rows(filters: dict[str, Any], group: str) -> Iterator[Any]:
     """The board's rows in its order, as plain tuples (CSV_ROW), fetched a thousand at a time so
     the first ones go out before the last are read."""
-    stmt = _grouped(filters, group, load=False)
+    grouped = _grouped(filters, group, load=False)
     if group != "owner":
-        stmt = stmt.outerjoin(Owner, Owner.id == ActionItem.owner_id)
-    stmt = stmt.with_only_columns(*CSV_ROW).execution_options(yield_per=1000)
-    yield from db.session.execute(stmt)
+        grouped = grouped.outerjoin(Owner, Owner.id == ActionItem.owner_id)
+    rows: Any = grouped.with_only_columns(*CSV_ROW).execution_options(yield_per=1000)
+    yield from db.session.execute(rows)

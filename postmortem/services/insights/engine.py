@@ -381,10 +381,10 @@ def recurrences(theme: Found, fixes: list[tuple], started: dict[int, datetime]) 
 def taxonomy_found() -> list[Found]:
     categories = {c.key: c for c in db.session.scalars(select(FactorCategory))}
     members: dict[str, set[int]] = defaultdict(set)
-    for incident_id, category in db.session.execute(
+    for incident_id, key in db.session.execute(
             select(Factor.incident_id, Factor.category).join(Incident)
             .where(Factor.category.is_not(None), Incident.archived_at.is_(None))):
-        members[category].add(incident_id)
+        members[str(key)].add(incident_id)
     found = []
     for key, ids in sorted(members.items()):
         category = categories.get(key)
@@ -409,10 +409,10 @@ def detected_found(corpus: Corpus | None, neighbours: tuple[Any, Any] | None) ->
     # A post-mortem with a large share of its neighbours in another theme belongs there too.
     for row, share in shares.items():
         for index, value in share.items():
-            position = position_of.get(index)
-            if position is None or value < SECOND_THEME_SHARE:
+            other = position_of.get(index)
+            if other is None or value < SECOND_THEME_SHARE:
                 continue
-            found[position].members.setdefault(corpus.ids[row], round(value, 3))
+            found[other].members.setdefault(corpus.ids[row], round(value, 3))
     return found
 
 

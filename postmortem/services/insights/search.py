@@ -88,13 +88,13 @@ def track_changes() -> None:
         event.listen(Session, "after_soft_rollback", _forget_changes)
 
 
-def mark_changed(session: Session | None = None) -> None:
+def mark_changed(session: Any = None) -> None:
     """Tell the insight job the archive changed (one counter, in this transaction)."""
     session = session or db.session
     now = utcnow()
-    updated = session.execute(update(InsightState).where(InsightState.id == 1).values(
+    updated: Any = session.execute(update(InsightState).where(InsightState.id == 1).values(
         changes=InsightState.changes + 1, changed_at=now))
-    if not updated.rowcount:  # type: ignore[attr-defined]
+    if not updated.rowcount:
         session.execute(insert(InsightState).values(id=1, changes=1, changed_at=now,
                                                     computed_changes=-1))
 
@@ -103,7 +103,7 @@ def _people(*users: User | None) -> list[str]:
     return [f"{user.name} {user.email}" for user in users if user is not None]
 
 
-def build_documents(ids: list[int], session: Session) -> list[dict[str, Any]]:
+def build_documents(ids: list[int], session: Any) -> list[dict[str, Any]]:
     """The search documents of these post-mortems, read in a few queries (not one per row)."""
     if not ids:
         return []
@@ -113,7 +113,7 @@ def build_documents(ids: list[int], session: Session) -> list[dict[str, Any]]:
                                 .where(Incident.id.in_(ids))).all()
     for incident_id, title, commander_id in incidents:
         parts[incident_id]["title"].append(title)
-        parts[incident_id]["people"] += _people(users.get(commander_id))
+        parts[incident_id]["people"] += _people(users.get(commander_id or 0))
     for incident_id, markdown in session.execute(
             select(IncidentSection.incident_id, IncidentSection.markdown)
             .where(IncidentSection.incident_id.in_(ids))
@@ -133,7 +133,7 @@ def build_documents(ids: list[int], session: Session) -> list[dict[str, Any]]:
                    ActionItem.owner_id).where(ActionItem.incident_id.in_(ids))
             .order_by(ActionItem.id)):
         parts[incident_id]["body"] += [title, description or ""]
-        parts[incident_id]["people"] += _people(users.get(owner_id))
+        parts[incident_id]["people"] += _people(users.get(owner_id or 0))
     for incident_id, name in session.execute(
             select(incident_services.c.incident_id, Service.name)
             .join(Service, Service.id == incident_services.c.service_id)
@@ -148,7 +148,7 @@ def build_documents(ids: list[int], session: Session) -> list[dict[str, Any]]:
             .join(Deployment, Deployment.id == IncidentDeployment.deployment_id)
             .join(Artifact, Artifact.id == Deployment.artifact_id)
             .where(IncidentDeployment.incident_id.in_(ids))):
-        for value in {version, reference, posted} - {None, ""}:
+        for value in {v for v in (version, reference, posted) if v}:
             # The reference whole, and split at its separators so a digest stands alone.
             parts[incident_id]["artifacts"] += [value, re.sub(r"[@:/]", " ", value)]
     return [{"incident_id": incident_id,
@@ -157,7 +157,7 @@ def build_documents(ids: list[int], session: Session) -> list[dict[str, Any]]:
             for incident_id, values in parts.items()]
 
 
-def write_documents(ids: Iterable[int], session: Session | None = None) -> None:
+def write_documents(ids: Iterable[int], session: Any = None) -> None:
     """Rewrite the search documents of these post-mortems (gone ones are simply dropped)."""
     session = session or db.session
     ids = list(ids)
@@ -279,7 +279,7 @@ def _search_sqlite(terms: list[Term], offset: int, limit: int) -> tuple[list[Any
         f"snippet(incident_search_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) "
         f"{base} ORDER BY bm25(incident_search_fts, 8.0, 1.0, 3.0, 3.0, 3.0), incidents.id DESC "
         "LIMIT :limit OFFSET :offset"), params).all()
-    return rows, total
+    return list(rows), int(total)
 
 
 def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[Any], int]:
@@ -302,7 +302,7 @@ def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[A
         f"{matches} ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset) page "
         "ORDER BY page.score DESC, page.id DESC"),
         {**params, "limit": limit, "offset": offset}).all()
-    return rows, total
+    return list(rows), int(total)
 
 
 def incident_count() -> int:

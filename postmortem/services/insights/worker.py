@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -52,12 +53,12 @@ def ensure_worker(app: Flask) -> None:
         thread.start()
 
 
-def _status() -> tuple[int, int, object, object, float | None] | None:
+def _status() -> tuple[Any, ...] | None:
     row = db.session.execute(select(
         InsightState.changes, InsightState.computed_changes, InsightState.changed_at,
         InsightState.locked_until, InsightState.seconds).where(InsightState.id == 1)).first()
     db.session.rollback()  # end the read, so the next one sees new commits (SQLite snapshots)
-    return tuple(row) if row else None  # type: ignore[return-value]
+    return tuple(row) if row else None
 
 
 def _loop(app: Flask) -> None:
