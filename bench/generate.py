@@ -13,6 +13,7 @@ take about a minute on SQLite.
 from __future__ import annotations
 
 import argparse
+import html
 import random
 import sys
 import time
@@ -315,12 +316,22 @@ def generate(incidents: int, seed: int, deployments_total: int, services_total: 
                 body += "\n\n" + "\n".join(f"- {rng.choice(blend['fix']).capitalize()}."
                                            for _ in range(3))
             section_id += 1
+            # The HTML render_markdown gives for paragraphs and one list, written directly
+            # (rendering 90,000 sections would take longer than generating everything else).
+            blocks = []
+            for block in body.split("\n\n"):
+                if block.startswith("- "):
+                    items = "".join(f"<li>{html.escape(line[2:])}</li>\n"
+                                    for line in block.splitlines())
+                    blocks.append(f"<ul>\n{items}</ul>")
+                else:
+                    blocks.append(f"<p>{html.escape(block)}</p>")
             markdown_sections.append({"key": key, "title": section_title, "markdown": body})
             writer.add(IncidentSection, {"id": section_id, "incident_id": iid,
                                          "position": position, "key": key,
                                          "title": section_title, "guidance": None,
                                          "required": key in ("summary", "impact"),
-                                         "markdown": body})
+                                         "markdown": body, "html": "\n".join(blocks)})
         moment = started
         for index in range(12):
             event_id += 1

@@ -32,7 +32,7 @@ def service_json(service: Service) -> dict[str, Any]:
 def incident_json(incident: Incident) -> dict[str, Any]:
     """The incident object of api-v1.md, with blameless findings and the browser URL."""
 
-    body = incident_dict(incident, today(), findings=incidents.check_incident(incident),
+    body = incident_dict(incident, today(), findings=incidents.findings_of(incident),
                          themes=insights.themes_of(incident))
     body["url"] = browser_url(f"/incidents/{incident.key}")
     return body

@@ -36,7 +36,8 @@ class ActionItem(Model):
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), default=ActionStatus.OPEN,
                                                  index=True)
     due_on: Mapped[date | None] = mapped_column(index=True)
-    factor_id: Mapped[int | None] = mapped_column(ForeignKey("factors.id", ondelete="SET NULL"))
+    factor_id: Mapped[int | None] = mapped_column(ForeignKey("factors.id", ondelete="SET NULL"),
+                                                  index=True)
     verification: Mapped[str | None] = mapped_column(Text)
     external_url: Mapped[str | None] = mapped_column(String(500))
     resolution_note: Mapped[str | None] = mapped_column(Text)

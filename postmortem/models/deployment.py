@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,13 +38,19 @@ class Deployment(Model):
 
     __tablename__ = "deployments"
     # The same rollout posted twice (a CI retry) is one deployment.
-    __table_args__ = (UniqueConstraint("service_id", "artifact_id", "environment", "deployed_at"),)
+    __table_args__ = (
+        UniqueConstraint("service_id", "artifact_id", "environment", "deployed_at"),
+        # A service's history per environment, newest first (service pages, last known-good).
+        Index("ix_deployments_service_environment_deployed", "service_id", "environment",
+              "deployed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), index=True
     )
-    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"))
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"),
+                                             index=True)
     environment: Mapped[str] = mapped_column(String(100), index=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # The reference this deployment was posted with (None: an out-of-band change).
@@ -88,7 +94,7 @@ class IncidentDeployment(Model):
         ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
     )
     deployment_id: Mapped[int] = mapped_column(
-        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[LinkRole] = mapped_column(enum_column(LinkRole), default=LinkRole.SUSPECTED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
+from ..markup import render_markdown
 from .enums import IncidentStatus, Severity, TimelineKind
 from .service import Service
 from .types import UTCDateTime, enum_column, utcnow
@@ -22,7 +23,8 @@ incident_services = Table(
     "incident_services",
     db.metadata,
     Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
-    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 
@@ -31,7 +33,8 @@ incident_reviewers = Table(
     "incident_reviewers",
     db.metadata,
     Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 
@@ -58,6 +61,8 @@ class Incident(Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Archived post-mortems leave lists, search, themes and reports; their key still answers.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The blameless-language findings as of the last write (lists read them; None: not yet).
+    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     # Optimistic locking: every UPDATE says "WHERE version = <the version we read>", so a
     # concurrent save of the same version fails instead of silently winning.
@@ -150,8 +155,20 @@ class IncidentSection(Model):
     guidance: Mapped[str | None] = mapped_column(Text)
     required: Mapped[bool] = mapped_column(default=False)
     markdown: Mapped[str] = mapped_column(Text, default="")
+    # The markdown rendered (and sanitised) whenever it is set, so pages and the API read it
+    # instead of rendering every section of every post-mortem on every request.
+    html: Mapped[str | None] = mapped_column(Text)
 
     incident: Mapped[Incident] = relationship(back_populates="sections")
+
+    @property
+    def rendered(self) -> str:
+        return self.html if self.html is not None else render_markdown(self.markdown or "")
+
+
+@event.listens_for(IncidentSection.markdown, "set")
+def _render_section(target: IncidentSection, value: str | None, _old: Any, _initiator: Any) -> None:
+    target.html = render_markdown(value or "")
 
 
 class TimelineEvent(Model):

@@ -92,7 +92,7 @@ def show(key: str) -> Any:
         "incidents/show.html",
         incident=incident,
         today=today(),
-        findings=incidents.check_incident(incident),
+        findings=incidents.findings_of(incident),
         checklist=incidents.checklist(incident),
         categories={c.key: c for c in setup.list_categories(include_inactive=True)},
         timeline_entries=deployments.incident_timeline(incident),

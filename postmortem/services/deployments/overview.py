@@ -7,10 +7,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Deployment, Incident, LinkRole, Service, incident_services, utcnow
+from ...models import (
+    Artifact,
+    Deployment,
+    Incident,
+    IncidentDeployment,
+    LinkRole,
+    Service,
+    incident_services,
+    utcnow,
+)
 from . import known_good, recording
 
 
@@ -23,51 +32,83 @@ class VersionRow:
     incidents: list[tuple[str, str, str]] = field(default_factory=list)  # key, title, role
 
 
-def service_incidents(service: Service) -> list[Incident]:
+SHOWN = 50  # rows per list on the service page (the API pages through all of them)
+
+
+def service_incidents(service: Service, limit: int | None = None) -> list[Incident]:
     stmt = (select(Incident)
             .join(incident_services, incident_services.c.incident_id == Incident.id)
             .where(incident_services.c.service_id == service.id, Incident.archived_at.is_(None))
-            .order_by(Incident.started_at.desc()))
+            .order_by(Incident.started_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
 
+def _versions(service: Service, environment: str) -> list[VersionRow]:
+    """The newest SHOWN versions deployed to environment, with their deployment counts and the
+    incidents linked to them — counted by the database."""
+    first = func.min(Deployment.deployed_at)
+    rows = db.session.execute(
+        select(Artifact.id, Artifact.version, Artifact.reference, first, func.count(Deployment.id))
+        .join(Deployment, Deployment.artifact_id == Artifact.id)
+        .where(Deployment.service_id == service.id, Deployment.environment == environment)
+        .group_by(Artifact.id, Artifact.version, Artifact.reference)
+        .order_by(first.desc()).limit(SHOWN)).all()
+    versions = {artifact_id: VersionRow(version, reference, first_deployed, count)
+                for artifact_id, version, reference, first_deployed, count in rows}
+    links = db.session.execute(
+        select(Deployment.artifact_id, Incident.id, Incident.title, IncidentDeployment.role)
+        .join(IncidentDeployment, IncidentDeployment.deployment_id == Deployment.id)
+        .join(Incident, Incident.id == IncidentDeployment.incident_id)
+        .where(Deployment.artifact_id.in_(list(versions)), Deployment.environment == environment)
+        .order_by(Incident.id)).all()
+    for artifact_id, incident_id, title, role in links:
+        entry = (f"INC-{incident_id}", title, role)
+        if entry not in versions[artifact_id].incidents:
+            versions[artifact_id].incidents.append(entry)
+    return list(versions.values())
+
+
 def service_overview(service: Service, environment: str | None, days: int) -> dict[str, Any]:
-    """Everything the service page needs for one environment over the last `days` days."""
+    """Everything the service page needs for one environment over the last `days` days: the
+    newest rollouts, versions and out-of-band changes (SHOWN of each), and the period's change
+    failure rate counted in SQL."""
     environments = known_good.environments_of(service)
     if environment not in environments:
         environment = "production" if "production" in environments else (
             environments[0] if environments else None)
     history: list[Deployment] = []
+    versions: list[VersionRow] = []
+    out_of_band: list[Deployment] = []
+    period = culprits = 0
     if environment:
-        history = list(db.session.scalars(recording.deployments_query(
-            {"service_ids": [service.id], "environment": environment})))
-    versions: dict[str, VersionRow] = {}
-    for deployment in reversed(history):
-        row = versions.setdefault(deployment.version, VersionRow(
-            deployment.version, deployment.artifact.reference, deployment.deployed_at))
-        row.deployments += 1
-        for link in deployment.incident_links:
-            entry = (link.incident.key, link.incident.title, link.role)
-            if entry not in row.incidents:
-                row.incidents.append(entry)
-    since = utcnow() - timedelta(days=days)
-    in_period = [d for d in history if d.deployed_at >= since]
-    culprits = [d for d in in_period
-                if any(link.role == LinkRole.CULPRIT.value for link in d.incident_links)]
+        filters = {"service_ids": [service.id], "environment": environment}
+        history = list(db.session.scalars(recording.deployments_query(filters).limit(SHOWN)))
+        out_of_band = list(db.session.scalars(recording.deployments_query(
+            {**filters, "immutable": False}).limit(SHOWN)))
+        versions = _versions(service, environment)
+        since = utcnow() - timedelta(days=days)
+        in_period = (Deployment.service_id == service.id, Deployment.environment == environment,
+                     Deployment.deployed_at >= since)
+        period = db.session.scalar(select(func.count(Deployment.id)).where(*in_period)) or 0
+        culprits = db.session.scalar(
+            select(func.count(func.distinct(Deployment.id)))
+            .join(IncidentDeployment, IncidentDeployment.deployment_id == Deployment.id)
+            .where(*in_period, IncidentDeployment.role == LinkRole.CULPRIT)) or 0
     lkg = known_good.last_known_good(service, environment) if environment else None
     return {
         "environments": environments,
         "environment": environment,
         "history": history,
         "current": history[0] if history else None,
-        "versions": sorted(versions.values(), key=lambda r: r.first_deployed, reverse=True),
-        "out_of_band": [d for d in history if not d.immutable],
+        "versions": versions,
+        "out_of_band": out_of_band,
         "lkg": lkg,
         "days": days,
-        "period_deployments": len(in_period),
-        "period_culprits": len(culprits),
-        "change_failure_rate": (len(culprits) / len(in_period)) if in_period else None,
-        "incidents": service_incidents(service),
+        "period_deployments": period,
+        "period_culprits": culprits,
+        "change_failure_rate": (culprits / period) if period else None,
+        "incidents": service_incidents(service, SHOWN),
+        "shown": SHOWN,
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, not_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ...errors import Conflict, NotFound, ValidationError
 from ...extensions import db
@@ -15,6 +16,7 @@ from ...models import (
     Deployment,
     DeploymentKind,
     Incident,
+    IncidentDeployment,
     Service,
     utcnow,
 )
@@ -133,6 +135,12 @@ def parse_deployment_filters(args: dict[str, Any]) -> dict[str, Any]:
     return parse(DeploymentFilters, args).model_dump()
 
 
+# What a deployment row shows (its service, artifact and the incidents it is linked to), loaded
+# with the page instead of one query per row.
+DEPLOYMENT_ROW = (selectinload(Deployment.service), selectinload(Deployment.artifact),
+                  selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident))
+
+
 def deployments_query(filters: dict[str, Any]) -> Select[Deployment]:
     """Deployments matching the filters, newest deployed_at first."""
     stmt = select(Deployment)
@@ -151,7 +159,8 @@ def deployments_query(filters: dict[str, Any]) -> Select[Deployment]:
         stmt = stmt.where(not_(Deployment.immutable))
     if filters.get("service_ids") is not None:
         stmt = stmt.where(Deployment.service_id.in_(filters["service_ids"]))
-    return stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
+    return stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc()).options(
+        *DEPLOYMENT_ROW)
 
 
 # The editor's window; the API's default is 24 hours before and none after (the first contract).

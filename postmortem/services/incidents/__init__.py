@@ -1,7 +1,7 @@
 """Writing post-mortems: create and edit, the edit guard, timeline and factors, deployment links,
 review and publishing, revisions, blameless hints."""
 
-from .blameless import check_incident, check_text
+from .blameless import check_incident, check_text, findings_of
 from .guard import ensure_editable, get_incident, lock, touch
 from .links import link_deployment, unlink_deployment
 from .queries import WHOLE_INCIDENT, incidents_query, parse_incident_filters
@@ -46,7 +46,7 @@ __all__ = [
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",
     "archive_incident", "restore_incident",
-    "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident",
+    "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident", "findings_of",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
     "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",
     "get_event", "get_factor", "get_incident", "get_revision", "incident_dict", "incidents_query",

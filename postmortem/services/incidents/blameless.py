@@ -146,3 +146,8 @@ def check_incident(incident: Incident) -> list[dict[str, Any]]:
     for factor in incident.factors:
         findings += check_text(factor.text, "factors", names)
     return findings
+
+
+def findings_of(incident: Incident) -> list[dict[str, Any]]:
+    """The findings stored by the last write, or checked now for a post-mortem without them."""
+    return list(incident.findings) if incident.findings is not None else check_incident(incident)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ...markup import render_markdown
 from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
 from ...timeutil import isoformat
 
@@ -97,7 +96,7 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
                 "key": section.key,
                 "title": section.title,
                 "markdown": section.markdown,
-                "html": render_markdown(section.markdown),
+                "html": section.rendered,
                 "required": section.required,
                 "guidance": section.guidance,
             }

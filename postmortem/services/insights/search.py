@@ -73,6 +73,7 @@ def _write_changes(session: Session) -> None:
     if not changed:
         return
     write_documents(sorted(changed), session)
+    write_findings(sorted(changed), session)
     mark_changed(session)
 
 
@@ -169,11 +170,26 @@ def write_documents(ids: Iterable[int], session: Any = None) -> None:
             session.execute(insert(SearchDocument), documents)
 
 
+def write_findings(ids: list[int], session: Any) -> None:
+    """Store each changed post-mortem's blameless findings (lists show them without checking
+    every text on every request)."""
+    from ..incidents import WHOLE_INCIDENT, check_incident
+
+    for incident in session.scalars(select(Incident).where(Incident.id.in_(ids))
+                                    .options(*WHOLE_INCIDENT)):
+        findings = check_incident(incident)
+        session.execute(update(Incident).where(Incident.id == incident.id)
+                        .values(findings=findings).execution_options(synchronize_session=False))
+        session.expire(incident, ["findings"])
+
+
 def reindex_all() -> int:
     """Rebuild every search document (after a bulk load, or from `postmortem insights
     reindex`); returns how many."""
     ids = list(db.session.scalars(select(Incident.id).order_by(Incident.id)))
     write_documents(ids)
+    for start in range(0, len(ids), 200):
+        write_findings(ids[start:start + 200], db.session)
     mark_changed()
     db.session.commit()
     return len(ids)
