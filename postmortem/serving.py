@@ -44,8 +44,10 @@ def gunicorn_options(workers: int | None, bind: str, timeout: int) -> dict[str, 
         "accesslog": "-",
         "errorlog": "-",
         "limit_request_line": 0,  # the app answers over-long URLs itself (414, JSON under /api/)
-        "max_requests": 2000,
-        "max_requests_jitter": 200,
+        # A worker is replaced after this many requests, as a guard against slow leaks; high
+        # enough that a busy health check does not recycle workers every few seconds.
+        "max_requests": 100_000,
+        "max_requests_jitter": 10_000,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     }
 

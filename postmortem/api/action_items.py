@@ -24,7 +24,7 @@ def list_action_items() -> Any:
 @bp.get("/action-items/stats")
 def action_item_stats() -> Any:
     filters = action_items.parse_action_item_filters(request.args.to_dict())
-    return action_items.stats(filters)
+    return action_items.cached_stats(filters)
 
 
 @bp.get("/action-items/<int:item_id>")

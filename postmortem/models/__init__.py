@@ -23,7 +23,15 @@ from .incident import (
     incident_reviewers,
     incident_services,
 )
-from .insight import IncidentNeighbour, InsightState, SearchDocument, Theme, ThemeMember, search_ddl
+from .insight import (
+    CachedFigure,
+    IncidentNeighbour,
+    InsightState,
+    SearchDocument,
+    Theme,
+    ThemeMember,
+    search_ddl,
+)
 from .service import Service
 from .template import FactorCategory, Setting, Template, TemplateSection
 from .types import UTCDateTime, today, utcnow
@@ -61,7 +69,8 @@ __all__ = [
     "UTCDateTime",
     "User",
     "incident_reviewers", "incident_services",
-    "IncidentNeighbour", "InsightState", "SearchDocument", "Theme", "ThemeMember", "search_ddl",
+    "CachedFigure", "IncidentNeighbour", "InsightState", "SearchDocument", "Theme", "ThemeMember",
+    "search_ddl",
     "today",
     "utcnow",
 ]

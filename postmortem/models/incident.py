@@ -50,14 +50,15 @@ class Incident(Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    commander_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    commander_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                     index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Front matter keys of an imported document that we do not model, kept for the round trip.
     extra_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Archived post-mortems leave lists, search, themes and reports; their key still answers.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -155,3 +155,17 @@ for _statement in SQLITE_SEARCH_DROP:
 for _statement in POSTGRES_SEARCH_DDL:
     event.listen(SearchDocument.__table__, "after_create",
                  DDL(_statement).execute_if(dialect="postgresql"))
+
+
+class CachedFigure(Model):
+    """A figure computed over much of the archive (board stats, the insights page), shared by
+    every worker and instance. It holds for the `changes` count it was computed at: every
+    write to a post-mortem or an action item bumps insight_state.changes in its own
+    transaction, so a stale entry is never read."""
+
+    __tablename__ = "figure_cache"
+
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Any] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

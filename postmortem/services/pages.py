@@ -12,10 +12,15 @@ from ..extensions import db
 from ..schemas.queries import MAX_PAGE
 
 
-def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:
-    """One page of stmt's rows (page 1 first) with the total count; an empty page past the end
-    (page numbers are held to 1..MAX_PAGE, so no offset overflows the database's integers)."""
-    return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False)
+def page_of(stmt: Select[Any], page: int, per_page: int, total: int | None = None) -> Pagination:
+    """One page of stmt's rows (page 1 first) with the total count (counted, unless the caller
+    knows it); an empty page past the end (page numbers are held to 1..MAX_PAGE, so no offset
+    overflows the database's integers)."""
+    pagination = db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page,
+                             error_out=False, count=total is None)
+    if total is not None:
+        pagination.total = total
+    return pagination
 
 
 def database_reachable() -> bool:

@@ -91,9 +91,10 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     filters, error = _filters()
     group = _group_by()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE)
-    items = list(page.items)
     figures = action_items.board_figures(filters)
+    page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE,
+                                   total=figures["stats"]["total"])
+    items = list(page.items)
     progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
@@ -147,7 +148,7 @@ def mine() -> Any:
     that match the rows and the board's bulk actions."""
     show_all = bool(request.args.get("all"))
     mine = {"owner": current_user.email}
-    counts = action_items.stats(mine)
+    counts = action_items.cached_stats(mine)
     unfinished = sum(counts[status] for status in UNFINISHED)
     filters = mine if show_all else {**mine, "status": list(UNFINISHED)}
     page_number = max(1, request.args.get("page", 1, type=int) or 1)

@@ -43,7 +43,8 @@ def index() -> Any:
     except ValidationError as exc:
         filters, error = {}, exc
     page_number = request.args.get("page", 1, type=int) or 1
-    page = pages.page_of(incidents.incidents_query(filters), page_number, PER_PAGE)
+    page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW), page_number,
+                         PER_PAGE)
     services = deployments.list_services()
     return render_template(
         "incidents/index.html", page=page, filters=filters, args=request.args, error=error,

@@ -6,9 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import login_required
+from markupsafe import Markup
 
 from ..errors import ValidationError
-from ..services import exchange, insights
+from ..models import today
+from ..services import exchange, figures, insights
+from ..services.figures import figure_key
 
 bp = Blueprint("reports", __name__)
 
@@ -22,7 +25,13 @@ def index() -> Any:
     except ValidationError as exc:
         error = exc
         since, until = insights.parse_period({})
-    return render_template("reports/index.html", d=insights.build_digest(since, until), error=error,
+    # The body is the same for everyone until the next write: rendered once, shared by every
+    # worker (the whole digest reads much of the archive).
+    # A period ending now is keyed to the minute (writes invalidate it anyway).
+    period = (since.replace(second=0, microsecond=0), until.replace(second=0, microsecond=0))
+    body = figures.cached(figure_key("insights-page", *period, today()), lambda: render_template(
+        "reports/_digest_body.html", d=insights.build_digest(since, until)))
+    return render_template("reports/index.html", body=Markup(body), error=error,
                            since_value=since.date().isoformat(), until_value=until.date().isoformat())
 
 

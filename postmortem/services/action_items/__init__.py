@@ -5,6 +5,7 @@ from ..outbox import mail_configured, send_mail, sign
 from .board import (
     board_figures,
     board_page,
+    cached_stats,
     csv_rows,
     group_counts,
     group_items,
@@ -34,5 +35,5 @@ __all__ = [
     "mark_reviewed", "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail",
     "sign", "stats", "status_changed", "subject_for", "teams",
     "update_action_item", "weekly_progress",
-    "board_page", "csv_rows", "group_counts", "group_items",
+    "board_page", "cached_stats", "csv_rows", "group_counts", "group_items",
 ]

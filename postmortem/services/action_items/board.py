@@ -8,11 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, case, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, case, func, literal
+from sqlalchemy.orm import aliased, selectinload
 
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, Incident, User, today
+from ..figures import cached, figure_key
 from ..pages import page_of
 from .items import action_items_query, day_start, due_order
 
@@ -20,8 +21,10 @@ Owner = aliased(User, name="board_owner")
 GROUP_LABELS = {"team": "No team", "owner": "No owner"}
 
 
-def _ids(filters: dict[str, Any]) -> Select[Any]:
-    return action_items_query(filters, load=False).with_only_columns(ActionItem.id).order_by(None)
+def _over(filters: dict[str, Any], *columns: Any) -> Select[Any]:
+    """columns over the items the filters select (the list's own FROM and WHERE)."""
+    return (action_items_query(filters, load=False).select_from(ActionItem)
+            .with_only_columns(*columns).order_by(None))
 
 
 def _count_if(condition: Any) -> Any:
@@ -37,28 +40,30 @@ def _days_to_done() -> Any:
 def stats(filters: dict[str, Any]) -> dict[str, Any]:
     """Counts per status, overdue, completion rate and median days to done over the items the
     list shows for the same filters — counted by the database."""
-    ids = _ids(filters)
     day = today()
     columns = [_count_if(ActionItem.status == status) for status in ActionStatus]
-    row = db.session.execute(select(func.count(), _count_if(ActionItem.is_overdue(day)), *columns)
-                             .where(ActionItem.id.in_(ids))).one()
+    row = db.session.execute(_over(filters, func.count(), _count_if(ActionItem.is_overdue(day)),
+                                   *columns)).one()
     total, overdue = int(row[0]), int(row[1])
     counts = {status.value: int(value) for status, value in zip(ActionStatus, row[2:], strict=True)}
     considered = total - counts[ActionStatus.WONT_DO.value]
     done = counts[ActionStatus.DONE.value]
     return {**counts, "total": total, "overdue": overdue,
             "completion_rate": round(done / considered, 4) if considered > 0 else 0,
-            "median_days_to_done": _median_days(ids)}
+            "median_days_to_done": _median_days(filters, done)}
 
 
-def _median_days(ids: Select[Any]) -> float | None:
-    finished = (ActionItem.id.in_(ids), ActionItem.status == ActionStatus.DONE,
-                ActionItem.completed_at.is_not(None))
-    count = db.session.scalar(select(func.count()).where(*finished)) or 0
+def _median_days(filters: dict[str, Any], count: int) -> float | None:
+    """The median of completed_at - created_at over the done items, in days (the database
+    sorts; only the middle one or two rows come back)."""
     if not count:
         return None
     days = _days_to_done()
-    middle = list(db.session.scalars(select(days).where(*finished).order_by(days)
+    finished = (ActionItem.status == ActionStatus.DONE, ActionItem.completed_at.is_not(None))
+    count = db.session.scalar(_over(filters, func.count()).where(*finished)) or 0
+    if not count:
+        return None
+    middle = list(db.session.scalars(_over(filters, days).where(*finished).order_by(days)
                                      .offset((count - 1) // 2).limit(2 - count % 2)))
     return round(sum(float(m) for m in middle) / len(middle), 2)
 
@@ -77,7 +82,7 @@ def weekly_progress(filters: dict[str, Any], weeks: int = 12) -> dict[str, list]
                       & ActionItem.completed_at.is_not(None) & (ActionItem.completed_at < moment)),
             _count_if(before & (ActionItem.status == ActionStatus.WONT_DO)),
         ]
-    row = db.session.execute(select(*columns).where(ActionItem.id.in_(_ids(filters)))).one()
+    row = db.session.execute(_over(filters, *columns)).one()
     opened, done = [], []
     for index in range(len(days)):
         created, finished, dropped = (int(v) for v in row[index * 3: index * 3 + 3])
@@ -90,16 +95,38 @@ def overdue_by_team(filters: dict[str, Any]) -> dict[str, int]:
     """{team (or owner, or 'unassigned'): overdue items}, most first."""
     label = func.coalesce(ActionItem.team, Owner.name, literal("unassigned"))
     rows = db.session.execute(
-        select(label, func.count()).outerjoin(Owner, Owner.id == ActionItem.owner_id)
-        .where(ActionItem.id.in_(_ids(filters)), ActionItem.is_overdue(today()))
-        .group_by(label)).all()
+        _over(filters, label, func.count()).outerjoin(Owner, Owner.id == ActionItem.owner_id)
+        .where(ActionItem.is_overdue(today())).group_by(label)).all()
     return dict(sorted(((str(k), int(v)) for k, v in rows), key=lambda kv: (-kv[1], kv[0])))
 
 
 def board_figures(filters: dict[str, Any]) -> dict[str, Any]:
-    """The retro board's figures over the items its filters select."""
-    return {"stats": stats(filters), "progress": weekly_progress(filters),
-            "overdue_by_team": overdue_by_team(filters)}
+    """The retro board's figures over the items its filters select (shared by every worker
+    until the next write)."""
+    return cached(figure_key("board", filters, today()), lambda: {
+        "stats": stats(filters), "progress": weekly_progress(filters),
+        "overdue_by_team": overdue_by_team(filters)})
+
+
+def cached_stats(filters: dict[str, Any]) -> dict[str, Any]:
+    """stats(filters), shared by every worker until the next write."""
+    return cached(figure_key("stats", filters, today()), lambda: stats(filters))
+
+
+def _progress_columns(weeks: int) -> tuple[list[Any], list[Any]]:
+    end = today()
+    days = [end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    columns = []
+    for day in days:
+        moment = day_start(day) + timedelta(days=1)
+        before = ActionItem.created_at < moment
+        columns += [
+            _count_if(before),
+            _count_if(before & (ActionItem.status == ActionStatus.DONE)
+                      & ActionItem.completed_at.is_not(None) & (ActionItem.completed_at < moment)),
+            _count_if(before & (ActionItem.status == ActionStatus.WONT_DO)),
+        ]
+    return days, columns
 
 
 def _group_key(group: str) -> Any:
@@ -113,7 +140,9 @@ def _group_key(group: str) -> Any:
 
 
 def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[Any]:
-    stmt = action_items_query(filters, load)
+    stmt = action_items_query(filters, load=False)
+    if load:  # what a board row shows: its post-mortem and owner
+        stmt = stmt.options(selectinload(ActionItem.incident), selectinload(ActionItem.owner))
     if group == "owner":
         stmt = stmt.outerjoin(Owner, Owner.id == ActionItem.owner_id)
     key = _group_key(group)
@@ -124,19 +153,27 @@ def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[A
     return stmt.order_by(None).order_by(key.is_(None), key, *due_order())
 
 
-def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> Pagination:
+def board_page(filters: dict[str, Any], group: str, page: int, per_page: int,
+               total: int | None = None) -> Pagination:
     """One page of the board's items in group order (a group may go on over the next page)."""
-    return page_of(_grouped(filters, group), page, per_page)
+    return page_of(_grouped(filters, group), page, per_page, total)
 
 
 def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
-    """[(group value, items)] in board order; None is the group without a value."""
+    """[(group value, items)] in board order; None is the group without a value (shared by
+    every worker until the next write)."""
+    return [(value, count) for value, count in cached(
+        figure_key("groups", filters, group), lambda: _group_counts(filters, group))]
+
+
+def _group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
     key = _group_key(group)
     if key is None:
         return []
-    stmt = select(key, func.count()).where(ActionItem.id.in_(_ids(filters))).group_by(key)
+    stmt = _over(filters, key, func.count())
     if group == "owner":
-        stmt = stmt.select_from(ActionItem).outerjoin(Owner, Owner.id == ActionItem.owner_id)
+        stmt = stmt.outerjoin(Owner, Owner.id == ActionItem.owner_id)
+    stmt = stmt.group_by(key)
     rows = [(value, int(count)) for value, count in db.session.execute(stmt)]
     if group == "incident":
         return sorted(rows, key=lambda r: -(r[0] or 0))
@@ -161,7 +198,8 @@ CSV_ROW = (ActionItem.id, ActionItem.incident_id, Incident.title, ActionItem.tit
 def csv_rows(filters: dict[str, Any], group: str) -> Iterator[Any]:
     """The board's rows in its order, as plain tuples (CSV_ROW), fetched a thousand at a time so
     the first ones go out before the last are read."""
-    grouped = _grouped(filters, group, load=False)
+    grouped = _grouped(filters, group, load=False).join(
+        Incident, Incident.id == ActionItem.incident_id)
     if group != "owner":
         grouped = grouped.outerjoin(Owner, Owner.id == ActionItem.owner_id)
     rows: Any = grouped.with_only_columns(*CSV_ROW).execution_options(yield_per=1000)

@@ -4,7 +4,7 @@ review and publishing, revisions, blameless hints."""
 from .blameless import check_incident, check_text, findings_of
 from .guard import ensure_editable, get_incident, lock, touch
 from .links import link_deployment, unlink_deployment
-from .queries import WHOLE_INCIDENT, incidents_query, parse_incident_filters
+from .queries import LIST_ROW, WHOLE_INCIDENT, incidents_query, parse_incident_filters
 from .review import (
     add_comment,
     changes_requested,
@@ -46,7 +46,8 @@ __all__ = [
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",
     "archive_incident", "restore_incident",
-    "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident", "findings_of",
+    "LIST_ROW", "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor", "check_incident",
+    "findings_of",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
     "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",
     "get_event", "get_factor", "get_incident", "get_revision", "incident_dict", "incidents_query",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ...models import (
     ActionItem,
+    Deployment,
     Factor,
     Incident,
     IncidentDeployment,
@@ -28,10 +29,15 @@ WHOLE_INCIDENT = (
     selectinload(Incident.factors), selectinload(Incident.commander),
     selectinload(Incident.reviewers),
     selectinload(Incident.action_items).selectinload(ActionItem.owner),
-    selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment),
+    selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
+        selectinload(Deployment.artifact), selectinload(Deployment.service),
+        selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
 )
+# What a row of the incident list shows: no narrative, timeline or action items.
+LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
 
-def incidents_query(filters: dict[str, Any]) -> Select[Incident]:
+def incidents_query(filters: dict[str, Any], load: tuple[Any, ...] = WHOLE_INCIDENT
+                    ) -> Select[Incident]:
     """Incidents matching the filters, newest started_at first unless `sort` says otherwise.
 
     Filters: status, severity, service, tag, since, until (datetimes), q (text), sort.
@@ -82,7 +88,7 @@ def incidents_query(filters: dict[str, Any]) -> Select[Incident]:
         "updated": (Incident.updated_at.desc(), Incident.id.desc()),
         "title": (Incident.title.asc(), Incident.id.asc()),
     }.get(filters.get("sort") or "", (Incident.started_at.desc(), Incident.id.desc()))
-    return stmt.order_by(*order).options(*WHOLE_INCIDENT)
+    return stmt.order_by(*order).options(*load)
 
 
 def parse_incident_filters(args: dict[str, Any]) -> dict[str, Any]:

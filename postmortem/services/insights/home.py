@@ -21,6 +21,8 @@ from ...models import (
     utcnow,
 )
 from ...models.enums import UNFINISHED
+from ..action_items.items import day_start
+from ..figures import cached, figure_key
 from .themes import list_themes
 
 SOON_DAYS = 7
@@ -41,14 +43,18 @@ class Home:
     on_this_day: list[Incident] = field(default_factory=list)
 
 
+OWED_SHOWN = 10  # per severity: the longest owed first
+
+
 def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
     """Everything the home page shows for this person (all UTC; archived post-mortems left
     out). owed_after_days: {severity: days} after resolution before a post-mortem is owed."""
     day = today()
     live = Incident.archived_at.is_(None)
     mine = list(db.session.scalars(
-        select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
-        .where(live, ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
+        select(ActionItem)
+        .where(ActionItem.incident_id.not_in(select(Incident.id).where(~live)),
+               ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
                ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
         .order_by(ActionItem.due_on).options(selectinload(ActionItem.incident))))
     home = Home(overdue=[item for item in mine if item.is_overdue(day)],
@@ -69,9 +75,11 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
                                    Incident.status != IncidentStatus.PUBLISHED,
                                    Incident.resolved_at.is_not(None),
                                    Incident.resolved_at < now - timedelta(days=days))
-            .order_by(Incident.resolved_at)))
-    home.themes_back = [theme for theme in list_themes(since=now - timedelta(days=RECENT_THEME_DAYS))
-                        if theme["recurred_after_fix"]][:5]
+            .order_by(Incident.resolved_at).limit(OWED_SHOWN)))
+    since = day_start(day) - timedelta(days=RECENT_THEME_DAYS)
+    home.themes_back = cached(figure_key("themes-back", since), lambda: [
+        {"id": t["id"], "name": t["name"], "recurred_after_fix": t["recurred_after_fix"]}
+        for t in list_themes(since=since) if t["recurred_after_fix"]][:5])
     home.recent = list(db.session.scalars(
         select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
     home.on_this_day = list(db.session.scalars(

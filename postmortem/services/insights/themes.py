@@ -45,17 +45,19 @@ def _desc(moment: str | None) -> str:
 
 def _filtered(since: datetime | None, until: datetime | None, min_incidents: int,
               service: str | None) -> list[dict[str, Any]]:
+    # The period's incidents first (started_at is indexed), then their memberships.
+    chosen = select(Incident.id).where(Incident.archived_at.is_(None))
+    if since is not None:
+        chosen = chosen.where(Incident.started_at >= since)
+    if until is not None:
+        chosen = chosen.where(Incident.started_at <= until)
+    if service:
+        chosen = chosen.where(Incident.id.in_(
+            select(incident_services.c.incident_id).join(Service).where(Service.name == service)))
     stmt = (select(ThemeMember.theme_id, ThemeMember.incident_id, ThemeMember.after,
                    Incident.started_at)
             .join(Incident, Incident.id == ThemeMember.incident_id)
-            .where(Incident.archived_at.is_(None)))
-    if since is not None:
-        stmt = stmt.where(Incident.started_at >= since)
-    if until is not None:
-        stmt = stmt.where(Incident.started_at <= until)
-    if service:
-        stmt = stmt.where(Incident.id.in_(
-            select(incident_services.c.incident_id).join(Service).where(Service.name == service)))
+            .where(ThemeMember.incident_id.in_(chosen)))
     members: dict[str, list[tuple[datetime, int, list]]] = defaultdict(list)
     for theme_id, incident_id, after, started_at in db.session.execute(stmt):
         members[theme_id].append((started_at, incident_id, after or []))
