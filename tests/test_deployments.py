@@ -216,3 +216,18 @@ def test_a_retry_without_a_time_is_the_same_deployment(api) -> None:
     # 9.1 is now the latest rollout: 9.0 again is a new deployment, not a retry.
     assert ci.post("/api/v1/deployments", json={**payload, "deployed_at": "2026-01-01T00:00:00Z"}
                    ).status_code == 201
+
+
+def test_knowledge_spread_flags_a_service_one_person_holds(app, api, client, login) -> None:
+    alone, other = api("author"), api("reviewer")
+    for n in range(3):
+        create_incident(alone, title=f"Checkout outage {n}", services=["checkout"])
+    create_incident(other, title="Edge outage", services=["edge-cache", "checkout"])
+    checkout = alone.get("/api/v1/services/checkout").get_json()["knowledge"]
+    assert checkout == {"people": 2, "top_person": alone.email, "top_share": 0.75, "incidents": 4}
+    edge = alone.get("/api/v1/services/edge-cache").get_json()["knowledge"]
+    assert edge == {"people": 1, "top_person": other.email, "top_share": 1.0, "incidents": 1}
+    login("viewer")
+    page = client.get("/services")
+    assert page.text.count('data-testid="knowledge-flag"') == 1  # edge-cache has one incident
+    assert "knowledge rests on one person" in client.get("/services/checkout").text

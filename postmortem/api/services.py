@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from ..models import Role, Service
 from ..schemas import ServiceChanges, ServiceIn, parse
-from ..services import deployments
+from ..services import deployments, insights
 from .auth import requires
 from .common import dt, json_body, paged
 from .serialise import service_json
@@ -32,6 +32,7 @@ def get_service(name: str) -> Any:
     service: Service = deployments.get_service(name)
     body = service_json(service)
     body["last_known_good"] = deployments.last_known_good_by_environment(service)
+    body["knowledge"] = insights.knowledge_of(service.id)
     body["created_at"] = dt(service.created_at)
     return body
 

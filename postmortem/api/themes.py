@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 from ..schemas import ThemeQuery, parse
 from ..services import insights
@@ -15,6 +15,9 @@ bp = Blueprint("themes", __name__)
 def list_themes() -> Any:
     query = parse(ThemeQuery, request.args.to_dict())
     insights.wait_until_fresh(current_app)
+    if query.since is None and query.until is None and query.service is None:
+        return Response(insights.themes_document(query.min_incidents or 2),
+                        mimetype="application/json")
     return insights.list_themes(query.since, query.until, query.min_incidents or 2,
                                 query.service)
 

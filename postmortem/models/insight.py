@@ -60,9 +60,11 @@ class Theme(Model):
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     incident_count: Mapped[int] = mapped_column(Integer, default=0)
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The theme over the whole archive as the API gives it, written by the job, so the
-    # unfiltered list and the theme page read one row instead of every member.
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The theme over the whole archive as the API gives it, serialised by the job, so the
+    # unfiltered list sends stored text instead of reading (and encoding) every member...
+    document: Mapped[str] = mapped_column(Text, default="{}")
+    # ...and what the themes page shows of it (no member lists).
+    card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -92,6 +94,9 @@ class InsightState(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     changes: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every content write
+    # Bumped by every write a shared figure may depend on (content, deployments, services,
+    # the taxonomy): the key of models.CachedFigure.
+    writes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     computed_changes: Mapped[int] = mapped_column(Integer, default=-1)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -132,12 +137,14 @@ POSTGRES_SEARCH_DDL = [
 ]
 
 
-def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+def include_name(name: str | None, type_: str, parents: Any) -> bool:
     """For Alembic's comparison: the search index (FTS5 and its shadow tables on SQLite, the
     tsvector column and its index on PostgreSQL) is made by SEARCH_DDL, not by the models."""
     name = name or ""
     if type_ == "table":
         return not name.startswith("incident_search_fts")
+    if (parents or {}).get("table_name") != "incident_search":
+        return True
     return name not in ("document", "ix_incident_search_document")
 
 
@@ -159,9 +166,9 @@ for _statement in POSTGRES_SEARCH_DDL:
 
 class CachedFigure(Model):
     """A figure computed over much of the archive (board stats, the insights page), shared by
-    every worker and instance. It holds for the `changes` count it was computed at: every
-    write to a post-mortem or an action item bumps insight_state.changes in its own
-    transaction, so a stale entry is never read."""
+    every worker and instance. It holds for the `writes` count it was computed at: every
+    write it may depend on bumps insight_state.writes in its own transaction, so a stale entry
+    is never read."""
 
     __tablename__ = "figure_cache"
 

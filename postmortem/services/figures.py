@@ -1,7 +1,7 @@
 """Figures over much of the archive, computed once per change and shared by every worker and
 instance (models.CachedFigure). A figure's key names everything it depends on besides the
-archive's content (filters, period, today's date); the content is covered by the change
-counter every write bumps in its own transaction."""
+archive's content (filters, period, today's date); the content is covered by the write
+counter (insight_state.writes) every write bumps in its own transaction."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def figure_key(name: str, *parts: Any) -> str:
 def cached(key: str, compute: Callable[[], T]) -> T:
     """The figure stored under key for the archive as it is now, computing (and storing) it
     when the archive changed since. compute() must return JSON-serialisable data."""
-    changes = db.session.scalar(select(InsightState.changes).where(InsightState.id == 1)) or 0
+    changes = db.session.scalar(select(InsightState.writes).where(InsightState.id == 1)) or 0
     row = db.session.execute(select(CachedFigure.changes, CachedFigure.value)
                              .where(CachedFigure.key == key)).first()
     if row is not None and row[0] == changes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
@@ -31,3 +33,42 @@ def database_reachable() -> bool:
         db.session.rollback()
         return False
     return True
+
+
+@dataclass
+class ListPage:
+    """A page of an ordered list whose ids are already known (same fields as Pagination)."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def page_of_ids(ids: list[int], page: int, per_page: int,
+                load: Callable[[list[int]], list[Any]]) -> ListPage:
+    """One page of a list given in order by its ids: load() fetches that page's rows."""
+    page = min(max(page, 1), MAX_PAGE)
+    chunk = ids[(page - 1) * per_page: page * per_page]
+    rows = {row.id: row for row in load(chunk)} if chunk else {}
+    return ListPage([rows[i] for i in chunk if i in rows], page, per_page, len(ids))

@@ -32,6 +32,7 @@ from .labels import field_label, label
 
 bp = Blueprint("actions", __name__)
 BOARD_PER_PAGE = 50
+PRESENT_LIMIT = 30  # items of one group on the projector; the rest are counted
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
 CSV_COLUMNS = ("Incident", "Incident title", "Action item", "Kind", "Priority", "Status",
                "Owner", "Owner email", "Team", "Due", "Overdue", "Created", "Done",
@@ -92,8 +93,7 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     group = _group_by()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
     figures = action_items.board_figures(filters)
-    page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE,
-                                   total=figures["stats"]["total"])
+    page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE)
     items = list(page.items)
     progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
@@ -133,10 +133,12 @@ def present() -> Any:
         group = "team"
     groups = action_items.group_counts(filters, group)
     step = min(max(request.args.get("step", 1, type=int) or 1, 1), max(len(groups), 1))
-    items = action_items.group_items(filters, group, groups[step - 1][0]) if groups else []
+    items = (action_items.group_items(filters, group, groups[step - 1][0], PRESENT_LIMIT)
+             if groups else [])
     label = _label(items[0], group) if items else ""
+    more = groups[step - 1][1] - len(items) if groups else 0
     args = {k: v for k, v in request.args.items() if k != "step"}
-    return render_template("actions/present.html", label=label, items=items, step=step,
+    return render_template("actions/present.html", label=label, items=items, step=step, more=more,
                            steps=len(groups), group=group, groupings=GROUPINGS, args=args,
                            error=error, today=today())
 

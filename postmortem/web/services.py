@@ -12,7 +12,7 @@ from ..errors import DomainError, NotFound
 from ..forms import ServiceForm
 from ..models import Role
 from ..schemas import ServiceIn, parse
-from ..services import deployments
+from ..services import deployments, insights
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 PERIODS = (30, 90, 180, 365)
@@ -21,7 +21,9 @@ PERIODS = (30, 90, 180, 365)
 def _index(form: ServiceForm, status: int = 200) -> Any:
     services = deployments.list_services()
     counts = {s.id: deployments.service_counts(s) for s in services}
+    knowledge = {s.id: insights.knowledge_of(s.id) for s in services}
     return render_template("services/index.html", services=services, counts=counts,
+                           knowledge=knowledge, concentrated=insights.concentrated,
                            form=form), status
 
 
@@ -57,5 +59,7 @@ def show(name: str) -> Any:
     if days not in PERIODS:
         days = 90
     data = deployments.service_overview(service, request.args.get("environment"), days)
+    knowledge = insights.knowledge_of(service.id)
     return render_template("services/show.html", service=service, periods=PERIODS,
-                           counts=deployments.service_counts(service), **data)
+                           counts=deployments.service_counts(service), knowledge=knowledge,
+                           concentrated=insights.concentrated(knowledge), **data)

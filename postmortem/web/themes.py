@@ -11,7 +11,6 @@ from ..errors import NotFound, ValidationError
 from ..services import deployments, insights
 
 bp = Blueprint("themes", __name__)
-SHOWN_PER_THEME = 5
 
 
 def _months(theme: dict[str, Any], count: int = 24) -> list[dict[str, Any]]:
@@ -32,13 +31,12 @@ def index() -> Any:
                                                 "until": request.args.get("until")})
     except ValidationError as exc:
         error, since, until = exc, None, None
-    found = insights.list_themes(since, until, min_incidents=2, service=service)
-    keys = [key for theme in found for key in theme["incidents"][-SHOWN_PER_THEME:]]
-    keys += [r["key"] for theme in found for r in theme["recurrences"][-3:]]
+    found = insights.theme_cards(since, until, min_incidents=2, service=service)
+    keys = [key for theme in found for key in theme["recent"]]
+    keys += [r["key"] for theme in found for r in theme["recurrences_recent"]]
     return render_template("themes/index.html", themes=found, error=error, args=request.args,
                            incidents=insights.incidents_by_key(keys), computed=insights.computed(),
-                           services=deployments.list_services(), months=_months,
-                           shown=SHOWN_PER_THEME)
+                           services=deployments.list_services(), months=_months)
 
 
 @bp.get("/themes/<theme_id>")
@@ -48,6 +46,7 @@ def show(theme_id: str) -> Any:
         theme = insights.get_theme(theme_id[:80])
     except NotFound:
         abort(404)
-    keys = theme["incidents"][-50:] + [r["key"] for r in theme["recurrences"][-20:]]
-    return render_template("themes/show.html", theme=theme, incidents=insights.incidents_by_key(keys),
-                           months=_months)
+    card = insights.theme_card(theme, 50)
+    keys = card["recent"] + [r["key"] for r in theme["recurrences"][-20:]]
+    return render_template("themes/show.html", theme=card, recurrences=theme["recurrences"][-20:],
+                           incidents=insights.incidents_by_key(keys), months=_months)

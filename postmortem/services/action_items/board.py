@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, case, func, literal
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, Incident, User, today
 from ..figures import cached, figure_key
-from ..pages import page_of
+from ..pages import ListPage, page_of_ids
 from .items import action_items_query, day_start, due_order
 
 Owner = aliased(User, name="board_owner")
@@ -153,10 +152,18 @@ def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[A
     return stmt.order_by(None).order_by(key.is_(None), key, *due_order())
 
 
-def board_page(filters: dict[str, Any], group: str, page: int, per_page: int,
-               total: int | None = None) -> Pagination:
-    """One page of the board's items in group order (a group may go on over the next page)."""
-    return page_of(_grouped(filters, group), page, per_page, total)
+def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> ListPage:
+    """One page of the board's items in group order (a group may go on over the next page).
+    The order is found once per change and shared; a page then reads its own rows only."""
+    ids = cached(figure_key("board-order", filters, group, today()), lambda: list(
+        db.session.scalars(_grouped(filters, group, load=False).select_from(ActionItem)
+                           .with_only_columns(ActionItem.id))))
+
+    def load(chunk: list[int]) -> list[ActionItem]:
+        return list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(chunk)).options(
+            selectinload(ActionItem.incident), selectinload(ActionItem.owner))))
+
+    return page_of_ids(ids, page, per_page, load)
 
 
 def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
@@ -180,13 +187,15 @@ def _group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
     return sorted(rows, key=lambda r: (r[0] is None, r[0] or ""))
 
 
-def group_items(filters: dict[str, Any], group: str, value: Any) -> list[ActionItem]:
-    """Every item of one group (the presentation view shows one group at a time)."""
+def group_items(filters: dict[str, Any], group: str, value: Any,
+                limit: int | None = None) -> list[ActionItem]:
+    """The items of one group, earliest due first (the presentation view shows one group at a
+    time); at most limit of them."""
     key = _group_key(group)
     stmt = _grouped(filters, group)
     if key is not None:
         stmt = stmt.where(key.is_(None) if value is None else key == value)
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt.limit(limit)))
 
 
 CSV_ROW = (ActionItem.id, ActionItem.incident_id, Incident.title, ActionItem.title,

@@ -13,10 +13,14 @@ KEY_RE = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
 
 
 def get_incident(key: str) -> Incident:
-    """The incident with this key ('INC-7'); NotFound otherwise."""
+    """The incident with this key ('INC-7'), with everything a page of it shows loaded in a
+    few queries (not one per row); NotFound otherwise."""
+    from .queries import WHOLE_INCIDENT
+
     match = KEY_RE.match(key or "")
     number = int(match.group(1)) if match else 0
-    incident = db.session.get(Incident, number) if 0 < number < 2**63 else None
+    incident = (db.session.get(Incident, number, options=WHOLE_INCIDENT)
+                if 0 < number < 2**63 else None)
     if incident is None:
         raise NotFound(f"No incident {key}.")
     return incident

@@ -59,7 +59,8 @@ def deployment_dict(deployment: Deployment) -> dict[str, Any]:
         "notes": deployment.notes,
         "immutable": deployment.immutable,
         "incident_keys": sorted(
-            (link.incident.key for link in deployment.incident_links),
+            # (a link removed in this transaction has no incident any more)
+            (link.incident.key for link in deployment.incident_links if link.incident),
             key=lambda key: int(key.split("-")[1]),
         ),
         "created_at": isoformat(deployment.created_at),

@@ -5,7 +5,9 @@ path and stored."""
 
 from .charts import bar_chart, line_chart
 from .digest import build_digest, parse_period
+from .engine import card_of as theme_card
 from .home import Home, home_for
+from .knowledge import concentrated, knowledge_by_service, knowledge_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
 from .similarity import similar_incidents
 from .themes import (
@@ -16,15 +18,18 @@ from .themes import (
     incidents_by_key,
     list_themes,
     preload_themes,
+    theme_cards,
+    themes_document,
     themes_of,
 )
 from .worker import ensure_worker, refresh, wait_until_fresh
 
 __all__ = [
+    "concentrated", "knowledge_by_service", "knowledge_of",
     "Home", "home_for",
     "bar_chart", "build_digest", "computed", "ensure_worker", "get_theme", "incident_filters",
     "incident_ids_for_theme", "incidents_by_key", "line_chart", "list_themes", "mark_changed",
-    "parse_period", "preload_themes",
+    "parse_period", "preload_themes", "theme_card", "theme_cards", "themes_document",
     "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
     "wait_until_fresh",
 ]

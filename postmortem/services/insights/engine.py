@@ -19,6 +19,7 @@ row (search.mark_changed), so they never wait for the job.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, text, update
 
 from ...extensions import db
 from ...models import (
@@ -134,6 +135,11 @@ def refresh(force: bool = False) -> Outcome:
         raise
     outcome.seconds = time.perf_counter() - started
     release(owner, changes, outcome.seconds)
+    if db.engine.dialect.name == "sqlite":
+        # Keep the query planner's statistics current as the archive grows (cheap when they
+        # are): SQLite does not gather them by itself; PostgreSQL's autovacuum does.
+        db.session.execute(text("PRAGMA optimize"))
+        db.session.commit()
     return outcome
 
 
@@ -478,6 +484,17 @@ def summarise(theme: Found, after: dict[int, list], started: dict[int, datetime]
     }
 
 
+def card_of(summary: dict[str, Any], shown: int = 5) -> dict[str, Any]:
+    """What the themes page shows of a theme: the summary without its long member lists."""
+    card = {k: v for k, v in summary.items()
+            if k not in ("incidents", "recurred_after_fix", "recurrences")}
+    card["recent"] = summary["incidents"][-shown:]
+    card["recurred_count"] = len(summary["recurred_after_fix"])
+    card["recurred_recent"] = summary["recurred_after_fix"][-shown:]
+    card["recurrences_recent"] = summary["recurrences"][-3:]
+    return card
+
+
 def compute_and_store() -> Outcome:
     corpus = load_corpus()
     neighbours = None
@@ -517,7 +534,9 @@ def compute_and_store() -> Outcome:
         after = recurrences(theme, fixes[position], started)
         row.name, row.description, row.terms, row.updated_at = (
             theme.name, theme.description, theme.terms, now)
-        row.summary = summarise(theme, after, started, services)
+        summary = summarise(theme, after, started, services)
+        row.document = json.dumps(summary, separators=(",", ":"))
+        row.card = card_of(summary)
         row.incident_count = len(theme.members)
         row.last_seen = max((started[i] for i in theme.members if i in started), default=None)
         members += [{"theme_id": theme.id, "incident_id": incident, "weight": weight,

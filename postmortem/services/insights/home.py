@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import extract, or_, select
+from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -41,9 +41,11 @@ class Home:
     themes_back: list[dict[str, Any]] = field(default_factory=list)
     recent: list[Incident] = field(default_factory=list)
     on_this_day: list[Incident] = field(default_factory=list)
+    more_items: int = 0  # overdue or due-soon items of mine beyond those listed
 
 
 OWED_SHOWN = 10  # per severity: the longest owed first
+ITEMS_SHOWN = 15  # of my overdue and soon-due action items
 
 
 def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
@@ -51,14 +53,18 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
     out). owed_after_days: {severity: days} after resolution before a post-mortem is owed."""
     day = today()
     live = Incident.archived_at.is_(None)
+    due = (ActionItem.incident_id.not_in(select(Incident.id).where(~live)),
+           ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
+           ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
+    # The earliest due first; the rest are counted (the list links to all of them).
     mine = list(db.session.scalars(
-        select(ActionItem)
-        .where(ActionItem.incident_id.not_in(select(Incident.id).where(~live)),
-               ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
-               ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
-        .order_by(ActionItem.due_on).options(selectinload(ActionItem.incident))))
+        select(ActionItem).where(*due).order_by(ActionItem.due_on, ActionItem.id)
+        .limit(ITEMS_SHOWN).options(selectinload(ActionItem.incident))))
     home = Home(overdue=[item for item in mine if item.is_overdue(day)],
                 soon=[item for item in mine if not item.is_overdue(day)])
+    if len(mine) == ITEMS_SHOWN:
+        home.more_items = (db.session.scalar(select(func.count()).select_from(ActionItem)
+                                             .where(*due)) or 0) - ITEMS_SHOWN
     home.drafts = list(db.session.scalars(
         select(Incident).where(live, Incident.status == IncidentStatus.DRAFT, or_(
             Incident.commander_id == user.id, Incident.created_by_id == user.id))
@@ -82,9 +88,13 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
         for t in list_themes(since=since) if t["recurred_after_fix"]][:5])
     home.recent = list(db.session.scalars(
         select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
+    # Which post-mortems started on this day in earlier years: a scan of every start date,
+    # done once a day (and after writes) for everyone.
+    ids = cached(figure_key("on-this-day", day), lambda: list(db.session.scalars(
+        select(Incident.id).where(live, extract("month", Incident.started_at) == day.month,
+                                  extract("day", Incident.started_at) == day.day,
+                                  extract("year", Incident.started_at) < day.year)
+        .order_by(Incident.started_at.desc()).limit(10))))
     home.on_this_day = list(db.session.scalars(
-        select(Incident).where(live, extract("month", Incident.started_at) == day.month,
-                               extract("day", Incident.started_at) == day.day,
-                               extract("year", Incident.started_at) < day.year)
-        .order_by(Incident.started_at.desc())))
+        select(Incident).where(Incident.id.in_(ids)).order_by(Incident.started_at.desc())))
     return home

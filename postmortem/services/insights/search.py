@@ -26,6 +26,7 @@ from ...models import (
     Artifact,
     Deployment,
     Factor,
+    FactorCategory,
     Incident,
     IncidentDeployment,
     IncidentSection,
@@ -40,8 +41,12 @@ from ...models import (
 )
 
 CHANGED = "postmortem.changed_incidents"
+WROTE = "postmortem.wrote_figure_inputs"
 INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag,
                  IncidentDeployment)
+# What shared figures count besides the post-mortems themselves (users are left out: a login
+# writes its time, and a renamed person shows under the old name until the next write).
+FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory)
 MAX_QUERY = 500
 MAX_TERMS = 12
 # Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
@@ -56,6 +61,8 @@ HEX_RE = re.compile(r"[0-9a-f]{6,}")
 def _note_changes(session: Session, _context: Any) -> None:
     changed = session.info.setdefault(CHANGED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, FIGURE_INPUTS):
+            session.info[WROTE] = True
         if isinstance(obj, Incident):
             if obj not in session.deleted and obj.id is not None:
                 changed.add(obj.id)
@@ -66,19 +73,23 @@ def _note_changes(session: Session, _context: Any) -> None:
 
 
 def _write_changes(session: Session) -> None:
-    if not session.info.get(CHANGED) and not (session.new or session.dirty or session.deleted):
+    if not (session.info.get(CHANGED) or session.info.get(WROTE)
+            or session.new or session.dirty or session.deleted):
         return
     session.flush()
     changed = session.info.pop(CHANGED, set())
-    if not changed:
-        return
-    write_documents(sorted(changed), session)
-    write_findings(sorted(changed), session)
-    mark_changed(session)
+    wrote = session.info.pop(WROTE, False)
+    if changed:
+        write_documents(sorted(changed), session)
+        write_findings(sorted(changed), session)
+        mark_changed(session)
+    elif wrote:
+        mark_written(session)
 
 
 def _forget_changes(session: Session, *_args: Any) -> None:
     session.info.pop(CHANGED, None)
+    session.info.pop(WROTE, None)
 
 
 def track_changes() -> None:
@@ -90,13 +101,24 @@ def track_changes() -> None:
 
 
 def mark_changed(session: Any = None) -> None:
-    """Tell the insight job the archive changed (one counter, in this transaction)."""
+    """Tell the insight job the archive changed, and the shared figures that they are stale
+    (two counters of one row, in this transaction)."""
     session = session or db.session
     now = utcnow()
     updated: Any = session.execute(update(InsightState).where(InsightState.id == 1).values(
-        changes=InsightState.changes + 1, changed_at=now))
+        changes=InsightState.changes + 1, writes=InsightState.writes + 1, changed_at=now))
     if not updated.rowcount:
-        session.execute(insert(InsightState).values(id=1, changes=1, changed_at=now,
+        session.execute(insert(InsightState).values(id=1, changes=1, writes=1, changed_at=now,
+                                                    computed_changes=-1))
+
+
+def mark_written(session: Any) -> None:
+    """Tell the shared figures that something they count changed (a deployment, a service,
+    the taxonomy) without troubling the insight job."""
+    updated: Any = session.execute(update(InsightState).where(InsightState.id == 1).values(
+        writes=InsightState.writes + 1))
+    if not updated.rowcount:
+        session.execute(insert(InsightState).values(id=1, changes=0, writes=1,
                                                     computed_changes=-1))
 
 

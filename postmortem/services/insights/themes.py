@@ -5,6 +5,7 @@ per theme; a period or service filter reads the members of the themes in SQL."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from ...models import Incident, InsightState, Service, Theme, ThemeMember, incid
 from ...timeutil import isoformat
 from ..incidents.queries import parse_incident_filters
 from ..setup import templates
+from .engine import card_of
 
 
 def computed() -> bool:
@@ -32,11 +34,34 @@ def list_themes(since: datetime | None = None, until: datetime | None = None,
     incidents first, then the most recent: the API's theme objects."""
     if since is None and until is None and service is None:
         rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
-        found = [dict(theme.summary) for theme in rows if theme.summary]
+        found = [json.loads(theme.document) for theme in rows]
     else:
         found = _filtered(since, until, min_incidents, service)
+    return _ranked(found)
+
+
+def _ranked(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(found, key=lambda t: (-t["incident_count"], _desc(t["last_seen"]),
                                         t["source"] != "taxonomy", t["name"]))
+
+
+def themes_document(min_incidents: int = 2) -> str:
+    """The whole-archive theme list as JSON text, ranked: the stored documents joined, so a
+    large archive's list is not decoded and encoded again on every request."""
+    rows = db.session.execute(
+        select(Theme.document).where(Theme.incident_count >= min_incidents)
+        .order_by(Theme.incident_count.desc(), Theme.last_seen.desc(),
+                  (Theme.source != "taxonomy"), Theme.name)).scalars()
+    return "[" + ",".join(rows) + "]"
+
+
+def theme_cards(since: datetime | None = None, until: datetime | None = None,
+                min_incidents: int = 2, service: str | None = None) -> list[dict[str, Any]]:
+    """What the themes page shows of each theme (see engine.card_of), ranked like the list."""
+    if since is None and until is None and service is None:
+        rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
+        return _ranked([dict(theme.card) for theme in rows])
+    return [card_of(theme) for theme in list_themes(since, until, min_incidents, service)]
 
 
 def _desc(moment: str | None) -> str:
@@ -97,9 +122,9 @@ def incidents_by_key(keys: list[str]) -> dict[str, Incident]:
 def get_theme(theme_id: str) -> dict[str, Any]:
     """One theme over the whole archive (with incidents_by_month); NotFound."""
     theme = db.session.get(Theme, theme_id) if isinstance(theme_id, str) else None
-    if theme is None or not theme.summary:
+    if theme is None:
         raise NotFound(f"No theme {theme_id!r}.")
-    return dict(theme.summary)
+    return json.loads(theme.document)  # type: ignore[no-any-return]
 
 
 def incident_ids_for_theme(theme_id: str) -> list[int]:
