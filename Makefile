@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?= -q
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-scale clean help
+.PHONY: install run test test-sqlite test-postgres lint bench bench-scale bench-insights clean help
 
 help:
 	@echo "make run    - install, migrate, create an admin and demo data, serve on http://$(HOST):$(PORT)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks"
 	@echo "make bench-scale - every page at 10,000 post-mortems, on SQLite and PostgreSQL (docs/benchmarks.md)"
+	@echo "make bench-insights - theme quality on the labelled corpus; insight speed at 1k and 10k"
 
 install: $(VENV)/.installed
 
@@ -56,6 +57,11 @@ bench-scale: install
 	BENCH=1 bash .ci/system-deps.sh
 	env -u DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)
 	bash .ci/with-postgres.sh sh -c 'DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)'
+
+# Themes against the labelled corpus (bench/corpus), and the insight job's speed at 1,000 and
+# 10,000 generated post-mortems; the tables land in docs/benchmarks.md.
+bench-insights: install
+	env -u DATABASE_URL $(BIN)/python bench/insights.py --write
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
