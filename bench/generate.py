@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import Integer, insert, text  # noqa: E402
 
 from postmortem import create_app  # noqa: E402
 from postmortem.extensions import db  # noqa: E402
@@ -410,7 +410,8 @@ def reset_sequences() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for table in db.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.primary_key:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement and \
+                isinstance(table.c.id.type, Integer):
             db.session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import markdown
 import nh3
 
@@ -27,11 +29,24 @@ URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter: building one costs more than most conversions, and
+    one instance must not be shared between threads."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(extensions=EXTENSIONS,
+                                                         output_format="html")
+    return converter
+
+
 def render_markdown(text: str | None) -> str:
     """Safe HTML for untrusted Markdown: no scripts, event handlers, iframes or unsafe URLs."""
     if not text:
         return ""
-    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    html = _converter().reset().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -28,6 +28,7 @@ from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..models.enums import UNFINISHED
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
+from ..services.figures import cached, figure_key
 from .labels import field_label, label
 
 bp = Blueprint("actions", __name__)
@@ -88,6 +89,24 @@ def _group_totals(filters: dict[str, Any], group: str) -> dict[str, int]:
             for value, count in action_items.group_counts(filters, group)}
 
 
+def _charts(filters: dict[str, Any], figures: dict[str, Any]) -> dict[str, str]:
+    """The board's two charts as SVG, drawn once per write for these filters and shared."""
+    progress, overdue = figures["progress"], figures["overdue_by_team"]
+
+    def draw() -> dict[str, str]:
+        # Drawn at about the size they are shown, so labels stay legible on a projector.
+        return {
+            "progress_chart": insights.line_chart(
+                progress["labels"], {"Open": progress["open"], "Done": progress["done"]},
+                width=560, height=320),
+            "overdue_chart": insights.bar_chart(
+                list(overdue)[:15], {"Overdue": list(overdue.values())[:15]}, horizontal=True,
+                width=560, height=max(240, 44 * min(len(overdue), 15) + 100)),
+        }
+
+    return cached(figure_key("board-charts", filters, today()), draw)
+
+
 def _board_context(**extra: Any) -> dict[str, Any]:
     filters, error = _filters()
     group = _group_by()
@@ -95,7 +114,6 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     figures = action_items.board_figures(filters)
     page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE)
     items = list(page.items)
-    progress, overdue = figures["progress"], figures["overdue_by_team"]
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
         "group_totals": _group_totals(filters, group), "page": page,
@@ -104,14 +122,7 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": action_items.teams(),
         "owners": accounts.list_active_users(),
-        # Drawn at about the size they are shown, so labels stay legible on a projector.
-        "progress_chart": insights.line_chart(progress["labels"], {"Open": progress["open"],
-                                                                   "Done": progress["done"]},
-                                              width=560, height=320),
-        "overdue_chart": insights.bar_chart(list(overdue)[:15],
-                                            {"Overdue": list(overdue.values())[:15]},
-                                            horizontal=True, width=560,
-                                            height=max(240, 44 * min(len(overdue), 15) + 100)),
+        **_charts(filters, figures),
         **extra,
     }
 

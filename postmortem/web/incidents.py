@@ -45,7 +45,7 @@ def index() -> Any:
     page_number = request.args.get("page", 1, type=int) or 1
     page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW), page_number,
                          PER_PAGE)
-    services = deployments.list_services()
+    services = deployments.service_names()
     return render_template(
         "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
         services=services, severities=list(Severity), statuses=list(IncidentStatus),

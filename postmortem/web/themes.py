@@ -9,8 +9,10 @@ from flask_login import login_required
 
 from ..errors import NotFound, ValidationError
 from ..services import deployments, insights
+from ..services.pages import ListPage
 
 bp = Blueprint("themes", __name__)
+THEMES_PER_PAGE = 15
 
 
 def _months(theme: dict[str, Any], count: int = 24) -> list[dict[str, Any]]:
@@ -31,12 +33,17 @@ def index() -> Any:
                                                 "until": request.args.get("until")})
     except ValidationError as exc:
         error, since, until = exc, None, None
-    found = insights.theme_cards(since, until, min_incidents=2, service=service)
+    ranked = insights.theme_cards(since, until, min_incidents=2, service=service)
+    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    page = ListPage(ranked[(page_number - 1) * THEMES_PER_PAGE: page_number * THEMES_PER_PAGE],
+                    page_number, THEMES_PER_PAGE, len(ranked))
+    found = page.items
     keys = [key for theme in found for key in theme["recent"]]
     keys += [r["key"] for theme in found for r in theme["recurrences_recent"]]
-    return render_template("themes/index.html", themes=found, error=error, args=request.args,
+    return render_template("themes/index.html", themes=found, page=page, error=error,
+                           args=request.args,
                            incidents=insights.incidents_by_key(keys), computed=insights.computed(),
-                           services=deployments.list_services(), months=_months)
+                           services=deployments.service_names(), months=_months)
 
 
 @bp.get("/themes/<theme_id>")

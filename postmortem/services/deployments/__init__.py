@@ -9,6 +9,7 @@ from .catalog import (
     get_service,
     list_services,
     service_counts,
+    service_names,
     services_query,
     update_service,
     validate_service_name,
@@ -31,7 +32,8 @@ from .recording import (
 __all__ = [
     "SUGGEST_HOURS_AFTER", "SUGGEST_HOURS_BEFORE",
     "counts_by_service", "create_service", "deployments_query", "ensure_service",
-    "environments_of", "find_service", "get_deployment", "get_service", "list_services", "incident_timeline",
+    "environments_of", "find_service", "get_deployment", "get_service", "list_services",
+    "service_names", "incident_timeline",
     "last_known_good", "last_known_good_by_environment", "lkg_json", "out_of_band_near",
     "parse_deployment_filters", "position", "record_deployment", "service_counts", "service_incidents",
     "service_overview", "services_query", "stage_deployment", "suggested_deployments",

@@ -25,6 +25,11 @@ def list_services() -> list[Service]:
     return list(db.session.scalars(select(Service).order_by(Service.name)))
 
 
+def service_names() -> list[str]:
+    """Every service's name, alphabetically (for filter menus: no objects to build)."""
+    return list(db.session.scalars(select(Service.name).order_by(Service.name)))
+
+
 def get_service(name: str) -> Service:
     service = db.session.scalar(select(Service).where(Service.name == name))
     if service is None:
@@ -69,26 +74,34 @@ def ensure_service(name: str) -> Service:
 
 
 def counts_by_service() -> dict[int, dict[str, int]]:
-    """{service id: {"incidents", "deployments"}} in two grouped queries, once per request
-    (lists of services would otherwise ask twice per row)."""
+    """{service id: {"incidents", "deployments"}}: two grouped queries over every incident and
+    deployment, done once per write for every worker (figures.cached)."""
     from flask import g, has_app_context
+
+    from ..figures import cached, figure_key
+
+    if has_app_context() and "service_counts" in g:
+        return g.service_counts  # type: ignore[no-any-return]
+    counts = {int(k): v for k, v in cached(figure_key("service-counts"), _count_by_service).items()}
+    if has_app_context():
+        g.service_counts = counts
+    return counts
+
+
+def _count_by_service() -> dict[str, dict[str, int]]:
     from sqlalchemy import func
 
     from ...models import Deployment, incident_services
 
-    if has_app_context() and "service_counts" in g:
-        return g.service_counts
-    counts: dict[int, dict[str, int]] = {}
+    counts: dict[str, dict[str, int]] = {}
     incident_rows = db.session.execute(
         select(incident_services.c.service_id, func.count()).group_by(incident_services.c.service_id))
     for service_id, n in incident_rows:
-        counts.setdefault(service_id, {"incidents": 0, "deployments": 0})["incidents"] = n
+        counts.setdefault(str(service_id), {"incidents": 0, "deployments": 0})["incidents"] = n
     deployment_rows = db.session.execute(
         select(Deployment.service_id, func.count(Deployment.id)).group_by(Deployment.service_id))
     for service_id, n in deployment_rows:
-        counts.setdefault(service_id, {"incidents": 0, "deployments": 0})["deployments"] = n
-    if has_app_context():
-        g.service_counts = counts
+        counts.setdefault(str(service_id), {"incidents": 0, "deployments": 0})["deployments"] = n
     return counts
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from flask import g
 from sqlalchemy import select
 
 from ...extensions import db
@@ -19,8 +20,10 @@ CONCENTRATED_MIN_INCIDENTS = 3  # …of at least this many incidents: flagged
 
 def knowledge_by_service() -> dict[str, dict[str, Any]]:
     """{service id (text): {"people", "top_person", "top_share", "incidents"}} over every
-    service's live incidents, computed once per write and shared."""
-    return cached(figure_key("knowledge"), _compute)  # type: ignore[no-any-return]
+    service's live incidents, computed once per write and shared (and read once a request)."""
+    if "service_knowledge" not in g:
+        g.service_knowledge = cached(figure_key("knowledge"), _compute)
+    return g.service_knowledge  # type: ignore[no-any-return]
 
 
 def _compute() -> dict[str, dict[str, Any]]:

@@ -59,8 +59,8 @@ def theme_cards(since: datetime | None = None, until: datetime | None = None,
                 min_incidents: int = 2, service: str | None = None) -> list[dict[str, Any]]:
     """What the themes page shows of each theme (see engine.card_of), ranked like the list."""
     if since is None and until is None and service is None:
-        rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
-        return _ranked([dict(theme.card) for theme in rows])
+        cards = db.session.scalars(select(Theme.card).where(Theme.incident_count >= min_incidents))
+        return _ranked([dict(card) for card in cards])
     return [card_of(theme) for theme in list_themes(since, until, min_incidents, service)]
 
 
