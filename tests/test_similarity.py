@@ -54,3 +54,20 @@ def test_search_finds_words_anywhere_best_first(api, client, login) -> None:
     assert page.status_code == 200 and "Refunds stuck in a queue" in page.text
     shown = client.get(f"/incidents/{first}")
     assert shown.status_code == 200
+
+
+def test_the_editor_shows_similar_post_mortems_with_reasons(api, client, login) -> None:
+    author = api("author")
+    first = create_incident(author, title="Checkout errors after cache TTL config rollout",
+                            sections={"summary": "A cache TTL config rollout overwhelmed the "
+                                                 "origin."})["key"]
+    draft = create_incident(author, title="Cache TTL set to zero again",
+                            sections={"summary": "The cache TTL config was zero and the origin "
+                                                 "was overwhelmed."})["key"]
+    login("author")
+    editor = client.get(f"/incidents/{draft}/edit")
+    assert f'/incidents/{draft}/similar' in editor.text  # the panel loads itself
+    assert "None yet" in client.get(f"/incidents/{draft}/similar").text
+    api.refresh_insights()  # what the worker does a moment after the save
+    panel = client.get(f"/incidents/{draft}/similar").text
+    assert first in panel and "shares" in panel and "same service" in panel

@@ -35,7 +35,7 @@ from ..schemas import (
     TimelineEventIn,
     parse,
 )
-from ..services import accounts, action_items, deployments, incidents, setup
+from ..services import accounts, action_items, deployments, incidents, insights, setup
 from ..timeutil import humanize_duration
 from . import editor_state
 from .incidents import load_incident
@@ -421,6 +421,16 @@ def deployments_partial(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return render_template("_partials/deployments_editor.html",
                            **editor_context(incident, current_tz()))
+
+
+@bp.get("/<key>/similar")
+@role_required(Role.AUTHOR)
+def similar_partial(key: str) -> Any:
+    """The editor's "similar post-mortems" panel: what the insight job last found for this
+    one (it runs a moment after each save), with why each is similar."""
+    incident = load_incident(key, Role.AUTHOR)
+    return render_template("_partials/editor_similar.html", incident=incident,
+                           similar=insights.similar_incidents(incident, 5))
 
 
 @bp.post("/<key>/deployments")

@@ -68,6 +68,7 @@
         updateMetrics(result.body.metrics);
         swapFragments(result.body.html);
         refreshSuggestions();
+        refreshSimilar();
         if (dirty) scheduleSave();
       } else if (result.status === 409 && result.body.conflict) {
         showConflict(result.body.conflict, result.body.html);
@@ -100,6 +101,17 @@
     if (!servicesInput || servicesInput.value === savedServices || !window.htmx) return;
     savedServices = servicesInput.value;
     window.htmx.ajax("GET", form.dataset.deploymentsUrl, {target: "#deployments", swap: "outerHTML"});
+  }
+
+  // The insight job runs a moment after writes settle: ask for the similar post-mortems again
+  // once it has had time to see this save.
+  var similarTimer = null;
+  function refreshSimilar() {
+    if (!form.dataset.similarUrl || !window.htmx || !document.getElementById("similar-panel")) return;
+    clearTimeout(similarTimer);
+    similarTimer = setTimeout(function () {
+      window.htmx.ajax("GET", form.dataset.similarUrl, {target: "#similar-panel", swap: "outerHTML"});
+    }, 3000);
   }
 
   // Field names as people say them: "detected_at" → "detected", "section-what_went_well" →
