@@ -26,7 +26,7 @@ class SearchDocument(Model):
     )
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")  # sections, timeline, factors, items
-    people: Mapped[str] = mapped_column(Text, default="")  # commander and owners
+    people: Mapped[str] = mapped_column(Text, default="")  # commander, author and owners
     artifacts: Mapped[str] = mapped_column(Text, default="")  # linked versions and references
     services: Mapped[str] = mapped_column(Text, default="")  # service names and tags
 

@@ -123,7 +123,10 @@ def mark_written(session: Any) -> None:
 
 
 def _people(*users: User | None) -> list[str]:
-    return [f"{user.name} {user.email}" for user in users if user is not None]
+    """Names and addresses, and each address's local part alone (PostgreSQL reads a whole
+    address as one word)."""
+    return [f"{user.name} {user.email} {re.sub(r'[._+-]', ' ', user.email.split('@')[0])}"
+            for user in users if user is not None]
 
 
 def build_documents(ids: list[int], session: Any) -> list[dict[str, Any]]:
@@ -132,11 +135,13 @@ def build_documents(ids: list[int], session: Any) -> list[dict[str, Any]]:
         return []
     parts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     users = {u.id: u for u in session.scalars(select(User))}
-    incidents = session.execute(select(Incident.id, Incident.title, Incident.commander_id)
+    incidents = session.execute(select(Incident.id, Incident.title, Incident.commander_id,
+                                       Incident.created_by_id)
                                 .where(Incident.id.in_(ids))).all()
-    for incident_id, title, commander_id in incidents:
+    for incident_id, title, commander_id, author_id in incidents:
         parts[incident_id]["title"].append(title)
-        parts[incident_id]["people"] += _people(users.get(commander_id or 0))
+        parts[incident_id]["people"] += _people(users.get(commander_id or 0),
+                                                users.get(author_id or 0))
     for incident_id, markdown in session.execute(
             select(IncidentSection.incident_id, IncidentSection.markdown)
             .where(IncidentSection.incident_id.in_(ids))
