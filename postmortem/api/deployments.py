@@ -51,7 +51,7 @@ def unlink_deployment(key: str, deployment_id: int) -> Any:
 
 @bp.get("/incidents/<key>/suggested-deployments")
 def suggested_deployments(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, whole=False)
     window = parse(SuggestionWindow, request.args.to_dict())
     found = deployments.suggested_deployments(incident, window.hours, window.after_hours or 0)
     return [deployment_dict(deployment) | {"position": deployments.position(incident, deployment)}

@@ -83,13 +83,13 @@ def transition(key: str) -> Any:
 
 @bp.get("/incidents/<key>/revisions")
 def list_revisions(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, whole=False)
     return [revision_json(revision) for revision in incidents.list_revisions(incident)]
 
 
 @bp.get("/incidents/<key>/revisions/<int:number>")
 def get_revision(key: str, number: int) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, whole=False)
     revision = incidents.get_revision(incident, number)
     body = dict(revision.snapshot)
     body["revision"] = revision_json(revision)
@@ -156,7 +156,7 @@ def create_action_item(key: str) -> Any:
 
 @bp.get("/incidents/<key>/action-items")
 def list_incident_action_items(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, whole=False)
     return paged(action_items.action_items_query({"incident_id": incident.id}), action_item_json)
 
 
@@ -186,7 +186,7 @@ def import_document() -> Any:
 
 @bp.get("/incidents/<key>/similar")
 def similar_incidents(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, whole=False)
     limit = parse(Limit, request.args.to_dict()).limit or 5
     insights.wait_until_fresh(current_app)
     return insights.similar_incidents(incident, limit)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, Incident, User, today
 from ..figures import cached, figure_key
-from ..pages import ListPage, page_of_ids
+from ..pages import ListPage
 from .items import action_items_query, day_start, due_order
 
 Owner = aliased(User, name="board_owner")
@@ -154,16 +154,22 @@ def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[A
 
 def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> ListPage:
     """One page of the board's items in group order (a group may go on over the next page).
-    The order is found once per change and shared; a page then reads its own rows only."""
-    ids = cached(figure_key("board-order", filters, group, today()), lambda: list(
-        db.session.scalars(_grouped(filters, group, load=False).select_from(ActionItem)
-                           .with_only_columns(ActionItem.id))))
+    Each page's ids are found once per write and shared; a view then reads its own rows only."""
+    page = max(page, 1)
 
-    def load(chunk: list[int]) -> list[ActionItem]:
-        return list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(chunk)).options(
-            selectinload(ActionItem.incident), selectinload(ActionItem.owner))))
+    def ids_of_page() -> dict[str, Any]:
+        ordered = list(db.session.scalars(
+            _grouped(filters, group, load=False).select_from(ActionItem)
+            .with_only_columns(ActionItem.id)))
+        return {"ids": ordered[(page - 1) * per_page: page * per_page], "total": len(ordered)}
 
-    return page_of_ids(ids, page, per_page, load)
+    found = cached(figure_key("board-page", filters, group, today(), page, per_page),
+                   ids_of_page)
+    rows = {item.id: item for item in db.session.scalars(
+        select(ActionItem).where(ActionItem.id.in_(found["ids"])).options(
+            selectinload(ActionItem.incident), selectinload(ActionItem.owner)))}
+    return ListPage([rows[i] for i in found["ids"] if i in rows], page, per_page,
+                    found["total"])
 
 
 def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:

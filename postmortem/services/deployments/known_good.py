@@ -32,7 +32,16 @@ def incident_artifact_ids() -> Select:
 
 
 def last_known_good(service: Service, environment: str) -> Deployment | None:
-    """The newest immutable deployment to environment whose version no incident implicates."""
+    """The newest immutable deployment to environment whose version no incident implicates
+    (found once per write and shared: it reads every incident's linked artifacts)."""
+    from ..figures import cached, figure_key
+
+    found = cached(figure_key("last-known-good", service.id, environment),
+                   lambda: _last_known_good_id(service, environment))
+    return db.session.get(Deployment, found) if found is not None else None
+
+
+def _last_known_good_id(service: Service, environment: str) -> int | None:
     stmt = (
         select(Deployment)
         .join(Artifact, Artifact.id == Deployment.artifact_id)
@@ -45,7 +54,8 @@ def last_known_good(service: Service, environment: str) -> Deployment | None:
         .order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
         .limit(1)
     )
-    return db.session.scalar(stmt)
+    deployment = db.session.scalar(stmt)
+    return deployment.id if deployment is not None else None
 
 
 def lkg_json(deployment: Deployment, service: Service, environment: str) -> dict[str, Any]:

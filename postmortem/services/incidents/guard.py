@@ -12,14 +12,14 @@ from . import revisions
 KEY_RE = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
 
 
-def get_incident(key: str) -> Incident:
-    """The incident with this key ('INC-7'), with everything a page of it shows loaded in a
-    few queries (not one per row); NotFound otherwise."""
+def get_incident(key: str, whole: bool = True) -> Incident:
+    """The incident with this key ('INC-7'); NotFound otherwise. With whole, everything a page
+    of it shows comes in a few queries (not one per row); without, just its own row."""
     from .queries import WHOLE_INCIDENT
 
     match = KEY_RE.match(key or "")
     number = int(match.group(1)) if match else 0
-    incident = (db.session.get(Incident, number, options=WHOLE_INCIDENT)
+    incident = (db.session.get(Incident, number, options=WHOLE_INCIDENT if whole else ())
                 if 0 < number < 2**63 else None)
     if incident is None:
         raise NotFound(f"No incident {key}.")
