@@ -82,3 +82,37 @@ def test_detected_themes_come_from_the_text_alone(api) -> None:
     assert {"kafka", "invoices"} <= set(theme["terms"])
     listed = author.get(f"/api/v1/incidents?theme={theme['id']}").get_json()["items"]
     assert sorted(i["key"] for i in listed) == sorted(keys[:2])
+
+
+def test_detected_theme_ids_survive_recomputation_and_new_incidents(api) -> None:
+    author = api("author")
+    stories = {
+        "kafka": ("Kafka consumer lag delayed invoices",
+                  "Kafka consumer lag grew after a rebalance storm; invoices were delayed."),
+        "kafka2": ("Invoices delayed by Kafka rebalances",
+                   "A rebalance storm in the Kafka consumer group caused lag and late invoices."),
+        "cert": ("Certificate expired on the login service",
+                 "The TLS certificate of login expired at midnight and handshakes failed."),
+        "cert2": ("Expired TLS certificate broke login",
+                  "Login handshakes failed because its certificate expired overnight."),
+    }
+    for title, text in stories.values():
+        create_incident(author, title=title, sections={"summary": text})
+    api.refresh_insights()
+    first = {t["id"]: set(t["incidents"]) for t in author.get("/api/v1/themes").get_json()
+             if t["source"] == "detected"}
+    assert len(first) == 2
+    with api.app.app_context():
+        from postmortem.services import insights
+
+        assert insights.refresh(force=True).kept_ids == 2
+    again = {t["id"]: set(t["incidents"]) for t in author.get("/api/v1/themes").get_json()
+             if t["source"] == "detected"}
+    assert again == first
+    create_incident(author, title="Kafka rebalance storm delayed invoices again",
+                    sections={"summary": "Consumer lag from a Kafka rebalance delayed invoices."})
+    api.refresh_insights()
+    later = {t["id"]: set(t["incidents"]) for t in author.get("/api/v1/themes").get_json()
+             if t["source"] == "detected"}
+    assert set(later) == set(first)  # the same themes, the same ids
+    assert any(len(members) == 3 for members in later.values())
