@@ -327,25 +327,30 @@ def _search_sqlite(terms: list[Term], offset: int, limit: int) -> tuple[list[Any
 
 def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[Any], int]:
     tsquery, params = _postgres_query(terms)
-    matches = (f"FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
-               f"({'SELECT ' + tsquery + ' AS q'}) query "
-               "WHERE s.document @@ query.q AND i.archived_at IS NULL")
-    total = db.session.execute(text(f"SELECT count(*) {matches}"), params).scalar() or 0
-    if not total:
-        return [], 0
+    # One pass ranks the matches and counts them (a window over the same rows); only the page's
+    # rows get a headline, the costly part.
     rows = db.session.execute(text(
-        "SELECT page.id, page.title, page.status, page.score, "
-        "ts_headline('english', page.text, page.q, "
+        "SELECT page.id, page.title, page.status, page.score, page.total, "
+        "ts_headline('english', s.body, page.q, "
         f"'StartSel={OPEN}, StopSel={CLOSE}, MaxWords=30, MinWords=12, MaxFragments=1, "
         "FragmentDelimiter=\" … \"') "
-        "FROM (SELECT i.id, i.title, i.status, ts_rank_cd(s.document, query.q) AS score, "
-        "query.q, "
-        "CASE WHEN to_tsvector('english', s.body) @@ query.q THEN s.body "
-        "ELSE concat_ws(' · ', s.title, s.services, s.people, s.artifacts) END AS text "
-        f"{matches} ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset) page "
+        "FROM (SELECT i.id, i.title, i.status, ts_rank(s.document, query.q) AS score, "
+        "count(*) OVER () AS total, query.q "
+        "FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
+        f"(SELECT {tsquery} AS q) query "
+        "WHERE s.document @@ query.q AND i.archived_at IS NULL "
+        "ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset) page "
+        "JOIN incident_search s ON s.incident_id = page.id "
         "ORDER BY page.score DESC, page.id DESC"),
         {**params, "limit": limit, "offset": offset}).all()
-    return list(rows), int(total)
+    if not rows and offset:
+        total = db.session.execute(text(
+            "SELECT count(*) FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
+            f"(SELECT {tsquery} AS q) query WHERE s.document @@ query.q "
+            "AND i.archived_at IS NULL"), params).scalar() or 0
+        return [], int(total)
+    total = int(rows[0][4]) if rows else 0
+    return [(r[0], r[1], r[2], r[3], r[5]) for r in rows], total
 
 
 def incident_count() -> int:
