@@ -331,7 +331,8 @@ def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[A
     # rows get a headline, the costly part.
     rows = db.session.execute(text(
         "SELECT page.id, page.title, page.status, page.score, page.total, "
-        "ts_headline('english', s.body, page.q, "
+        "ts_headline('english', concat_ws(' · ', s.title, s.body, s.services, s.people, "
+        "s.artifacts), page.q, "
         f"'StartSel={OPEN}, StopSel={CLOSE}, MaxWords=30, MinWords=12, MaxFragments=1, "
         "FragmentDelimiter=\" … \"') "
         "FROM (SELECT i.id, i.title, i.status, ts_rank(s.document, query.q) AS score, "
