@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
+from markupsafe import Markup
 
 from ..errors import NotFound, ValidationError
 from ..services import deployments, insights
+from ..services.figures import cached, figure_key
 from ..services.pages import ListPage
 
 bp = Blueprint("themes", __name__)
@@ -33,17 +35,23 @@ def index() -> Any:
                                                 "until": request.args.get("until")})
     except ValidationError as exc:
         error, since, until = exc, None, None
-    ranked = insights.theme_cards(since, until, min_incidents=2, service=service)
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = ListPage(ranked[(page_number - 1) * THEMES_PER_PAGE: page_number * THEMES_PER_PAGE],
-                    page_number, THEMES_PER_PAGE, len(ranked))
-    found = page.items
-    keys = [key for theme in found for key in theme["recent"]]
-    keys += [r["key"] for theme in found for r in theme["recurrences_recent"]]
-    return render_template("themes/index.html", themes=found, page=page, error=error,
-                           args=request.args,
-                           incidents=insights.incidents_by_key(keys), computed=insights.computed(),
-                           services=deployments.service_names(), months=_months)
+
+    def cards() -> str:
+        ranked = insights.theme_cards(since, until, min_incidents=2, service=service)
+        page = ListPage(ranked[(page_number - 1) * THEMES_PER_PAGE:
+                               page_number * THEMES_PER_PAGE],
+                        page_number, THEMES_PER_PAGE, len(ranked))
+        keys = [key for theme in page.items for key in theme["recent"]]
+        keys += [r["key"] for theme in page.items for r in theme["recurrences_recent"]]
+        return render_template("themes/_cards.html", themes=page.items, page=page,
+                               incidents=insights.incidents_by_key(keys),
+                               computed=insights.computed(), months=_months)
+
+    # The cards are the same for everyone until the next write (or the next insight run).
+    body = cached(figure_key("themes-page", sorted(request.args.items(multi=True))), cards)
+    return render_template("themes/index.html", body=Markup(body), error=error,
+                           args=request.args, services=deployments.service_names())
 
 
 @bp.get("/themes/<theme_id>")

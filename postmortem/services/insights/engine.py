@@ -545,6 +545,9 @@ def compute_and_store() -> Outcome:
     db.session.flush()
     for start in range(0, len(members), 5000):
         db.session.execute(insert(ThemeMember), members[start:start + 5000])
+    # Shared figures built from themes (the home page's, the themes page) are stale now.
+    db.session.execute(update(InsightState).where(InsightState.id == 1).values(
+        writes=InsightState.writes + 1))
     db.session.commit()
     return Outcome(incidents=len(corpus.ids) if corpus else 0,
                    detected=sum(t.source == "detected" for t in found),
