@@ -112,22 +112,6 @@ def cached_stats(filters: dict[str, Any]) -> dict[str, Any]:
     return cached(figure_key("stats", filters, today()), lambda: stats(filters))
 
 
-def _progress_columns(weeks: int) -> tuple[list[Any], list[Any]]:
-    end = today()
-    days = [end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
-    columns = []
-    for day in days:
-        moment = day_start(day) + timedelta(days=1)
-        before = ActionItem.created_at < moment
-        columns += [
-            _count_if(before),
-            _count_if(before & (ActionItem.status == ActionStatus.DONE)
-                      & ActionItem.completed_at.is_not(None) & (ActionItem.completed_at < moment)),
-            _count_if(before & (ActionItem.status == ActionStatus.WONT_DO)),
-        ]
-    return days, columns
-
-
 def _group_key(group: str) -> Any:
     if group == "team":
         return ActionItem.team
