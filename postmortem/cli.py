@@ -174,6 +174,9 @@ def bootstrap_command(demo: bool) -> None:
         click.echo(banner)
     if demo and demo_data.database_is_empty():
         click.echo(demo_data.load_demo())
+        from .services import insights
+
+        insights.refresh()  # so the first page shows the demo's themes and similar post-mortems
 
 
 @click.group("deployments")
