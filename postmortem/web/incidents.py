@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..schemas import IncidentIn, parse
-from ..services import deployments, incidents, insights, pages, setup
+from ..services import deployments, figures, incidents, insights, pages, setup
+from ..services.figures import figure_key
 from .labels import SEVERITY_DESCRIPTIONS
 from .timezones import TIMEZONES, local_input_to_iso
 
@@ -88,17 +90,31 @@ def new() -> Any:
 @bp.get("/<key>")
 @login_required
 def show(key: str) -> Any:
-    incident = load_incident(key)
-    return render_template(
-        "incidents/show.html",
-        incident=incident,
-        today=today(),
-        findings=incidents.findings_of(incident),
-        checklist=incidents.checklist(incident),
-        categories={c.key: c for c in setup.list_categories(include_inactive=True)},
-        timeline_entries=deployments.incident_timeline(incident),
-        similar=insights.similar_incidents(incident, 5),
-    )
+    try:
+        incident = incidents.get_incident(key, whole=False)
+    except NotFound:
+        abort(404)
+    if not current_user.can(Role.VIEWER):
+        abort(403)
+    can_edit = current_user.can(Role.AUTHOR)
+
+    def body() -> str:
+        whole = incidents.get_incident(key)
+        return render_template(
+            "incidents/_show_body.html",
+            incident=whole,
+            can_edit=can_edit,
+            today=today(),
+            findings=incidents.findings_of(whole),
+            checklist=incidents.checklist(whole),
+            categories={c.key: c for c in setup.list_categories(include_inactive=True)},
+            timeline_entries=deployments.incident_timeline(whole),
+            similar=insights.similar_incidents(whole, 5),
+        )
+
+    # The same for everyone who may (or may not) edit it, until the next write: rendered once.
+    page = figures.cached(figure_key("read-view", incident.id, can_edit, today()), body)
+    return render_template("incidents/show.html", incident=incident, body=Markup(page))
 
 
 @bp.get("/search")

@@ -32,6 +32,7 @@ from ...models import (
     IncidentSection,
     IncidentTag,
     InsightState,
+    ReviewComment,
     SearchDocument,
     Service,
     TimelineEvent,
@@ -46,7 +47,8 @@ INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag
                  IncidentDeployment)
 # What shared figures count besides the post-mortems themselves (users are left out: a login
 # writes its time, and a renamed person shows under the old name until the next write).
-FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory)
+FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory,
+                 ReviewComment)
 MAX_QUERY = 500
 MAX_TERMS = 12
 # Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
