@@ -68,8 +68,8 @@ def _loop(app: Flask) -> None:
         try:
             with app.app_context():
                 status = _status()
-                if status is None:
-                    engine.refresh()
+                if status is None:  # never computed: a database from before the job existed
+                    _run(app)
                     continue
                 changes, computed, changed_at, locked_until, _ = status
                 now = utcnow()
