@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,15 +13,10 @@ from ..extensions import db
 from ..schemas.queries import MAX_PAGE
 
 
-def page_of(stmt: Select[Any], page: int, per_page: int, total: int | None = None) -> Pagination:
-    """One page of stmt's rows (page 1 first) with the total count (counted, unless the caller
-    knows it); an empty page past the end (page numbers are held to 1..MAX_PAGE, so no offset
-    overflows the database's integers)."""
-    pagination = db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page,
-                             error_out=False, count=total is None)
-    if total is not None:
-        pagination.total = total
-    return pagination
+def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:
+    """One page of stmt's rows (page 1 first) with the total count; an empty page past the end
+    (page numbers are held to 1..MAX_PAGE, so no offset overflows the database's integers)."""
+    return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False)
 
 
 def database_reachable() -> bool:
@@ -63,12 +57,3 @@ class ListPage:
     @property
     def next_num(self) -> int | None:
         return self.page + 1 if self.has_next else None
-
-
-def page_of_ids(ids: list[int], page: int, per_page: int,
-                load: Callable[[list[int]], list[Any]]) -> ListPage:
-    """One page of a list given in order by its ids: load() fetches that page's rows."""
-    page = min(max(page, 1), MAX_PAGE)
-    chunk = ids[(page - 1) * per_page: page * per_page]
-    rows = {row.id: row for row in load(chunk)} if chunk else {}
-    return ListPage([rows[i] for i in chunk if i in rows], page, per_page, len(ids))

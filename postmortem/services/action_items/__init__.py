@@ -21,7 +21,6 @@ from .items import (
     drop_action_item,
     get_action_item,
     get_action_items,
-    list_action_items,
     mark_reviewed,
     parse_action_item_filters,
     teams,
@@ -31,7 +30,7 @@ from .notify import reminder_digests, status_changed, subject_for
 
 __all__ = [
     "action_items_query", "board_figures", "bulk_update", "complete_action_item", "create_action_item",
-    "drop_action_item", "get_action_item", "get_action_items", "list_action_items", "mail_configured",
+    "drop_action_item", "get_action_item", "get_action_items", "mail_configured",
     "mark_reviewed", "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail",
     "sign", "stats", "status_changed", "subject_for", "teams",
     "update_action_item", "weekly_progress",

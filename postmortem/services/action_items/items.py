@@ -92,11 +92,6 @@ def create_action_item(incident: Incident, actor: User | None, data: ActionItemI
     return item
 
 
-def list_action_items(filters: dict[str, Any]) -> list[ActionItem]:
-    """Every item matching the filters (see action_items_query), earliest due first."""
-    return list(db.session.scalars(action_items_query(filters)))
-
-
 def get_action_items(ids: list[int]) -> list[ActionItem]:
     """The items with these ids that exist."""
     return list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids))))

@@ -127,12 +127,6 @@ def get_theme(theme_id: str) -> dict[str, Any]:
     return json.loads(theme.document)  # type: ignore[no-any-return]
 
 
-def incident_ids_for_theme(theme_id: str) -> list[int]:
-    """The incidents of a stored theme."""
-    return list(db.session.scalars(select(ThemeMember.incident_id)
-                                   .where(ThemeMember.theme_id == theme_id)))
-
-
 def themes_of(incident: Incident) -> list[dict[str, str]]:
     """The themes an incident belongs to: [{"id", "name"}] — its factor categories as they are
     now, and the detected themes the last recomputation put it in."""
