@@ -38,6 +38,7 @@ from ...extensions import db
 from ...models import (
     ActionItem,
     ActionStatus,
+    CachedFigure,
     Factor,
     FactorCategory,
     Incident,
@@ -464,24 +465,32 @@ def service_names() -> dict[int, list[str]]:
     return names
 
 
-def summarise(theme: Found, after: dict[int, list], started: dict[int, datetime],
-              services: dict[int, list[str]]) -> dict[str, Any]:
-    """The theme as the API lists it, over the whole archive."""
-    ordered = sorted((started[i], i) for i in theme.members if i in started)
-    months = Counter(moment.strftime("%Y-%m") for moment, _ in ordered)
+def theme_document(head: dict[str, Any], rows: list[tuple[datetime, int, list]],
+                   services: dict[int, list[str]]) -> dict[str, Any]:
+    """A theme as the API gives it: head ({"id", "name", "source", "description", "terms"})
+    and its members as (started_at, incident id, the fixes it came back after), oldest first."""
+    months = Counter(moment.strftime("%Y-%m") for moment, _, _ in rows)
     return {
-        "id": theme.id, "name": theme.name, "source": theme.source,
-        "description": theme.description, "terms": theme.terms,
-        "incident_count": len(ordered),
-        "incidents": [f"INC-{i}" for _, i in ordered],
-        "services": sorted({name for _, i in ordered for name in services.get(i, [])}),
-        "first_seen": isoformat(ordered[0][0]) if ordered else None,
-        "last_seen": isoformat(ordered[-1][0]) if ordered else None,
-        "recurred_after_fix": [f"INC-{i}" for _, i in ordered if i in after],
-        "recurrences": [{"key": f"INC-{i}", "after": after[i]} for _, i in ordered if i in after],
+        **head,
+        "incident_count": len(rows),
+        "incidents": [f"INC-{i}" for _, i, _ in rows],
+        "services": sorted({name for _, i, _ in rows for name in services.get(i, [])}),
+        "first_seen": isoformat(rows[0][0]) if rows else None,
+        "last_seen": isoformat(rows[-1][0]) if rows else None,
+        "recurred_after_fix": [f"INC-{i}" for _, i, after in rows if after],
+        "recurrences": [{"key": f"INC-{i}", "after": after} for _, i, after in rows if after],
         "incidents_by_month": [{"month": month, "incidents": count}
                                for month, count in sorted(months.items())],
     }
+
+
+def summarise(theme: Found, after: dict[int, list], started: dict[int, datetime],
+              services: dict[int, list[str]]) -> dict[str, Any]:
+    """The theme as the API lists it, over the whole archive."""
+    rows = sorted((started[i], i, after.get(i, [])) for i in theme.members if i in started)
+    head = {"id": theme.id, "name": theme.name, "source": theme.source,
+            "description": theme.description, "terms": theme.terms}
+    return theme_document(head, rows, services)
 
 
 def card_of(summary: dict[str, Any], shown: int = 5) -> dict[str, Any]:
@@ -548,6 +557,9 @@ def compute_and_store() -> Outcome:
     # Shared figures built from themes (the home page's, the themes page) are stale now.
     db.session.execute(update(InsightState).where(InsightState.id == 1).values(
         writes=InsightState.writes + 1))
+    # …and so is every figure computed before now: drop them rather than let the table grow.
+    writes = db.session.scalar(select(InsightState.writes).where(InsightState.id == 1)) or 0
+    db.session.execute(delete(CachedFigure).where(CachedFigure.changes < writes))
     db.session.commit()
     return Outcome(incidents=len(corpus.ids) if corpus else 0,
                    detected=sum(t.source == "detected" for t in found),

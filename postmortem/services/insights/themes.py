@@ -6,7 +6,7 @@ per theme; a period or service filter reads the members of the themes in SQL."""
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +16,9 @@ from sqlalchemy import select
 from ...errors import NotFound
 from ...extensions import db
 from ...models import Incident, InsightState, Service, Theme, ThemeMember, incident_services
-from ...timeutil import isoformat
 from ..incidents.queries import parse_incident_filters
 from ..setup import templates
-from .engine import card_of
+from .engine import card_of, theme_document
 
 
 def computed() -> bool:
@@ -95,22 +94,10 @@ def _filtered(since: datetime | None, until: datetime | None, min_incidents: int
             select(incident_services.c.incident_id, Service.name).join(Service)
             .where(incident_services.c.incident_id.in_(ids))):
         names[incident_id].append(name)
-    found = []
-    for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members))):
-        rows = members[theme.id]
-        months = Counter(moment.strftime("%Y-%m") for moment, _, _ in rows)
-        found.append({
-            "id": theme.id, "name": theme.name, "source": theme.source,
-            "description": theme.description, "terms": theme.terms,
-            "incident_count": len(rows),
-            "incidents": [f"INC-{i}" for _, i, _ in rows],
-            "services": sorted({n for _, i, _ in rows for n in names.get(i, [])}),
-            "first_seen": isoformat(rows[0][0]), "last_seen": isoformat(rows[-1][0]),
-            "recurred_after_fix": [f"INC-{i}" for _, i, after in rows if after],
-            "recurrences": [{"key": f"INC-{i}", "after": after} for _, i, after in rows if after],
-            "incidents_by_month": [{"month": m, "incidents": c} for m, c in sorted(months.items())],
-        })
-    return found
+    return [theme_document({"id": theme.id, "name": theme.name, "source": theme.source,
+                            "description": theme.description, "terms": theme.terms},
+                           members[theme.id], names)
+            for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members)))]
 
 
 def incidents_by_key(keys: list[str]) -> dict[str, Incident]:
