@@ -186,3 +186,74 @@ def test_reviewers_are_told_by_mail_and_webhook(app, api, webhook_server, mail_s
     events = [json.loads(body) for _, body in _Capture.received]
     asked = [e for e in events if e["event"] == "incident.review_requested"]
     assert len(asked) == 1 and asked[0]["reviewers"] == [reviewer.email]
+
+
+def test_comments_on_a_passage_and_mentions(app, api, client, login, webhook_server, mail_server) -> None:
+    import json
+
+    from postmortem.extensions import db
+    from postmortem.models import ReviewComment
+
+    from .listeners import _Capture
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_server.port, WEBHOOK_URL=webhook_server)
+    author = api("author")
+    key = create_incident(author, sections={"response": "We   rolled the\nconfig back."})["key"]
+    login("reviewer", email="rui@example.com", name="Rui Costa")
+    from . import builders
+    with app.app_context():
+        builders.make_user(role="author", email="sam.okafor@example.com", name="Sam Okafor")
+        builders.make_user(role="viewer", email="sam@elsewhere.example", name="Gone").active = False
+        db.session.commit()
+
+    # A passage (spaces as the browser selected them), a handle and a whole address.
+    response = client.post(f"/incidents/{key}/comments", data={
+        "section": "response", "quote": " rolled the  config back ",
+        "body": f"@sam.okafor and @{author.email}: which version? (cc @nobody, @sam, mail@sam.okafor)"})
+    assert response.status_code == 302
+    with app.app_context():
+        comment = db.session.scalar(db.select(ReviewComment))
+        assert comment.quote == "rolled the config back"
+        assert sorted(u.email for u in comment.mentioned) == sorted(["sam.okafor@example.com", author.email])
+    assert sorted(m.rcpt_tos[0] for m in mail_server.messages) == sorted(["sam.okafor@example.com", author.email])
+    mentioned = [json.loads(body) for _, body in _Capture.received]
+    assert mentioned[0]["event"] == "comment.mentioned"
+    assert mentioned[0]["comment"]["quote"] == "rolled the config back"
+
+    page = client.get(f"/incidents/{key}/review").get_data(as_text=True)
+    assert 'data-quote="rolled the config back"' in page
+    assert '<strong class="mention" title="Sam Okafor">@sam.okafor</strong>' in page
+    assert "@nobody" in page and "This passage has changed" not in page
+
+    # The section changes: the comment stays, and says its passage is gone.
+    version = author.get(f"/api/v1/incidents/{key}").get_json()["version"]
+    author.patch(f"/api/v1/incidents/{key}", json={"version": version, "sections": {"response": "Reverted."}})
+    assert "This passage has changed" in client.get(f"/incidents/{key}/review").get_data(as_text=True)
+
+    # A passage with no section, or an empty comment: refused, the text back in the form.
+    refused = client.post(f"/incidents/{key}/comments", data={"quote": "Reverted", "body": "Why?"})
+    assert refused.status_code == 422
+    assert "A quoted passage belongs to a section." in refused.get_data(as_text=True)
+    assert ">Why?</textarea>" in refused.get_data(as_text=True)
+    empty = client.post(f"/incidents/{key}/comments", data={"section": "impact", "body": "  "})
+    assert empty.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ReviewComment.id))) == 1
+
+
+def test_presence_shows_who_else_is_on_it(app, api, client, login) -> None:
+    key = create_incident(api("author"))["key"]
+    login("author", email="ana@example.com", name="Ana Lima")
+    assert client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True).strip() == ""
+    other = app.test_client()
+    with app.app_context():
+        from . import builders
+        builders.make_user(role="viewer", email="vic@example.com", name="Vic Viewer")
+    other.post("/login", data={"email": "vic@example.com", "password": builders.PASSWORD})
+    # A viewer cannot claim to be editing; the author sees them reading.
+    other.post(f"/incidents/{key}/presence", data={"activity": "editing"})
+    assert "Vic Viewer</strong> is reading" in client.post(
+        f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True)
+    other.post(f"/incidents/{key}/presence/leave")
+    assert "Vic" not in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True)
+    assert client.post("/incidents/INC-999/presence").status_code == 404

@@ -252,6 +252,8 @@ class ReviewComment(Model):
     section_key: Mapped[str | None] = mapped_column(String(50))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+    # The passage of the section the comment is about, as the reviewer selected it.
+    quote: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -259,3 +261,31 @@ class ReviewComment(Model):
     incident: Mapped[Incident] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    mentioned: Mapped[list[User]] = relationship(secondary="comment_mentions",
+                                                 order_by="User.email")
+
+
+comment_mentions = Table(
+    "comment_mentions",
+    db.metadata,
+    Column("comment_id", Integer, ForeignKey("review_comments.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Presence(Model):
+    """Who has a post-mortem open, and since when they were last seen there (a ping from the
+    page every few seconds): how the editor shows who else is on it."""
+
+    __tablename__ = "presence"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity: Mapped[str] = mapped_column(String(20))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user: Mapped[User] = relationship()

@@ -139,6 +139,7 @@ class CommentIn(Schema):
     failure = "Write a comment first."
     body: Note = None
     section: Key = None
+    quote: Note = None
 
     def problems(self) -> dict[str, list[str]]:
         return {} if self.body else {"body": ["is required"]}

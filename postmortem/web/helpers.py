@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
-from ..models import Role
+from ..markup import render_markdown
+from ..models import ReviewComment, Role
 from ..services import incidents
 from ..timeutil import humanize_duration, isoformat
 
@@ -52,10 +55,29 @@ def review_queue_count() -> int:
     return incidents.review_queue_count(current_user)
 
 
+def comment_html(comment: ReviewComment) -> Markup:
+    """A review comment's Markdown, with each @mention of a person picked out."""
+    people = {}
+    for user in comment.mentioned:
+        people[user.email.lower()] = user
+        people[incidents.mention_handle(user).lower()] = user
+
+    def mark(match: re.Match[str]) -> str:
+        handle = match.group(1).rstrip(".")
+        user = people.get(handle.lower())
+        if user is None:
+            return match.group(0)
+        rest = match.group(1)[len(handle):]
+        return f'<strong class="mention" title="{escape(user.name)}">@{escape(handle)}</strong>{rest}'
+
+    return Markup(incidents.MENTION.sub(mark, render_markdown(comment.body)))
+
+
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
-    from ..markup import render_inline, render_markdown
+    app.jinja_env.globals["comment_html"] = comment_html
+    from ..markup import render_inline
     from .labels import field_label, label
     from .timezones import to_local_input
 

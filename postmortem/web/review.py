@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
+from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..auth import role_required
 from ..errors import Conflict, Forbidden, ValidationError
-from ..models import Role, today
+from ..models import Incident, ReviewComment, Role, today
 from ..schemas import CommentIn, TransitionIn, parse
-from ..services import incidents
+from ..services import deployments, incidents, setup
+from ..services.accounts import list_active_users
 from .incidents import load_incident
 
 bp = Blueprint("review", __name__, url_prefix="/incidents")
@@ -23,13 +28,53 @@ TRANSITION_MESSAGES = {
 }
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(fragment: str) -> str:
+    """The words of an HTML fragment, spaces collapsed: what a reader selects on the page."""
+    return " ".join(html.unescape(TAG.sub("", fragment)).split())
+
+
+def passages_found(incident: Incident) -> dict[int, bool]:
+    """For each comment on a passage: is that passage still in its section's text?"""
+    texts = {section.key: plain_text(section.rendered) for section in incident.sections}
+    return {comment.id: comment.quote in texts.get(comment.section_key or "", "")
+            for comment in incident.comments if comment.quote}
+
+
 @bp.get("/<key>/review")
 @login_required
 def review_page(key: str) -> Any:
-    incident = load_incident(key)
+    """The post-mortem itself, with the reviewers' comments in place beside its sections (and
+    on the passages they quote), the checklist and the workflow."""
+    return render_review(load_incident(key))
+
+
+def render_review(incident: Incident, draft: dict[str, str] | None = None) -> str:
+    """The review page; `draft` is a comment that was refused, put back in its form."""
+    by_section: dict[str, list[ReviewComment]] = defaultdict(list)
+    for comment in incident.comments:
+        by_section[comment.section_key or ""].append(comment)
+    people = [{"handle": incidents.mention_handle(user), "name": user.name}
+              for user in list_active_users()]
+    document = render_template(
+        "incidents/_show_body.html", incident=incident, review=True,
+        can_edit=current_user.can(Role.AUTHOR), today=today(),
+        checklist=[], findings=[], similar=[],
+        categories={c.key: c for c in setup.list_categories(include_inactive=True)},
+        timeline_entries=deployments.incident_timeline(incident),
+        comments_by_section=by_section, passages=passages_found(incident),
+        can_comment=current_user.can(Role.AUTHOR), people=people, draft=draft or {},
+    )
     return render_template(
         "incidents/review.html",
         incident=incident,
+        document=Markup(document),
+        general_comments=by_section.get("", []),
+        people=people,
+        draft=draft or {},
+        can_comment=current_user.can(Role.AUTHOR),
         checklist=incidents.checklist_items(incident),
         unmet=incidents.checklist(incident),
         findings=incidents.check_incident(incident),
@@ -68,11 +113,20 @@ def transition(key: str) -> Any:
 @role_required(Role.AUTHOR)
 def add_comment(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
+    form = request.form.to_dict()
     try:
-        incidents.add_comment(incident, current_user, parse(CommentIn, request.form.to_dict()))
+        comment = incidents.add_comment(incident, current_user, parse(CommentIn, form))
     except ValidationError as error:
+        # Nothing is lost: the text goes back into a form above the comments.
         flash(error.message, "error")
-    return redirect(url_for("review.review_page", key=incident.key) + "#comments")
+        for field, messages in (error.fields or {}).items():
+            for message in messages:
+                if field != "body":
+                    flash(f"{field}: {message}", "error")
+        return render_review(incident, form), 422
+    named = ", ".join(user.name for user in comment.mentioned if user.id != current_user.id)
+    flash(f"Comment added; {named} will be told." if named else "Comment added.", "success")
+    return redirect(url_for("review.review_page", key=incident.key) + f"#comment-{comment.id}")
 
 
 @bp.post("/<key>/comments/<int:comment_id>/resolve")
@@ -108,3 +162,22 @@ def diff(key: str) -> Any:
     blocks = incidents.diff_snapshots(old.snapshot, new.snapshot)
     return render_template("incidents/diff.html", incident=incident, old=old, new=new,
                            blocks=blocks, revisions=all_revisions)
+
+
+@bp.post("/<key>/presence")
+@login_required
+def presence(key: str) -> Any:
+    """A ping from an open editor or review page; answers with who else is there."""
+    incident = load_incident(key, whole=False)
+    activity = request.form.get("activity", "reading")
+    if activity == "editing" and not current_user.can(Role.AUTHOR):
+        activity = "reading"
+    others = incidents.ping(incident, current_user, activity)
+    return render_template("_partials/presence.html", others=others, activity=activity)
+
+
+@bp.post("/<key>/presence/leave")
+@login_required
+def presence_leave(key: str) -> Any:
+    incidents.leave(load_incident(key, whole=False), current_user)
+    return "", 204

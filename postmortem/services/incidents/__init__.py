@@ -4,12 +4,16 @@ review and publishing, revisions, blameless hints."""
 from .blameless import check_incident, check_text, findings_of
 from .guard import ensure_editable, get_incident, lock, touch
 from .links import link_deployment, unlink_deployment
+from .presence import leave, others_here, ping
 from .queries import LIST_ROW, WHOLE_INCIDENT, incidents_query, parse_incident_filters
 from .review import (
+    MENTION,
     add_comment,
     changes_requested,
     checklist,
     checklist_items,
+    mention_handle,
+    mentioned_users,
     publish_incident,
     reopen_incident,
     request_changes,
@@ -42,6 +46,7 @@ from .transcript import Proposal, guess_kind, propose_events
 from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
+    "MENTION", "mention_handle", "mentioned_users", "leave", "others_here", "ping",
     "add_events",
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",

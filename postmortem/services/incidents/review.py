@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ...errors import Conflict, Forbidden, NotFound, ValidationError
@@ -19,6 +21,8 @@ from ...models import (
     utcnow,
 )
 from ...schemas import CommentIn
+from ..accounts import list_active_users
+from ..outbox import post_webhook, try_mail
 from ..transaction import use_case
 from . import revisions
 from .guard import lock
@@ -77,8 +81,10 @@ def checklist_items(incident: Incident) -> list[dict[str, Any]]:
     """The checklist as a list of {label, ok, detail} for the review page."""
     unmet = checklist(incident)
     required_empty = [s.title for s in incident.sections if s.required and not s.markdown.strip()]
-    missing_times = [n for n in ("detected_at", "mitigated_at", "resolved_at")
-                     if getattr(incident, n) is None]
+    missing_times = [label for name, label in (("detected_at", "detected"),
+                                                ("mitigated_at", "mitigated"),
+                                                ("resolved_at", "resolved"))
+                     if getattr(incident, name) is None]
     item_problems = [u for u in unmet if u.startswith("The action item")]
     return [
         {"label": "Every required section is written", "ok": not required_empty,
@@ -90,8 +96,12 @@ def checklist_items(incident: Incident) -> list[dict[str, Any]]:
         {"label": "Every open action item has an owner or team, and a due date",
          "ok": not item_problems, "detail": " ".join(item_problems)},
         {"label": "Every review comment is resolved", "ok": not open_comments(incident),
-         "detail": ""},
+         "detail": _count(len(open_comments(incident)), "comment") + " open"},
     ]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @use_case
@@ -138,16 +148,68 @@ def transition_incident(incident: Incident, actor: User, to: str,
     return incident
 
 
+# "@priya" (the first part of an address) or "@priya@example.com"; not the middle of an address.
+MENTION = re.compile(r"(?<![\w.@/+-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?)",
+                     re.IGNORECASE)
+
+
+def mention_handle(user: User) -> str:
+    """What to type after '@' to mention this person: the first part of their address."""
+    return user.email.split("@", 1)[0]
+
+
+def mentioned_users(text: str) -> list[User]:
+    """The active users a comment mentions, by '@' and their address or its first part."""
+    handles = {match.group(1).rstrip(".").lower() for match in MENTION.finditer(text or "")}
+    if not handles:
+        return []
+    return [user for user in list_active_users()
+            if user.email.lower() in handles or mention_handle(user).lower() in handles]
+
+
 @use_case
 def add_comment(incident: Incident, actor: User, data: CommentIn) -> ReviewComment:
-    """A review comment, on the whole post-mortem or on one of its sections."""
-    if data.section and incident.section(data.section) is None:
+    """A review comment on the whole post-mortem, on one of its sections, or on a passage of
+    one (`quote`); the people it @mentions are told by e-mail and the webhook."""
+    section = incident.section(data.section) if data.section else None
+    if data.section and section is None:
         raise ValidationError("Unknown section.", fields={"section": ["unknown section"]})
+    quote = " ".join((data.quote or "").split()) or None
+    if quote and section is None:
+        raise ValidationError("A quoted passage belongs to a section.",
+                              fields={"section": ["choose the section the passage is in"]})
     comment = ReviewComment(incident=incident, author=actor, body=data.body,
-                            section_key=data.section)
+                            section_key=data.section, quote=quote,
+                            mentioned=mentioned_users(data.body or ""))
     db.session.add(comment)
     db.session.commit()
+    tell_mentioned(incident, comment, actor)
     return comment
+
+
+def tell_mentioned(incident: Incident, comment: ReviewComment, actor: User) -> None:
+    """An e-mail to each person the comment mentions (when mail is set up), and the webhook."""
+    people = [user for user in comment.mentioned if user.id != actor.id]
+    if not people:
+        return
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    link = f"{base}/incidents/{incident.key}/review#comment-{comment.id}"
+    where = ""
+    if comment.section_key and incident.section(comment.section_key):
+        where = f" on \"{incident.section(comment.section_key).title}\""  # type: ignore[union-attr]
+    quoted = f"> {comment.quote}\n\n" if comment.quote else ""
+    for person in people:
+        try_mail(person.email, f"{actor.name} mentioned you on {incident.key}: {incident.title}",
+                 f"Hello {person.name},\n\n{actor.name} mentioned you in a review comment"
+                 f"{where} of {incident.key}, \"{incident.title}\":\n\n{quoted}{comment.body}"
+                 f"\n\n{link}\n")
+    post_webhook("comment.mentioned", {
+        "incident": {"key": incident.key, "title": incident.title, "url": link},
+        "comment": {"id": comment.id, "section": comment.section_key, "quote": comment.quote,
+                    "body": comment.body},
+        "mentioned": [person.email for person in people],
+        "actor": actor.email,
+    })
 
 
 @use_case

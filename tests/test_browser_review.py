@@ -1,0 +1,138 @@
+"""The reviewer's day in a real browser: the post-mortem itself on the review page, comments on
+a selected passage shown in place, @mentions picked from a list, and who else is on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from postmortem.extensions import db
+from postmortem.models import ReviewComment
+
+from . import builders
+from .browser import CHROMIUM_ARGS, browser_login, screenshot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PASSAGE = "rolled the config back"
+
+
+def written_incident(app: Any) -> str:
+    with app.app_context():
+        ana = builders.make_user(role="author", email="ana.lima@example.com", name="Ana Lima")
+        builders.make_user(role="reviewer", email="rui@example.com", name="Rui Costa")
+        builders.make_user(role="author", email="priya@example.com", name="Priya Raman")
+        incident = builders.new_incident(ana, sections=builders.STANDARD_SECTIONS)
+        return incident.key
+
+
+def select_text(page: Any, section: str, text: str) -> None:
+    """Select `text` inside a section's prose as a person dragging the mouse would."""
+    page.evaluate("""([section, text]) => {
+        const prose = document.querySelector('#s-' + section + ' .prose');
+        const walker = document.createTreeWalker(prose, NodeFilter.SHOW_TEXT);
+        let node;
+        while ((node = walker.nextNode())) {
+            const at = node.nodeValue.indexOf(text);
+            if (at >= 0) {
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + text.length);
+                const selection = window.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+                return;
+            }
+        }
+        throw new Error('text not found: ' + text);
+    }""", [section, text])
+
+
+def test_review_page_shows_the_document_with_comments_in_place(app, page, mail_server) -> None:
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_server.port)
+    key = written_incident(app)
+    browser_login(page, "rui@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/review")
+
+    # The post-mortem itself, every section readable where it is commented on.
+    document = page.locator("[data-testid=review-document]")
+    for text in builders.STANDARD_SECTIONS.values():
+        assert text in document.inner_text()
+
+    # Selecting a passage offers to comment on it; the form opens under that section.
+    select_text(page, "response", PASSAGE)
+    page.click("#comment-passage")
+    form = page.locator("#s-response [data-comment-form]")
+    assert form.locator("[data-quote-preview]").inner_text() == PASSAGE
+    textarea = form.locator("textarea")
+    textarea.type("Which config version was restored? @pri")
+    page.wait_for_selector(".mention-list:not([hidden]) li")
+    assert "Priya Raman" in page.inner_text(".mention-list")
+    page.keyboard.press("Enter")
+    assert textarea.input_value() == "Which config version was restored? @priya "
+    textarea.type("can you add it?")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/incidents/{key}/review#comment-*")
+
+    # The comment sits under its section, the passage is marked in the text, the mention named.
+    comment = page.locator("#s-response [data-testid=comment]")
+    assert comment.count() == 1
+    assert comment.locator("[data-testid=comment-quote]").inner_text() == PASSAGE
+    assert page.locator("#s-response mark.passage").inner_text() == PASSAGE
+    assert comment.locator(".mention").inner_text() == "@priya"
+    assert "Priya Raman will be told" in page.inner_text(".flashes")
+    with app.app_context():
+        stored = db.session.scalar(db.select(ReviewComment))
+        assert stored.quote == PASSAGE and stored.section_key == "response"
+        assert [user.email for user in stored.mentioned] == ["priya@example.com"]
+    assert [m.rcpt_tos for m in mail_server.messages] == [["priya@example.com"]]
+    assert PASSAGE in mail_server.messages[0].content.decode()
+
+    # A comment on the whole post-mortem goes beside it; both count as open in the checklist.
+    page.fill("#c-whole", "Looks good overall.")
+    page.click("#comments button:has-text('Add comment')")
+    page.wait_for_selector("#comments [data-testid=comment]")
+    assert "2 comments open" in page.inner_text("[data-testid=checklist] .unmet:has-text('comment')")
+    page.goto(f"/incidents/{key}/review")
+    screenshot(page, "review")
+
+    # Clicking the marked passage leads to its comment.
+    page.click("#s-response mark.passage")
+    page.wait_for_function("() => { const r = document.querySelector('#s-response [data-testid=comment]')"
+                           ".getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+
+
+def test_a_refused_comment_keeps_its_text(app, page) -> None:
+    key = written_incident(app)
+    browser_login(page, "rui@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/review")
+    select_text(page, "impact", "1,900 orders")
+    page.click("#comment-passage")
+    # The whole-section choice drops the passage; an empty comment is refused, nothing lost.
+    page.click("#s-impact [data-clear-quote]")
+    page.locator("#s-impact [data-comment-form] button[type=submit]").click()
+    assert page.locator("#s-impact [data-testid=comment]").count() == 0
+
+
+def test_people_on_the_same_post_mortem_see_each_other(app, chromium, live_server) -> None:
+    key = written_incident(app)
+    pages = []
+    for email in ("ana.lima@example.com", "rui@example.com"):
+        context = chromium.new_context(base_url=live_server.url)
+        pages.append(context.new_page())
+        browser_login(pages[-1], email, builders.PASSWORD)
+    author, reviewer = pages
+    author.goto(f"/incidents/{key}/edit")
+    reviewer.goto(f"/incidents/{key}/review")
+    reviewer.wait_for_selector("[data-testid=presence]:has-text('Ana Lima is editing')")
+    author.reload()  # the next ping (every 20 s, or on load) shows the reviewer
+    author.wait_for_selector("[data-testid=presence]:has-text('Rui Costa is reviewing')")
+    # Closing the page says goodbye at once: the other one no longer lists them.
+    author.close()
+    reviewer.reload()
+    reviewer.wait_for_selector("[data-testid=presence][data-pinged]", state="attached")
+    assert "Ana Lima" not in reviewer.inner_text("[data-testid=presence]")
+    for each in pages:
+        each.context.close()
