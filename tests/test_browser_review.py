@@ -11,7 +11,7 @@ from postmortem.extensions import db
 from postmortem.models import ReviewComment
 
 from . import builders
-from .browser import CHROMIUM_ARGS, browser_login, screenshot  # noqa: F401
+from .browser import SCREENSHOTS, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +136,71 @@ def test_people_on_the_same_post_mortem_see_each_other(app, chromium, live_serve
     assert "Ana Lima" not in reviewer.inner_text("[data-testid=presence]")
     for each in pages:
         each.context.close()
+
+
+def test_a_stale_row_edit_shows_both_versions_and_loses_nothing(app, page) -> None:
+    from datetime import UTC, datetime
+
+    from postmortem.models import Factor, Incident, TimelineEvent
+
+    key = written_incident(app)
+    with app.app_context():
+        incident = db.session.scalar(db.select(Incident))
+        at = datetime(2026, 3, 14, 9, 20, tzinfo=UTC)
+        incident.timeline.append(TimelineEvent(at=at, kind="mitigation", text="Rolled back the config"))
+        incident.timeline.append(TimelineEvent(at=at, kind="note", text="Status page updated"))
+        incident.factors.append(Factor(text="TTL validated for type only"))
+        db.session.commit()
+    browser_login(page, "ana.lima@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit")
+
+    # Someone else saves the same event meanwhile.
+    with app.app_context():
+        event = db.session.scalar(db.select(TimelineEvent).filter_by(kind="mitigation"))
+        event.text, event.version = "Rolled back to config v41", event.version + 1
+        db.session.commit()
+    row = page.locator("[data-testid=timeline-row]").first
+    row.locator("input[name=text]").fill("Rolled back the cache config to the last good version")
+    row.locator("button:has-text('Save')").click()
+    conflict = page.wait_for_selector("[data-testid=row-conflict]")
+    assert "Rolled back to config v41" in conflict.inner_text()  # theirs
+    row = page.locator("[data-testid=timeline-row]").first
+    assert row.locator("input[name=text]").input_value() == \
+        "Rolled back the cache config to the last good version"  # mine, still in the field
+    page.locator("#timeline").screenshot(path=str(SCREENSHOTS / "editor-row-conflict.png"))
+    page.click("[data-testid=row-conflict] button:has-text('Keep mine')")
+    page.wait_for_selector("[data-testid=row-conflict]", state="detached")
+    with app.app_context():
+        event = db.session.scalar(db.select(TimelineEvent).filter_by(kind="mitigation"))
+        assert event.text == "Rolled back the cache config to the last good version"
+        assert event.version == 3
+
+    # "Use theirs" keeps the saved factor and drops the edit.
+    with app.app_context():
+        factor = db.session.scalar(db.select(Factor))
+        factor.text, factor.version = "Config schema checks types, not ranges", factor.version + 1
+        db.session.commit()
+    factor_row = page.locator("[data-testid=factor-row]").first
+    factor_row.locator("input[name=text]").fill("Mine")
+    factor_row.locator("button:has-text('Save')").click()
+    page.wait_for_selector("#factors [data-testid=row-conflict]")
+    page.click("#factors [data-testid=row-conflict] button:has-text('Use theirs')")
+    page.wait_for_selector("#factors [data-testid=row-conflict]", state="detached")
+    assert page.locator("[data-testid=factor-row] input[name=text]").first.input_value() == \
+        "Config schema checks types, not ranges"
+
+    # An event someone removed meanwhile: the edit is offered back, and re-added on request.
+    with app.app_context():
+        db.session.delete(db.session.scalar(db.select(TimelineEvent).filter_by(kind="note")))
+        db.session.commit()
+    row = page.locator("[data-testid=timeline-row]").nth(1)
+    row.locator("input[name=text]").fill("Status page updated with the workaround")
+    row.locator("button:has-text('Save')").click()
+    gone = page.wait_for_selector("[data-testid=row-gone]")
+    assert "removed by someone else" in gone.inner_text()
+    assert "Status page updated with the workaround" in gone.inner_text()
+    page.click("[data-testid=row-gone] button:has-text('Add it again')")
+    page.wait_for_selector("[data-testid=row-gone]", state="detached")
+    with app.app_context():
+        texts = sorted(e.text for e in db.session.scalars(db.select(TimelineEvent)))
+        assert "Status page updated with the workaround" in texts and len(texts) == 2

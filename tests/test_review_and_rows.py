@@ -257,3 +257,26 @@ def test_presence_shows_who_else_is_on_it(app, api, client, login) -> None:
     other.post(f"/incidents/{key}/presence/leave")
     assert "Vic" not in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True)
     assert client.post("/incidents/INC-999/presence").status_code == 404
+
+
+def test_a_stale_action_item_edit_in_the_browser_shows_both(app, api, client, login) -> None:
+    author = api("author")
+    key = create_incident(author)["key"]
+    item = author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Add range validation", "kind": "prevent", "team": "edge"}).get_json()
+    login("author")
+    page = client.get(f"/action-items/{item['id']}").get_data(as_text=True)
+    assert 'name="version" value="1"' in page
+    author.patch(f"/api/v1/action-items/{item['id']}", json={"title": "Validate TTL ranges", "version": 1})
+    form = {"version": "1", "title": "Add range validation to the schema", "kind": "prevent",
+            "team": "edge", "status": "open"}
+    response = client.post(f"/action-items/{item['id']}", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-testid="row-conflict"' in html and "nothing was saved" in html
+    assert "<td>Validate TTL ranges</td><td>Add range validation to the schema</td>" in html
+    assert 'name="version" value="2"' in html  # "Keep mine" saves over what is there now
+    assert author.get(f"/api/v1/action-items/{item['id']}").get_json()["title"] == "Validate TTL ranges"
+    assert client.post(f"/action-items/{item['id']}", data={**form, "version": "2"}).status_code == 302
+    assert author.get(f"/api/v1/action-items/{item['id']}").get_json()["title"] == \
+        "Add range validation to the schema"

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..auth import is_safe_next, role_required
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, StaleRow, ValidationError
 from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..models.enums import UNFINISHED
 from ..schemas import ActionItemChanges, parse
@@ -298,11 +298,28 @@ def reviewed(item_id: int) -> Any:
     return redirect(_back())
 
 
+def _differences(item: ActionItem, form: Any) -> list[dict[str, str]]:
+    """Each field where the action item as saved now differs from what the form sent:
+    {name, label, theirs, yours}, for showing both after a stale edit."""
+    saved = {
+        "title": item.title, "description": item.description, "status": item.status,
+        "resolution_note": item.resolution_note, "kind": item.kind, "priority": item.priority,
+        "owner": item.owner.email if item.owner else None, "team": item.team,
+        "due_date": item.due_on.isoformat() if item.due_on else None,
+        "verification": item.verification, "external_url": item.external_url,
+    }
+    return [{"name": name, "label": field_label(name), "theirs": str(value or ""),
+             "yours": form.get(name, "")}
+            for name, value in saved.items()
+            if str(value or "").strip() != (form.get(name) or "").strip()]
+
+
 @bp.route("/action-items/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def detail(item_id: int) -> Any:
     item = _load(item_id)
     errors: dict[str, list[str]] = {}
+    conflict: list[dict[str, str]] = []
     if request.method == "POST":
         if not current_user.can(Role.AUTHOR):
             abort(403)
@@ -312,8 +329,13 @@ def detail(item_id: int) -> Any:
             "verification", "external_url", "status", "resolution_note", "completed_at")}
         if data["status"] != ActionStatus.DONE.value or data["completed_at"] is None:
             data.pop("completed_at")
+        data["version"] = form.get("version") or None
         try:
             action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
+        except StaleRow:
+            conflict = _differences(item, form)
+            errors = {"_": ["Someone else saved this action item while you were editing it; "
+                            "nothing was saved."]}
         except ValidationError as error:
             errors = error.fields or {"title": [error.message]}
         else:
@@ -321,6 +343,7 @@ def detail(item_id: int) -> Any:
             return redirect(url_for("actions.detail", item_id=item.id))
     return render_template(
         "actions/detail.html", item=item, errors=errors, form=request.form if errors else None,
+        conflict=conflict,
         today=today(), statuses=list(ActionStatus), kinds=list(ActionKind),
         priorities=list(Priority),
         owners=accounts.list_active_users(),

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from ..auth import role_required
-from ..errors import DomainError, Frozen, NotFound, StaleVersion, ValidationError
+from ..errors import DomainError, Frozen, NotFound, StaleRow, StaleVersion, ValidationError
 from ..handlers import error_body
 from ..markup import render_markdown
 from ..models import (
@@ -297,16 +297,28 @@ def incident_days(incident: Incident, tz: str) -> list[str]:
 def _row_edit(incident: Incident, partial: str, anchor: str, row_kind: str,
               change: Callable[[], object]) -> Any:
     """Run one edit of a row (timeline event, factor, link) and answer with its section:
-    a fragment for htmx, the page (with the row's error) or a redirect otherwise."""
+    a fragment for htmx, the page (with the row's error) or a redirect otherwise.
+
+    Nothing the person typed is lost: an edit made against an old version of the row comes
+    back beside the row as it is now (keep mine, or use theirs), and an edit of a row someone
+    removed meanwhile comes back with an offer to add it again."""
+    if request.form.get("discard"):
+        return _partial_or_page(incident, partial, anchor)  # "use theirs": show the row as saved
     try:
         change()
     except Frozen as error:
         return _frozen_redirect(incident, error)
+    except StaleRow:
+        return _partial_or_page(incident, partial, anchor, row={
+            "kind": row_kind, "data": request.form.to_dict(), "stale": True, "errors": {}})
     except ValidationError as error:
         return _partial_or_page(incident, partial, anchor,
                                 **_row_state(row_kind, request.form, error))
     except NotFound:
-        pass  # already gone (e.g. removed in another tab): show the current state
+        if request.form.get("delete"):
+            return _partial_or_page(incident, partial, anchor)  # already gone: nothing to do
+        return _partial_or_page(incident, partial, anchor, row={
+            "kind": row_kind, "data": request.form.to_dict(), "gone": True, "errors": {}})
     return _partial_or_page(incident, partial, anchor)
 
 
@@ -364,8 +376,9 @@ def timeline_update(key: str, event_id: int) -> Any:
         if request.form.get("delete"):
             incidents.delete_event(incident, current_user, event_id)
             return None
+        data = {**_event_data(current_tz()), "version": request.form.get("version")}
         return incidents.update_event(incident, current_user, event_id,
-                                      parse(TimelineEventChanges, _event_data(current_tz())))
+                                      parse(TimelineEventChanges, data))
 
     return _row_edit(incident, "timeline_editor", "timeline", f"timeline-{event_id}", change)
 
@@ -387,8 +400,9 @@ def factor_update(key: str, factor_id: int) -> Any:
         if request.form.get("delete"):
             incidents.delete_factor(incident, current_user, factor_id)
             return None
+        data = {**_factor_data(), "version": request.form.get("version")}
         return incidents.update_factor(incident, current_user, factor_id,
-                                       parse(FactorChanges, _factor_data()))
+                                       parse(FactorChanges, data))
 
     return _row_edit(incident, "factors_editor", "factors", f"factor-{factor_id}", change)
 
