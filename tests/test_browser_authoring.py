@@ -264,6 +264,23 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
         links = incidents.get_incident(key).deployment_links
         assert [(link.deployment.version, link.role) for link in links] == [("5.2.0", "culprit")]
 
+    # Any deployment of any service can be found by what the author remembers of it.
+    for version, at in (("2.0.7", "2025-11-02T08:00:00Z"), ("2.0.8", "2025-12-02T08:00:00Z")):
+        ci.post("/api/v1/deployments", json={"service": "ledger", "version": version,
+                                             "environment": "production", "deployed_at": at,
+                                             "artifact": f"sha256:{version.replace('.', '')}"})
+    page.fill("#deploy-find-q", "ledger 2.0")
+    page.wait_for_selector("[data-testid=deployment-results] li:has-text('ledger 2.0.7')")
+    # 2.0.8 was running when the incident started: not its own rollback target; 2.0.7 may be.
+    assert page.locator("[data-testid=deployment-results] li:has-text('ledger 2.0.8') "
+                        "button:has-text('Rollback target')").count() == 0
+    page.click("[data-testid=deployment-results] li:has-text('ledger 2.0.7') button:has-text('Rollback target')")
+    page.wait_for_selector("[data-testid=linked-deployments]:has-text('ledger 2.0.7')")
+    with app.app_context():
+        links = incidents.get_incident(key).deployment_links
+        assert sorted((link.deployment.version, link.role) for link in links) == [
+            ("2.0.7", "rollback_target"), ("5.2.0", "culprit")]
+
 
 def test_pasting_a_slack_transcript_proposes_timeline_events(app, api, page) -> None:
     from .test_review_and_rows import SLACK_COPY

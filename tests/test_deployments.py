@@ -231,3 +231,34 @@ def test_knowledge_spread_flags_a_service_one_person_holds(app, api, client, log
     page = client.get("/services")
     assert page.text.count('data-testid="knowledge-flag"') == 1  # edge-cache has one incident
     assert "knowledge rests on one person" in client.get("/services/checkout").text
+
+
+def test_a_deploy_event_and_its_linked_deployment_read_as_one(app, api, client, login) -> None:
+    author, ci = api("author"), api("deployer")
+    key = create_incident(author, services=["checkout"], started_at="2026-03-14T09:00:00Z")["key"]
+    deployment = ci.post("/api/v1/deployments", json={
+        "service": "checkout", "version": "1.2.0", "environment": "production",
+        "deployed_at": "2026-03-14T08:58:00Z", "artifact": "registry/checkout@sha256:aa11"}).get_json()
+    author.post(f"/api/v1/incidents/{key}/deployments",
+                json={"deployment_id": deployment["id"], "role": "culprit"})
+    for at, kind, text in (("2026-03-14T09:03:00Z", "deploy", "Shipped the **new TTL** config"),
+                           ("2026-03-14T11:00:00Z", "deploy", "Deployed the fix"),  # 2 h later
+                           ("2026-03-14T09:01:00Z", "note", "checkout 1.2.0 looked fine")):
+        author.post(f"/api/v1/incidents/{key}/timeline", json={"at": at, "kind": kind, "text": text})
+    login("author")
+    page = client.get(f"/incidents/{key}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"'):page.index('id="factors"')]
+    # One entry for the deployment, carrying the author's words; the others stay as they were.
+    assert timeline.count("checkout 1.2.0 deployed to production") == 1
+    assert '<span class="tl-note" data-testid="merged-note">Shipped the <strong>new TTL</strong> config</span>' in timeline
+    assert timeline.count("Shipped the") == 1
+    assert "Deployed the fix" in timeline and "looked fine" in timeline
+    editor = client.get(f"/incidents/{key}/edit").get_data(as_text=True)
+    assert editor.count('data-testid="same-as-deployment"') == 1
+    # The PDF's timeline is the same merged one.
+    from postmortem.services import incidents
+    from postmortem.services.exchange.pdf import incident_html
+
+    with app.test_request_context():
+        html = incident_html(incidents.get_incident(key))
+    assert html.count("Shipped the") == 1 and "checkout 1.2.0 deployed to production" in html

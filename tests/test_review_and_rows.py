@@ -280,3 +280,46 @@ def test_a_stale_action_item_edit_in_the_browser_shows_both(app, api, client, lo
     assert client.post(f"/action-items/{item['id']}", data={**form, "version": "2"}).status_code == 302
     assert author.get(f"/api/v1/action-items/{item['id']}").get_json()["title"] == \
         "Add range validation to the schema"
+
+
+def test_linking_any_deployment_with_roles_that_fit(app, api, client, login) -> None:
+    import re
+
+    author, ci = api("author"), api("deployer")
+    key = create_incident(author, services=["checkout"], started_at="2026-03-14T09:00:00Z")["key"]
+    for service, version, at in (("checkout", "1.0", "2026-03-14T08:00:00Z"),
+                                 ("checkout", "0.9", "2026-03-14T07:00:00Z"),
+                                 ("checkout", "1.1", "2026-03-14T09:30:00Z"),
+                                 ("search", "8.10.0", "2026-01-02T10:00:00Z"),
+                                 ("search", "8.9.0", "2025-12-01T10:00:00Z")):
+        ci.post("/api/v1/deployments", json={
+            "service": service, "version": version, "environment": "production", "deployed_at": at,
+            "artifact": f"registry.example.com/{service}@sha256:{version.replace('.', '')}abcdef0123"})
+    login("author")
+
+    def offered(html: str) -> dict[str, list[str]]:
+        items = re.findall(r'<li data-deployment="\d+"><strong>(.*?)</strong>(.*?)</li>', html, re.S)
+        return {name: re.findall(r'name="role" value="(\w+)"', rest) for name, rest in items}
+
+    page = client.get(f"/incidents/{key}/edit").get_data(as_text=True)
+    roles = offered(page)
+    assert roles["checkout 1.0"] == ["suspected", "culprit"]  # running at the start
+    assert roles["checkout 0.9"] == ["suspected", "culprit", "rollback_target"]  # known-good before
+    assert roles["checkout 1.1"] == ["rollback_target", "suspected"]  # after the start
+    assert "running at the start" in page
+
+    # Search reaches any service and any time: by version, by digest prefix, by two words.
+    found = client.get(f"/incidents/{key}/deployments/find?q=8.10", headers={"HX-Request": "true"})
+    assert list(offered(found.get_data(as_text=True))) == ["search 8.10.0"]
+    by_digest = client.get(f"/incidents/{key}/deployments/find?q=sha256:890abc",
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert list(offered(by_digest)) == ["search 8.9.0"]
+    both = client.get(f"/incidents/{key}/deployments/find?q=search+production",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert list(offered(both)) == ["search 8.10.0", "search 8.9.0"]
+    nothing = client.get(f"/incidents/{key}/deployments/find?q=%25_%5C",
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "No deployment matches" in nothing
+    # Without JavaScript the search answers with the whole editor, results in place.
+    plain = client.get(f"/incidents/{key}/deployments/find?q=8.9").get_data(as_text=True)
+    assert "search 8.9.0" in plain and 'id="editor-form"' in plain

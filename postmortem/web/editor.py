@@ -90,12 +90,22 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "day_span": timedelta(days=1),
         "today": today(),
         "row": extra.pop("row", {}),
-        "suggestions": deployments.suggested_deployments(
-            incident, deployments.SUGGEST_HOURS_BEFORE, deployments.SUGGEST_HOURS_AFTER),
+        "deploy_matches": deployments.deploy_events_matched(incident),
+        **deployment_choices(incident, extra.pop("find_query", None)),
         "suggestion_hours": deployments.SUGGEST_HOURS_BEFORE,
         "suggestion_hours_after": deployments.SUGGEST_HOURS_AFTER,
         **extra,
     }
+
+
+def deployment_choices(incident: Incident, query: str | None = None) -> dict[str, Any]:
+    """Deployments offered for linking: those around the start, and those a search found; with
+    the ones that were running when it started (never offered as the rollback target)."""
+    suggestions = deployments.suggested_deployments(
+        incident, deployments.SUGGEST_HOURS_BEFORE, deployments.SUGGEST_HOURS_AFTER)
+    found = deployments.find_deployments(query) if query else []
+    return {"suggestions": suggestions, "found": found, "find_query": query,
+            "running_ids": deployments.last_before_start(incident, suggestions + found)}
 
 
 def render_editor(incident: Incident, tz: str, status: int = 200, **extra: Any) -> Any:
@@ -435,6 +445,19 @@ def deployments_partial(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     return render_template("_partials/deployments_editor.html",
                            **editor_context(incident, current_tz()))
+
+
+@bp.get("/<key>/deployments/find")
+@role_required(Role.AUTHOR)
+def deployments_find(key: str) -> Any:
+    """Any deployment of any service, by version, artifact, digest prefix, commit or service:
+    for linking one outside the suggestion window."""
+    incident = load_incident(key, Role.AUTHOR)
+    query = request.args.get("q", "").strip()[:200]
+    if request.headers.get("HX-Request"):
+        return render_template("_partials/deployment_results.html", incident=incident,
+                               **deployment_choices(incident, query))
+    return render_editor(incident, current_tz(), find_query=query)
 
 
 @bp.get("/<key>/similar")

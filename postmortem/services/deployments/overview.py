@@ -120,12 +120,43 @@ class TimelineEntry:
     source: str  # "event", "deployment" or "out-of-band"
     role: str | None = None
     reference: str | None = None
+    note: str | None = None  # the author's own words on a deployment (a merged deploy event)
+
+
+# A deploy or rollback the author wrote into the timeline is the same as a linked deployment of
+# that service when their times are this close.
+SAME_DEPLOY_WITHIN = timedelta(minutes=15)
+
+
+def deploy_events_matched(incident: Incident) -> dict[int, Deployment]:
+    """Timeline events of kind deploy or rollback that record a linked deployment (the same
+    service, by name or version in the text or as the only service, within 15 minutes), by
+    event id: the read view shows each pair once."""
+    matched: dict[int, Deployment] = {}
+    only = incident.services[0].id if len(incident.services) == 1 else None
+    for link in sorted(incident.deployment_links, key=lambda link: link.deployment.deployed_at):
+        d = link.deployment
+        for event in incident.timeline:
+            if event.id in matched or event.kind not in ("deploy", "rollback"):
+                continue
+            text = event.text.lower()
+            names_it = d.service.name.lower() in text or d.version.lower() in text
+            if abs(event.at - d.deployed_at) <= SAME_DEPLOY_WITHIN and (
+                    names_it or d.service_id == only):
+                matched[event.id] = d
+                break
+    return matched
 
 
 def incident_timeline(incident: Incident) -> list[TimelineEntry]:
     """The incident's own events, with its linked deployments and the out-of-band changes to
-    its services around it, in time order."""
-    entries = [TimelineEntry(e.at, e.kind, e.text, "event") for e in incident.timeline]
+    its services around it, in time order. A deploy event that records a linked deployment is
+    shown once, as the deployment with the author's words."""
+    matched = deploy_events_matched(incident)
+    notes = {d.id: event.text for event in incident.timeline
+             for event_id, d in matched.items() if event.id == event_id}
+    entries = [TimelineEntry(e.at, e.kind, e.text, "event") for e in incident.timeline
+               if e.id not in matched]
     linked_ids = set()
     for link in incident.deployment_links:
         d = link.deployment
@@ -133,7 +164,8 @@ def incident_timeline(incident: Incident) -> list[TimelineEntry]:
         entries.append(TimelineEntry(
             d.deployed_at, "rollback" if d.kind == "rollback" else "deploy",
             f"{d.service.name} {d.version} deployed to {d.environment}",
-            "deployment" if d.immutable else "out-of-band", link.role, d.artifact_ref))
+            "deployment" if d.immutable else "out-of-band", link.role, d.artifact_ref,
+            notes.get(d.id)))
     for d in recording.out_of_band_near(incident):
         if d.id not in linked_ids:
             entries.append(TimelineEntry(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, not_, select
+from sqlalchemy import Select, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -181,6 +181,44 @@ def suggested_deployments(incident: Incident, hours: int | None = None,
         Deployment.deployed_at <= incident.started_at + after,
     )
     return list(db.session.scalars(stmt))
+
+
+FIND_LIMIT = 20
+
+
+def find_deployments(text: str, limit: int = FIND_LIMIT) -> list[Deployment]:
+    """Deployments of any service, newest first, where every word of `text` is part of the
+    version, the artifact reference (so a digest prefix), the commit, the service or the
+    environment: what an author types to link one from outside the suggestion window."""
+    words = [word.lower() for word in (text or "").split()][:6]
+    if not words:
+        return []
+    stmt = (select(Deployment).join(Service, Service.id == Deployment.service_id)
+            .join(Artifact, Artifact.id == Deployment.artifact_id))
+    for word in words:
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(func.lower(column).like(like, escape="\\") for column in (
+            Artifact.version, Deployment.artifact_ref, Deployment.commit, Service.name,
+            Deployment.environment))))
+    stmt = stmt.order_by(Deployment.deployed_at.desc(), Deployment.id.desc()).limit(limit)
+    return list(db.session.scalars(stmt.options(*DEPLOYMENT_ROW)))
+
+
+def last_before_start(incident: Incident, deployments: list[Deployment]) -> set[int]:
+    """Of these deployments, the ones that were the newest of their service and environment
+    when the incident started (what was running: never its own rollback target)."""
+    keys = {(d.service_id, d.environment) for d in deployments
+            if d.deployed_at <= incident.started_at}
+    if not keys:
+        return set()
+    stmt = (select(Deployment.service_id, Deployment.environment, func.max(Deployment.deployed_at))
+            .where(Deployment.service_id.in_({service for service, _ in keys}),
+                   Deployment.deployed_at <= incident.started_at)
+            .group_by(Deployment.service_id, Deployment.environment))
+    newest = {(service, environment): at for service, environment, at in db.session.execute(stmt)}
+    return {d.id for d in deployments
+            if d.deployed_at <= incident.started_at
+            and newest.get((d.service_id, d.environment)) == d.deployed_at}
 
 
 def position(incident: Incident, deployment: Deployment) -> str:
