@@ -204,3 +204,30 @@ def test_a_stale_row_edit_shows_both_versions_and_loses_nothing(app, page) -> No
     with app.app_context():
         texts = sorted(e.text for e in db.session.scalars(db.select(TimelineEvent)))
         assert "Status page updated with the workaround" in texts and len(texts) == 2
+
+
+def test_adding_rows_keeps_the_form_open_and_the_cursor_in_place(app, page) -> None:
+    key = written_incident(app)
+    browser_login(page, "ana.lima@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit")
+    # Two factors from the keyboard: Enter adds, the cursor waits in the fresh field.
+    page.focus("#factor-new-text")
+    for text in ("TTL validated for type only", "No canary for config changes"):
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"[data-testid=factor-row] input[value='{text}']")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'factor-new-text'")
+    # Editing a factor in place keeps the cursor in that factor's field.
+    first = page.locator("[data-testid=factor-row] input[name=text]").first
+    first.fill("TTL validated for type, not range")
+    first.press("Enter")
+    page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type, not range']")
+    field_id = page.evaluate("document.activeElement.id")
+    assert field_id.startswith("factor-text-")
+    # The action-item form stays open for the next one, the cursor in its first field.
+    page.fill("#ai-title", "Add range validation")
+    page.fill("#ai-team", "edge")
+    page.click(".action-form button[type=submit]")
+    page.wait_for_selector("#action-items td:has-text('Add range validation')")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ai-title'")
+    assert page.locator("details.add-action").get_attribute("open") is not None

@@ -202,6 +202,12 @@ def test_other_tools_vocabularies_are_kept(api) -> None:
     body = post_import(author, text).get_json()
     assert body["timeline"][1]["kind"] == "note"
     assert body["timeline"][1]["text"].startswith("[alert] Error-rate")
+    # Not silently: the person importing is told which line and what became of it.
+    line = text.splitlines().index(next(x for x in text.splitlines() if "[alert]" in x)) + 1
+    assert [n for n in body["import_notes"] if "'alert'" in n] == [
+        f"Line {line}: the timeline kind 'alert' is not one of detection, escalation, communication, "
+        "mitigation, deploy, rollback, resolution, note; the event is kept as a note, with [alert] "
+        "at the start of its text."]
     assert body["factors"][0]["category"] == "human-factors"
     keys = [c["key"] for c in author.get("/api/v1/taxonomy").get_json()]
     assert "human-factors" in keys

@@ -265,7 +265,6 @@
 
   // Quick timeline entry: "Now" fills the current time in the editor's zone, and after an
   // event is added the cursor waits in the fresh row's time field for the next one.
-  var addingEvent = false;
   document.addEventListener("click", function (event) {
     var now = event.target.closest("[data-now]");
     if (!now) return;
@@ -280,16 +279,31 @@
     if (day && day.tagName === "SELECT" && Array.prototype.some.call(day.options, function (o) { return o.value === today; })) day.value = today;
     row.querySelector("[name=text]").focus();
   });
+  // After a row is added or saved its section is redrawn: the cursor goes back where the person
+  // was (the same field of the same row), or to the first field of the fresh "add" form, which
+  // stays open for the next one.
+  var returnTo = null;
+  var FRESH = {"timeline-new": "tl-new-time", "factor-new": "factor-new-text", "action-new": "ai-title"};
   document.addEventListener("submit", function (event) {
-    if (event.target.matches("[data-testid=timeline-new]")) addingEvent = true;
+    var row = event.target;
+    var section = row.closest("#timeline, #factors, #action-items, #deployments");
+    if (!section) return;
+    var active = document.activeElement;
+    var fresh = row.matches("[data-testid=timeline-new]") ? "timeline-new"
+      : row.matches(".factor-new") ? "factor-new" : row.matches(".action-form") ? "action-new" : null;
+    returnTo = {section: section.id, fresh: fresh,
+                id: active && row.contains(active) && active.id ? active.id : null};
   }, true);
   document.body.addEventListener("htmx:afterSettle", function (event) {
-    if (!addingEvent || !event.target || event.target.id !== "timeline") return;
-    addingEvent = false;
-    var time = document.getElementById("tl-new-time");
-    var failed = document.querySelector("#timeline .tl-new .tl-error");
-    if (failed) { time.focus(); return; }
-    time.focus();
+    if (!returnTo || !event.target || event.target.id !== returnTo.section) return;
+    var target = returnTo;
+    returnTo = null;
+    var field = target.fresh ? document.getElementById(FRESH[target.fresh])
+      : target.id ? document.getElementById(target.id) : null;
+    if (target.fresh === "action-new" && field) field.closest("details").open = true;
+    var conflict = event.target.querySelector("[data-testid=row-conflict], [data-testid=row-gone]");
+    if (conflict) field = conflict.querySelector("button") || field;
+    if (field) field.focus();
   });
 
   // On a phone the previews wait behind a button.

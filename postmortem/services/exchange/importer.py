@@ -77,7 +77,7 @@ def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
     allow_duplicate.
     """
     document = parse_document(text)
-    notes: list[str] = []
+    notes: list[str] = kind_notes(document)
     try:
         fresh = _build(document, actor)
         wanted = fresh.status
@@ -97,7 +97,7 @@ def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
         _attach(fresh, document)
         db.session.flush()
         revisions.record_revision(fresh, actor, "Imported from Markdown" + (
-            " (as a draft)" if notes else ""))
+            " (as a draft)" if fresh.status != wanted else ""))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -131,6 +131,7 @@ def preview_import(text: str, actor: User | None, *, keep_status: bool = True) -
         if preview.status != wanted:
             preview.notes.append(f"The document says '{wanted}'; it would be imported as a "
                                  "draft, because publishing needs a reviewer.")
+        preview.notes.extend(kind_notes(document))
         existing = find_duplicate(fresh.title, fresh.started_at)
         preview.duplicate = existing.key if existing is not None else None
         preview.counts = {"sections": sum(1 for s in fresh.sections if s.markdown.strip()),
@@ -177,7 +178,16 @@ def import_into(target: Incident, text: str, actor: User | None) -> Imported:
     except Exception:
         db.session.rollback()
         raise
-    return Imported(target, False)
+    return Imported(target, False, kind_notes(document))
+
+
+def kind_notes(document: Document) -> list[str]:
+    """A note for each timeline line whose kind is not ours (another tool's word): it is kept
+    as a note with the word at the start of its text, and the person importing is told."""
+    kinds = [k.value for k in TimelineKind]
+    return [f"Line {number}: the timeline kind '{kind}' is not one of {', '.join(kinds)}; the "
+            f"event is kept as a note, with [{kind}] at the start of its text."
+            for number, _, kind, _ in document.timeline if kind and kind not in kinds]
 
 
 def find_duplicate(title: str, started_at: datetime) -> Incident | None:
