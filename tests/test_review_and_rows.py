@@ -323,3 +323,29 @@ def test_linking_any_deployment_with_roles_that_fit(app, api, client, login) -> 
     # Without JavaScript the search answers with the whole editor, results in place.
     plain = client.get(f"/incidents/{key}/deployments/find?q=8.9").get_data(as_text=True)
     assert "search 8.9.0" in plain and 'id="editor-form"' in plain
+
+
+def test_archive_and_restore_in_the_browser(app, api, client, login) -> None:
+    author = api("author")
+    key = create_incident(author, title="Opened by mistake")["key"]
+    login("author")
+    page = client.get(f"/incidents/{key}").get_data(as_text=True)
+    assert "Archive this post-mortem" not in page  # admins only
+    assert client.post(f"/incidents/{key}/archive").status_code == 403
+    client.post("/logout")
+    login("admin")
+    assert "Archive this post-mortem" in client.get(f"/incidents/{key}").get_data(as_text=True)
+    response = client.post(f"/incidents/{key}/archive", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert 'data-testid="archived-banner"' in html and "is archived" in html
+    assert "Opened by mistake" not in client.get("/incidents").get_data(as_text=True)
+    listed = client.get("/admin/archive").get_data(as_text=True)
+    assert key in listed and "Opened by mistake" in listed
+    history = [r["summary"] for r in author.get(f"/api/v1/incidents/{key}/revisions").get_json()]
+    assert history[-1] == "Archived"
+    restored = client.post(f"/incidents/{key}/restore", data={"next": "/admin/archive"})
+    assert restored.headers["Location"].endswith("/admin/archive")
+    assert "Nothing is archived" in client.get("/admin/archive").get_data(as_text=True)
+    assert "Opened by mistake" in client.get("/incidents").get_data(as_text=True)
+    assert author.get(f"/api/v1/incidents/{key}/revisions").get_json()[-1]["summary"] == \
+        "Restored from the archive"

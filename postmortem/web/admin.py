@@ -10,7 +10,7 @@ from ..auth import role_required
 from ..errors import DomainError
 from ..forms import ConfirmForm, UserCreateForm, UserEditForm
 from ..models import Role
-from ..services import accounts, setup
+from ..services import accounts, incidents, setup
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,6 +23,14 @@ def _apply_errors(form: Any, error: DomainError) -> None:
             form.form_errors.extend(messages)
     if not error.fields:
         form.form_errors.append(error.message)
+
+
+@bp.get("/archive")
+@role_required(Role.ADMIN)
+def archive() -> Any:
+    """The archived post-mortems, to restore one."""
+    rows, total = incidents.archived_incidents()
+    return render_template("admin/archive.html", incidents=rows, total=total)
 
 
 @bp.get("/users")

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ..auth import role_required
+from ..auth import is_safe_next, role_required
 from ..errors import Conflict, Forbidden, ValidationError
 from ..models import Incident, ReviewComment, Role, today
 from ..schemas import CommentIn, TransitionIn, parse
@@ -181,3 +181,24 @@ def presence(key: str) -> Any:
 def presence_leave(key: str) -> Any:
     incidents.leave(load_incident(key, whole=False), current_user)
     return "", 204
+
+
+@bp.post("/<key>/archive")
+@role_required(Role.ADMIN)
+def archive(key: str) -> Any:
+    """Take a post-mortem out of lists, search, themes and digests (admin; kept in history)."""
+    incident = load_incident(key, Role.ADMIN, whole=False)
+    incidents.archive_incident(incident, current_user)
+    flash(f"{incident.key} is archived: it no longer appears in lists, search, themes or "
+          "digests. Restore it here or from Administration → Archived post-mortems.", "success")
+    return redirect(url_for("incidents.show", key=incident.key))
+
+
+@bp.post("/<key>/restore")
+@role_required(Role.ADMIN)
+def restore(key: str) -> Any:
+    incident = load_incident(key, Role.ADMIN, whole=False)
+    incidents.restore_incident(incident, current_user)
+    flash(f"{incident.key} is restored.", "success")
+    target = request.form.get("next") or ""
+    return redirect(target if is_safe_next(target) else url_for("incidents.show", key=incident.key))

@@ -5,7 +5,13 @@ from .blameless import check_incident, check_text, findings_of
 from .guard import ensure_editable, get_incident, lock, touch
 from .links import link_deployment, unlink_deployment
 from .presence import leave, others_here, ping
-from .queries import LIST_ROW, WHOLE_INCIDENT, incidents_query, parse_incident_filters
+from .queries import (
+    LIST_ROW,
+    WHOLE_INCIDENT,
+    archived_incidents,
+    incidents_query,
+    parse_incident_filters,
+)
 from .review import (
     MENTION,
     add_comment,
@@ -50,7 +56,7 @@ __all__ = [
     "add_events",
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",
-    "archive_incident", "restore_incident",
+    "archive_incident", "archived_incidents", "restore_incident",
     "LIST_ROW", "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor",
     "check_incident",
     "findings_of",

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ...extensions import db
 from ...models import (
     ActionItem,
     Deployment,
@@ -35,6 +36,17 @@ WHOLE_INCIDENT = (
 )
 # What a row of the incident list shows: no narrative, timeline or action items.
 LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
+
+def archived_incidents(limit: int = 200) -> tuple[list[Incident], int]:
+    """The archived post-mortems, most recently archived first (at most `limit`), and how many
+    there are."""
+    where = Incident.archived_at.is_not(None)
+    total = db.session.scalar(select(func.count(Incident.id)).where(where)) or 0
+    rows = db.session.scalars(select(Incident).where(where).options(*LIST_ROW)
+                              .order_by(Incident.archived_at.desc(), Incident.id.desc())
+                              .limit(limit))
+    return list(rows), total
+
 
 def incidents_query(filters: dict[str, Any], load: tuple[Any, ...] = WHOLE_INCIDENT
                     ) -> Select[Incident]:
