@@ -256,6 +256,10 @@ def test_presence_shows_who_else_is_on_it(app, api, client, login) -> None:
         f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True)
     other.post(f"/incidents/{key}/presence/leave")
     assert "Vic" not in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True)
+    # Logging out leaves every post-mortem at once (the page's goodbye comes too late then).
+    other.post(f"/incidents/{key}/presence", data={"activity": "reading"})
+    other.post("/logout")
+    assert "Vic" not in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).get_data(as_text=True)
     assert client.post("/incidents/INC-999/presence").status_code == 404
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from ..auth import is_safe_next
 from ..errors import Throttled
 from ..forms import ConfirmForm, LoginForm
-from ..services import accounts
+from ..services import accounts, incidents
 
 bp = Blueprint("auth", __name__)
 
@@ -50,6 +50,8 @@ def login() -> Any:
 def logout() -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            incidents.leave(None, current_user)  # no longer "editing" anything
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

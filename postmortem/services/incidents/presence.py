@@ -33,10 +33,13 @@ def ping(incident: Incident, user: User, activity: str) -> list[Presence]:
     return others_here(incident, user)
 
 
-def leave(incident: Incident, user: User) -> None:
-    """The page was closed: drop the person at once rather than when their ping runs out."""
-    db.session.execute(delete(Presence).where(Presence.incident_id == incident.id,
-                                              Presence.user_id == user.id))
+def leave(incident: Incident | None, user: User) -> None:
+    """The page was closed (or, without an incident, the person logged out): drop them at once
+    rather than when their ping runs out."""
+    stmt = delete(Presence).where(Presence.user_id == user.id)
+    if incident is not None:
+        stmt = stmt.where(Presence.incident_id == incident.id)
+    db.session.execute(stmt)
     db.session.commit()
 
 
