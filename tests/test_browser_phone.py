@@ -24,8 +24,10 @@ def test_pages_fit_a_phone(app, api, page) -> None:
     browser_login(page, "ana@example.com", builders.PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
     overflowing = {}
-    for path in ("/", "/incidents", f"/incidents/{key}", f"/incidents/{key}/edit", "/action-items",
-                 "/services", "/insights", "/themes"):
+    author.post(f"/api/v1/incidents/{key}/factors", json={"text": "TTL validated for type only"})
+    for path in ("/", "/incidents", f"/incidents/{key}", f"/incidents/{key}/edit",
+                 f"/incidents/{key}/review", f"/incidents/{key}/history", "/action-items",
+                 "/services", "/insights", "/themes", "/incidents/import", "/incidents/search?q=checkout"):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 390:
