@@ -218,19 +218,29 @@ def main() -> None:  # noqa: PLR0915
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: serve's own)")
     parser.add_argument("--only", help="measure only the pages whose name contains this")
     parser.add_argument("--no-write", action="store_true", help="do not update the doc")
+    parser.add_argument("--reuse", help="a directory to keep the generated SQLite archive in, "
+                        "and to reuse it from when it is there (for measuring again)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("error: wrk is missing (Debian: apt-get install wrk; `make bench-scale` does)")
 
-    tmp = Path(tempfile.mkdtemp(prefix="postmortem-scale-"))
+    tmp = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="postmortem-scale-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/scale.db"
     label = "sqlite" if url.startswith("sqlite") else "postgresql"
     env = {**os.environ, "DATABASE_URL": url, "POSTMORTEM_INSTANCE_PATH": str(tmp)}
-    print(f"== {label}: generating {args.incidents:,} post-mortems", flush=True)
-    generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
-                                "--incidents", str(args.incidents),
-                                "--deployments", str(args.incidents * 5)],
-                               env=env, check=True, capture_output=True, text=True).stdout
+    reused = tmp / "generated.txt"
+    if args.reuse and reused.exists() and url.startswith("sqlite"):
+        generated = reused.read_text()
+        print(f"== {label}: reusing the archive in {tmp}", flush=True)
+    else:
+        print(f"== {label}: generating {args.incidents:,} post-mortems", flush=True)
+        generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
+                                    "--incidents", str(args.incidents),
+                                    "--deployments", str(args.incidents * 5)],
+                                   env=env, check=True, capture_output=True, text=True).stdout
+        if args.reuse:
+            reused.write_text(generated)
     print(generated.strip(), flush=True)
     token = subprocess.run([str(BIN / "postmortem"), "tokens", "create", "--email",
                             "person1@example.com", "--label", "bench"], env=env, check=True,
@@ -327,8 +337,9 @@ def main() -> None:  # noqa: PLR0915
               f"path): {recompute:.1f} s."]
     write_section(label, "\n".join(lines))
     print(f"wrote the {label} table into {DOC.relative_to(ROOT)}")
-    (tmp / "scale.db").unlink(missing_ok=True)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not args.reuse:
+        (tmp / "scale.db").unlink(missing_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

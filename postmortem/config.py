@@ -59,5 +59,8 @@ WEBHOOK_SECRET: str | None = None
 # process after writes, once the archive has been quiet this long; in a child process when
 # the archive is large (so its memory is returned).
 INSIGHTS_WORKER = True
+# Whole pages (and API answers) rendered once per write for each person and shared by every
+# worker and instance (postmortem.web.page_cache). Off only to measure a page's own work.
+PAGE_CACHE = True
 INSIGHTS_DEBOUNCE_SECONDS = 1.0
 INSIGHTS_SUBPROCESS = True

@@ -27,15 +27,26 @@ def figure_key(name: str, *parts: Any) -> str:
     return f"{name}:{digest[:40]}"
 
 
-def cached(key: str, compute: Callable[[], T]) -> T:
-    """The figure stored under key for the archive as it is now, computing (and storing) it
-    when the archive changed since. compute() must return JSON-serialisable data."""
-    changes = db.session.scalar(select(InsightState.writes).where(InsightState.id == 1)) or 0
-    row = db.session.execute(select(CachedFigure.changes, CachedFigure.value)
-                             .where(CachedFigure.key == key)).first()
-    if row is not None and row[0] == changes:
-        return row[1]  # type: ignore[no-any-return]
-    value = compute()
+MISSING = object()
+
+
+def fetch(key: str) -> tuple[int, Any]:
+    """The write count now and the value stored under key for it (MISSING when there is none,
+    or it was computed before the last write): one query."""
+    row = db.session.execute(
+        select(InsightState.writes, CachedFigure.key, CachedFigure.value)
+        .select_from(InsightState)
+        .outerjoin(CachedFigure, (CachedFigure.key == key)
+                   & (CachedFigure.changes == InsightState.writes))
+        .where(InsightState.id == 1)).first()
+    if row is None:
+        return 0, MISSING
+    return row[0] or 0, (MISSING if row[1] is None else row[2])
+
+
+def store(key: str, changes: int, value: Any) -> None:
+    """Keep value under key for the write count it was computed at (read before computing, so
+    a write made meanwhile makes it stale at once). Best effort: a busy database skips it."""
     values = {"key": key, "changes": changes, "value": value, "computed_at": utcnow()}
     insert = postgres_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(CachedFigure).values(**values)
@@ -48,4 +59,14 @@ def cached(key: str, compute: Callable[[], T]) -> T:
             connection.execute(statement)
     except SQLAlchemyError:
         pass  # another worker is writing it, or the database is busy: serve what we computed
+
+
+def cached(key: str, compute: Callable[[], T]) -> T:
+    """The figure stored under key for the archive as it is now, computing (and storing) it
+    when the archive changed since. compute() must return JSON-serialisable data."""
+    changes, value = fetch(key)
+    if value is not MISSING:
+        return value  # type: ignore[no-any-return]
+    value = compute()
+    store(key, changes, value)
     return value

@@ -15,6 +15,7 @@ from ..schemas import IncidentIn, parse
 from ..services import deployments, figures, incidents, insights, pages, setup
 from ..services.figures import figure_key
 from .labels import SEVERITY_DESCRIPTIONS
+from .page_cache import shared_page
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -36,6 +37,7 @@ def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Inc
 
 @bp.get("")
 @login_required
+@shared_page
 def index() -> Any:
     args = {k: v for k, v in request.args.items() if k != "page"}
     if args.get("reviewer") == "me":
@@ -90,6 +92,7 @@ def new() -> Any:
 
 @bp.get("/<key>")
 @login_required
+@shared_page
 def show(key: str) -> Any:
     try:
         incident = incidents.get_incident(key, whole=False)
@@ -120,6 +123,7 @@ def show(key: str) -> Any:
 
 @bp.get("/search")
 @login_required
+@shared_page
 def search() -> Any:
     query = request.args.get("q", "")
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 500))

@@ -12,12 +12,14 @@ from ..errors import ValidationError
 from ..models import today
 from ..services import exchange, figures, insights
 from ..services.figures import figure_key
+from .page_cache import shared_page
 
 bp = Blueprint("reports", __name__)
 
 
 @bp.get("/insights")
 @login_required
+@shared_page
 def index() -> Any:
     error = None
     try:
@@ -37,6 +39,7 @@ def index() -> Any:
 
 @bp.get("/reports/digest.pdf")
 @login_required
+@shared_page
 def digest_pdf() -> Any:
     try:
         since, until = insights.parse_period(request.args.to_dict())

@@ -18,6 +18,7 @@ from ..schemas import CommentIn, TransitionIn, parse
 from ..services import deployments, incidents, setup
 from ..services.accounts import list_active_users
 from .incidents import load_incident
+from .page_cache import shared_page
 
 bp = Blueprint("review", __name__, url_prefix="/incidents")
 
@@ -45,6 +46,7 @@ def passages_found(incident: Incident) -> dict[int, bool]:
 
 @bp.get("/<key>/review")
 @login_required
+@shared_page
 def review_page(key: str) -> Any:
     """The post-mortem itself, with the reviewers' comments in place beside its sections (and
     on the passages they quote), the checklist and the workflow."""
@@ -93,7 +95,8 @@ def transition(key: str) -> Any:
     except ValidationError as error:
         unmet = (error.fields or {}).get("checklist")
         if unmet:
-            flash("Not published — the review checklist is not met:", "error")
+            flash(("Not submitted for review:" if to == "in_review" else
+                   "Not published — the review checklist is not met:"), "error")
             for item in unmet:
                 flash(item, "error")
         else:
@@ -140,6 +143,7 @@ def resolve_comment(key: str, comment_id: int) -> Any:
 
 @bp.get("/<key>/history")
 @login_required
+@shared_page
 def history(key: str) -> Any:
     incident = load_incident(key)
     return render_template("incidents/history.html", incident=incident,
@@ -148,6 +152,7 @@ def history(key: str) -> Any:
 
 @bp.get("/<key>/history/diff")
 @login_required
+@shared_page
 def diff(key: str) -> Any:
     incident = load_incident(key)
     all_revisions = incidents.list_revisions(incident)

@@ -12,6 +12,7 @@ from ..errors import NotFound, ValidationError
 from ..services import deployments, insights
 from ..services.figures import cached, figure_key
 from ..services.pages import ListPage
+from .page_cache import shared_page
 
 bp = Blueprint("themes", __name__)
 THEMES_PER_PAGE = 15
@@ -25,6 +26,7 @@ def _months(theme: dict[str, Any], count: int = 24) -> list[dict[str, Any]]:
 
 @bp.get("/themes")
 @login_required
+@shared_page
 def index() -> Any:
     error = None
     service = (request.args.get("service") or "").strip() or None
@@ -56,6 +58,7 @@ def index() -> Any:
 
 @bp.get("/themes/<theme_id>")
 @login_required
+@shared_page
 def show(theme_id: str) -> Any:
     try:
         theme = insights.get_theme(theme_id[:80])

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from ...errors import ValidationError
@@ -35,6 +35,9 @@ from ...models import (
     ReviewComment,
     SearchDocument,
     Service,
+    Setting,
+    Template,
+    TemplateSection,
     TimelineEvent,
     User,
     incident_services,
@@ -45,10 +48,11 @@ CHANGED = "postmortem.changed_incidents"
 WROTE = "postmortem.wrote_figure_inputs"
 INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag,
                  IncidentDeployment)
-# What shared figures count besides the post-mortems themselves (users are left out: a login
-# writes its time, and a renamed person shows under the old name until the next write).
+# What shared figures and pages show besides the post-mortems themselves. A person counts when
+# added, removed, renamed or given another role, not when they log in (USER_SHOWN).
 FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory,
-                 ReviewComment)
+                 ReviewComment, Template, TemplateSection, Setting)
+USER_SHOWN = ("email", "name", "role", "active")
 MAX_QUERY = 500
 MAX_TERMS = 12
 # Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
@@ -63,7 +67,7 @@ HEX_RE = re.compile(r"[0-9a-f]{6,}")
 def _note_changes(session: Session, _context: Any) -> None:
     changed = session.info.setdefault(CHANGED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, FIGURE_INPUTS):
+        if isinstance(obj, FIGURE_INPUTS) or (isinstance(obj, User) and _shown_change(obj, session)):
             session.info[WROTE] = True
         if isinstance(obj, Incident):
             if obj not in session.deleted and obj.id is not None:
@@ -72,6 +76,14 @@ def _note_changes(session: Session, _context: Any) -> None:
             incident_id = getattr(obj, "incident_id", None)
             if incident_id is not None:
                 changed.add(incident_id)
+
+
+def _shown_change(user: User, session: Session) -> bool:
+    """A person added or removed, or changed in what pages show of them."""
+    if user in session.new or user in session.deleted:
+        return True
+    state: Any = inspect(user)
+    return any(state.attrs[name].history.has_changes() for name in USER_SHOWN)
 
 
 def _write_changes(session: Session) -> None:

@@ -1,0 +1,108 @@
+"""Whole pages shared from the cache: served again without the page's own work, never stale
+after a write, never one person's page for another, never a stored flash, and forms on a stored
+page carry the reader's own CSRF token."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import event
+
+from postmortem.extensions import db
+
+from . import builders
+from .builders import PASSWORD, create_incident
+
+
+def queries(app: Any, get: Any) -> tuple[Any, int]:
+    with app.app_context():
+        engine = db.engine
+    seen: list[int] = []
+
+    def count(*_args: object) -> None:
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = get()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return response, len(seen)
+
+
+def test_a_page_is_shared_until_the_next_write(app, api, client, login) -> None:
+    author = api("author")
+    key = create_incident(author, title="Checkout errors")["key"]
+    login("viewer", name="Vera Viewer")
+    client.get("/")  # shows the login's "welcome back" (that page is not stored)
+    first, work = queries(app, lambda: client.get(f"/incidents/{key}"))
+    again, served = queries(app, lambda: client.get(f"/incidents/{key}"))
+    assert again.get_data() == first.get_data() and "Checkout errors" in again.get_data(as_text=True)
+    assert served <= 3 < work  # the person, then the stored page
+    # A write shows at once, on every page that shows it.
+    author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "title": "Checkout outage"})
+    assert "Checkout outage" in client.get(f"/incidents/{key}").get_data(as_text=True)
+    assert "Checkout outage" in client.get("/incidents").get_data(as_text=True)
+    # So does a person's new name (the pages name commanders, owners, authors).
+    with app.app_context():
+        user = db.session.scalar(db.select(builders.User).filter_by(email=author.email))
+        user.name = "Renamed Author"
+        db.session.commit()
+    assert "Renamed Author" in client.get(f"/incidents/{key}/history").get_data(as_text=True)
+    # The API's answers too.
+    assert author.get(f"/api/v1/incidents/{key}").get_json()["title"] == "Checkout outage"
+    author.patch(f"/api/v1/incidents/{key}", json={"version": 2, "title": "Checkout outage, EU"})
+    assert author.get(f"/api/v1/incidents/{key}").get_json()["title"] == "Checkout outage, EU"
+    assert [i["title"] for i in author.get("/api/v1/incidents").get_json()["items"]] == \
+        ["Checkout outage, EU"]
+
+
+def test_each_person_gets_their_own_page(app, api) -> None:
+    key = create_incident(api("author"))["key"]
+    pages = {}
+    for role, name in (("author", "Ana Author"), ("viewer", "Vic Viewer")):
+        with app.app_context():
+            email = builders.make_user(role=role, name=name).email
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        pages[name] = client.get(f"/incidents/{key}").get_data(as_text=True)
+        pages[name + " again"] = client.get(f"/incidents/{key}").get_data(as_text=True)
+    assert "Ana Author" in pages["Ana Author again"] and "Vic Viewer" not in pages["Ana Author again"]
+    assert "Vic Viewer" in pages["Vic Viewer again"] and "Ana Author" not in pages["Vic Viewer again"]
+    edit = f'href="/incidents/{key}/edit"'
+    assert edit in pages["Ana Author again"] and edit not in pages["Vic Viewer again"]
+
+
+def test_flash_messages_are_never_stored(app, api, client, login) -> None:
+    key = create_incident(api("author"))["key"]
+    login("author")
+    client.get(f"/incidents/{key}")  # stored
+    client.post(f"/incidents/{key}/comments", data={"body": "", "section": ""})  # refused: no flash kept
+    client.post(f"/incidents/{key}/transition", data={"to": "in_review"})  # empty: refused
+    shown = client.get(f"/incidents/{key}/review").get_data(as_text=True)
+    assert "Not submitted for review" in shown and "write the post-mortem" in shown
+    again = client.get(f"/incidents/{key}/review").get_data(as_text=True)
+    assert "Not submitted for review" not in again
+
+
+def test_a_stored_page_carries_the_readers_own_csrf_token(app, api) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    key = create_incident(api("author"))["key"]
+    tokens = []
+    for name in ("Ana", "Bea"):
+        with app.app_context():
+            email = builders.make_user(role="author", name=name).email
+        client = app.test_client()
+        login_page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+        client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        for _ in range(2):  # the second is the stored page
+            page = client.get(f"/incidents/{key}/review").get_data(as_text=True)
+        assert "<!--csrf-token-->" not in page
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        posted = client.post(f"/incidents/{key}/comments",
+                             data={"body": f"{name} was here", "section": "", "csrf_token": token})
+        assert posted.status_code == 302, posted.get_data(as_text=True)[:300]
+    assert tokens[0] != tokens[1]
