@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.cookiejar
+import json
 import os
 import platform
 import re
@@ -49,14 +50,15 @@ class Page:
         return 0.25 if self.heavy else 0.5
 
 
-def pages(key: str, service: str) -> list[Page]:
+def pages(key: str, service: str, draft: str) -> list[Page]:
     return [
         Page("home", "/"),
         Page("incident list", "/incidents"),
         Page("incident list, page 200", "/incidents?page=200"),
         Page("incident list, filtered", f"/incidents?service={service}&severity=SEV2"),
         Page("read view", f"/incidents/{key}", heavy=True),
-        Page("editor", f"/incidents/{key}/edit", heavy=True),
+        # The read view's post-mortem is published (frozen): the editor opens a draft.
+        Page("editor (a draft)", f"/incidents/{draft}/edit", heavy=True),
         Page("history", f"/incidents/{key}/history"),
         Page("review page", f"/incidents/{key}/review", heavy=True),
         Page("Markdown export", f"/incidents/{key}.md"),
@@ -141,6 +143,14 @@ def login(base: str) -> str:
     opener.open(f"{base}/login", body).read()
     cookie = next(c for c in jar if c.name == "session")
     return f"session={cookie.value}"
+
+
+def first_draft(base: str, headers: dict[str, str]) -> str:
+    """The key of the newest draft (the editor of a published post-mortem redirects)."""
+    request = urllib.request.Request(f"{base}/api/v1/incidents?status=draft&per_page=1",
+                                     headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return str(json.load(response)["items"][0]["key"])
 
 
 def timed_get(base: str, path: str, headers: dict[str, str]) -> tuple[int, float, float, int]:
@@ -271,9 +281,10 @@ def main() -> None:  # noqa: PLR0915
         headers = {"session": {"Cookie": login(base)},
                    "token": {"Authorization": f"Bearer {api_token}"}}
         key = f"INC-{args.incidents // 2}"
+        draft = first_draft(base, headers["token"])
         print(f"{'page':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'/healthz':>10}"
               f"{'ratio':>8}{'first s':>9}{'errors':>8}", flush=True)
-        for page in pages(key, BUSY_SERVICE):
+        for page in pages(key, BUSY_SERVICE, draft):
             if args.only and args.only not in page.name:
                 continue
             try:

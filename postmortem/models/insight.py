@@ -175,4 +175,7 @@ class CachedFigure(Model):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     changes: Mapped[int] = mapped_column(Integer)
     value: Mapped[Any] = mapped_column(JSON)
+    # A stored page's own text, apart from `value` (its type and headers): read as it is,
+    # without decoding JSON.
+    body: Mapped[str | None] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

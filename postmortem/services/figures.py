@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from ..extensions import db
 from ..models import CachedFigure, InsightState, utcnow
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def figure_key(name: str, *parts: Any) -> str:
@@ -30,41 +32,54 @@ def figure_key(name: str, *parts: Any) -> str:
 MISSING = object()
 
 
-def fetch(key: str) -> tuple[int, Any]:
-    """The write count now and the value stored under key for it (MISSING when there is none,
-    or it was computed before the last write): one query."""
-    row = db.session.execute(
-        select(InsightState.writes, CachedFigure.key, CachedFigure.value)
-        .select_from(InsightState)
-        .outerjoin(CachedFigure, (CachedFigure.key == key)
-                   & (CachedFigure.changes == InsightState.writes))
-        .where(InsightState.id == 1)).first()
+def _fetch_statement(*columns: Any) -> Any:
+    return (select(InsightState.writes, CachedFigure.key, *columns)
+            .select_from(InsightState)
+            .outerjoin(CachedFigure, (CachedFigure.key == bindparam("key"))
+                       & (CachedFigure.changes == InsightState.writes))
+            .where(InsightState.id == 1))
+
+
+# Built once: a page served from the cache spends its time on little else.
+FETCH_VALUE = _fetch_statement(CachedFigure.value)
+FETCH_WITH_BODY = _fetch_statement(CachedFigure.value, CachedFigure.body)
+
+
+def fetch(key: str, with_body: bool = False) -> tuple[int, Any, str | None]:
+    """The write count now, the value stored under key for it (MISSING when there is none, or
+    it was computed before the last write) and, with_body, its body: one query."""
+    statement = FETCH_WITH_BODY if with_body else FETCH_VALUE
+    row = db.session.execute(statement, {"key": key}).first()
     if row is None:
-        return 0, MISSING
-    return row[0] or 0, (MISSING if row[1] is None else row[2])
+        return 0, MISSING, None
+    if row[1] is None:
+        return row[0] or 0, MISSING, None
+    return row[0] or 0, row[2], (row[3] if with_body else None)
 
 
-def store(key: str, changes: int, value: Any) -> None:
-    """Keep value under key for the write count it was computed at (read before computing, so
-    a write made meanwhile makes it stale at once). Best effort: a busy database skips it."""
-    values = {"key": key, "changes": changes, "value": value, "computed_at": utcnow()}
+def store(key: str, changes: int, value: Any, body: str | None = None) -> None:
+    """Keep value (and a body of text) under key for the write count it was computed at (read
+    before computing, so a write made meanwhile makes it stale at once). Best effort: a busy
+    database skips it."""
+    values = {"key": key, "changes": changes, "value": value, "body": body,
+              "computed_at": utcnow()}
     insert = postgres_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(CachedFigure).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[CachedFigure.key],
-        set_={"changes": values["changes"], "value": values["value"],
-              "computed_at": values["computed_at"]})
+        set_={name: values[name] for name in ("changes", "value", "body", "computed_at")})
     try:
         with db.engine.begin() as connection:  # its own transaction: the request's is untouched
             connection.execute(statement)
-    except SQLAlchemyError:
-        pass  # another worker is writing it, or the database is busy: serve what we computed
+    except SQLAlchemyError as error:
+        # Another worker is writing it, or the database is busy: serve what we computed.
+        log.info("figure %s not stored: %s", key, error)
 
 
 def cached(key: str, compute: Callable[[], T]) -> T:
     """The figure stored under key for the archive as it is now, computing (and storing) it
     when the archive changed since. compute() must return JSON-serialisable data."""
-    changes, value = fetch(key)
+    changes, value, _ = fetch(key)
     if value is not MISSING:
         return value  # type: ignore[no-any-return]
     value = compute()

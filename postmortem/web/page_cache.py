@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Stands for the CSRF token in a stored page. Markdown is sanitised and text is escaped, so
 # nothing a person writes can contain it.
 CSRF_MARK = "<!--csrf-token-->"
-LARGEST = 4 * 1024 * 1024  # bigger pages are rendered each time rather than stored
+LARGEST = 16 * 1024 * 1024  # bigger pages are rendered each time rather than stored
 # Headers that belong to one answer, not to the page.
 OWN_HEADERS = {"content-length", "content-type", "set-cookie", "vary", "date"}
 
@@ -43,14 +43,14 @@ def _person() -> Any:
     return current_user if current_user.is_authenticated else None
 
 
-def _serve(stored: dict[str, Any]) -> Response:
-    if "base64" in stored:  # a PDF
-        return Response(base64.b64decode(stored["base64"]), mimetype=stored["mimetype"],
-                        headers=stored.get("headers") or {})
-    body = stored["body"]
+def _serve(meta: dict[str, Any], body: str) -> Response:
+    """A stored answer: its body as kept (a PDF's in base64), its own CSRF token put in."""
+    headers = meta.get("headers") or {}
+    if meta.get("base64"):
+        return Response(base64.b64decode(body), mimetype=meta["mimetype"], headers=headers)
     if CSRF_MARK in body:
         body = body.replace(CSRF_MARK, generate_csrf())
-    return Response(body, mimetype=stored["mimetype"], headers=stored.get("headers") or {})
+    return Response(body, mimetype=meta["mimetype"], headers=headers)
 
 
 def shared_page(view: F) -> F:
@@ -67,9 +67,9 @@ def shared_page(view: F) -> F:
             return view(*args, **kwargs)
         key = figure_key("page", request.host, request.full_path, person.id, person.role,
                          today(), session.get("timezone"))
-        changes, stored = figures.fetch(key)
-        if stored is not figures.MISSING:
-            return _serve(stored)
+        changes, meta, body = figures.fetch(key, with_body=True)
+        if meta is not figures.MISSING and body is not None:
+            return _serve(meta, body)
         g.storing_page = True
         try:
             response = make_response(view(*args, **kwargs))
@@ -80,19 +80,16 @@ def shared_page(view: F) -> F:
                 or not mimetype.startswith(("text/", "application/json", "application/pdf"))):
             return _fill_mark(response)
         data = response.get_data()
-        page: dict[str, Any] = {
-            "mimetype": mimetype,
+        kept: dict[str, Any] = {
+            "mimetype": mimetype, "base64": mimetype == "application/pdf",
             "headers": {name: value for name, value in response.headers.items()
                         if name.lower() not in OWN_HEADERS}}
-        if mimetype == "application/pdf":
-            page["base64"] = base64.b64encode(data).decode()
-        else:
-            page["body"] = data.decode()
+        body = base64.b64encode(data).decode() if kept["base64"] else data.decode()
         # A page that showed a flash message (or flashed one for later) is this request's own.
         shown = getattr(request_ctx, "flashes", None)
         if len(data) <= LARGEST and not shown and not session.get("_flashes"):
-            figures.store(key, changes, page)
-        return _serve(page)
+            figures.store(key, changes, kept, body)
+        return _serve(kept, body)
 
     return wrapped  # type: ignore[return-value]
 
