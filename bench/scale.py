@@ -243,6 +243,10 @@ def main() -> None:  # noqa: PLR0915
     if args.reuse and reused.exists() and url.startswith("sqlite"):
         generated = reused.read_text()
         print(f"== {label}: reusing the archive in {tmp}", flush=True)
+        import sqlite3
+
+        with sqlite3.connect(tmp / "scale.db") as connection:  # every page starts cold
+            connection.execute("DELETE FROM figure_cache")
     else:
         print(f"== {label}: generating {args.incidents:,} post-mortems", flush=True)
         generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
