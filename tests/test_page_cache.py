@@ -106,3 +106,24 @@ def test_a_stored_page_carries_the_readers_own_csrf_token(app, api) -> None:
                              data={"body": f"{name} was here", "section": "", "csrf_token": token})
         assert posted.status_code == 302, posted.get_data(as_text=True)[:300]
     assert tokens[0] != tokens[1]
+
+
+def test_a_sign_in_counts_once_a_day(app, client) -> None:
+    """The users page shows the day each person last signed in: the first sign-in of a day makes
+    stored pages stale, the others do not."""
+    from postmortem.models import InsightState
+
+    def writes() -> int:
+        with app.app_context():
+            return db.session.scalar(db.select(InsightState.writes)) or 0
+
+    with app.app_context():
+        email = builders.make_user(role="admin", name="Ada Admin").email
+    start = writes()
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    first = writes()
+    assert first > start
+    assert "never" not in client.get("/admin/users").get_data(as_text=True).split("Ada Admin")[1][:300]
+    client.post("/logout")
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    assert writes() == first

@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..forms import ConfirmForm, UserCreateForm, UserEditForm
 from ..models import Role
 from ..services import accounts, incidents, setup
+from .page_cache import shared_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,6 +36,7 @@ def archive() -> Any:
 
 @bp.get("/users")
 @role_required(Role.ADMIN)
+@shared_page
 def users() -> Any:
     return render_template(
         "admin/users.html", users=accounts.list_users(), form=UserCreateForm(formdata=None)

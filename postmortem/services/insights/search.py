@@ -79,11 +79,19 @@ def _note_changes(session: Session, _context: Any) -> None:
 
 
 def _shown_change(user: User, session: Session) -> bool:
-    """A person added or removed, or changed in what pages show of them."""
+    """A person added or removed, or changed in what pages show of them: their name, address,
+    role, whether they are active, and the day they last signed in (the first sign-in of a day
+    counts, the others do not)."""
     if user in session.new or user in session.deleted:
         return True
     state: Any = inspect(user)
-    return any(state.attrs[name].history.has_changes() for name in USER_SHOWN)
+    if any(state.attrs[name].history.has_changes() for name in USER_SHOWN):
+        return True
+    signed_in = state.attrs.last_login_at.history
+    if not signed_in.has_changes():
+        return False
+    before = [at.date() for at in signed_in.deleted if at is not None]
+    return [at.date() for at in signed_in.added if at is not None] != before
 
 
 def _write_changes(session: Session) -> None:
