@@ -66,7 +66,7 @@ def shared_page(view: F) -> F:
                 or session.get("_flashes") or "timezone" in request.args):
             return view(*args, **kwargs)
         key = figure_key("page", request.host, request.full_path, person.id, person.role,
-                         today(), session.get("timezone"))
+                         today(), session.get("timezone"), bool(request.headers.get("HX-Request")))
         changes, meta, body = figures.fetch(key, with_body=True)
         if meta is not figures.MISSING and body is not None:
             return _serve(meta, body)
