@@ -62,5 +62,7 @@ INSIGHTS_WORKER = True
 # Whole pages (and API answers) rendered once per write for each person and shared by every
 # worker and instance (postmortem.web.page_cache). Off only to measure a page's own work.
 PAGE_CACHE = True
+# The digest PDF is laid out by a child process, so a serving worker does not keep the memory.
+PDF_DIGEST_APART = True
 INSIGHTS_DEBOUNCE_SECONDS = 1.0
 INSIGHTS_SUBPROCESS = True

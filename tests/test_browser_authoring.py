@@ -265,6 +265,7 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
         assert [(link.deployment.version, link.role) for link in links] == [("5.2.0", "culprit")]
 
     # Any deployment of any service can be found by what the author remembers of it.
+    wait_saved(page)
     for version, at in (("2.0.7", "2025-11-02T08:00:00Z"), ("2.0.8", "2025-12-02T08:00:00Z")):
         ci.post("/api/v1/deployments", json={"service": "ledger", "version": version,
                                              "environment": "production", "deployed_at": at,

@@ -47,5 +47,5 @@ def digest_pdf() -> Any:
         abort(400, description=error.message + " " + "; ".join(
             f"{k}: {', '.join(v)}" for k, v in (error.fields or {}).items()))
     name = f"digest-{since.date().isoformat()}-{until.date().isoformat()}.pdf"
-    return Response(exchange.render_digest_pdf(since, until), mimetype="application/pdf",
+    return Response(exchange.render_digest_pdf_apart(since, until), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ...errors import NotFound, ValidationError
 from ...extensions import db
@@ -48,7 +49,8 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 def user_for_token(clear: str) -> User | None:
     """The active user owning this unrevoked token, or None; records when it was last used."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(clear)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(clear))
+                              .options(joinedload(ApiToken.user)))  # one query a call
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()

@@ -9,11 +9,17 @@ from .importer import (
     preview_import,
 )
 from .markdown import DocumentError, export_markdown, parse_document
-from .pdf import html_to_pdf, incident_html, render_digest_pdf, render_incident_pdf
+from .pdf import (
+    html_to_pdf,
+    incident_html,
+    render_digest_pdf,
+    render_digest_pdf_apart,
+    render_incident_pdf,
+)
 
 __all__ = [
     "ImportPreview", "preview_import",
     "Imported", "find_duplicate", "import_into",
     "DocumentError", "export_markdown", "html_to_pdf", "import_markdown", "incident_html",
-    "parse_document", "render_digest_pdf", "render_incident_pdf",
+    "parse_document", "render_digest_pdf", "render_digest_pdf_apart", "render_incident_pdf",
 ]

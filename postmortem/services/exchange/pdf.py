@@ -4,6 +4,10 @@ network, no file:// outside static/."""
 from __future__ import annotations
 
 import mimetypes
+import os
+import subprocess
+import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -96,3 +100,23 @@ def render_digest_pdf(since: datetime, until: datetime) -> bytes:
     """The stakeholder digest over a period (aware UTC datetimes, both inclusive)."""
     html = render_template("pdf/digest.html", d=digest.build_digest(since, until), today=today())
     return html_to_pdf(html)
+
+
+def render_digest_pdf_apart(since: datetime, until: datetime) -> bytes:
+    """render_digest_pdf in a child process (`postmortem digest`): laying out a year of
+    post-mortems takes WeasyPrint well over 100 MB, which a serving worker would keep."""
+    if not current_app.config.get("PDF_DIGEST_APART", True):
+        return render_digest_pdf(since, until)
+    from ...extensions import db
+
+    with tempfile.TemporaryDirectory(prefix="postmortem-digest-") as folder:
+        output = Path(folder) / "digest.pdf"
+        env = {**os.environ, "POSTMORTEM_INSTANCE_PATH": current_app.instance_path,
+               "DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
+        done = subprocess.run(
+            [sys.executable, "-m", "postmortem", "digest", "--since", since.isoformat(),
+             "--until", until.isoformat(), "-o", str(output)],
+            env=env, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0 or not output.exists():
+            raise RuntimeError(f"the digest could not be rendered: {done.stderr[-2000:]}")
+        return output.read_bytes()
