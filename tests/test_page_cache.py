@@ -127,3 +127,24 @@ def test_a_sign_in_counts_once_a_day(app, client) -> None:
     client.post("/logout")
     client.post("/login", data={"email": email, "password": PASSWORD})
     assert writes() == first
+
+
+def test_clients_that_accept_gzip_get_the_stored_compressed_copy(app, api, client, login) -> None:
+    import gzip
+    import json
+
+    author = api("author")
+    for n in range(6):
+        create_incident(author, title=f"Checkout errors {n}", sections={"impact": "Slow. " * 200})
+    plain = author.get("/api/v1/incidents")
+    for _ in range(2):  # rendered and stored, then served from the store
+        packed = author.get("/api/v1/incidents", headers={"Accept-Encoding": "gzip, deflate"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert json.loads(gzip.decompress(packed.get_data())) == plain.get_json()
+        assert len(packed.get_data()) < len(plain.get_data()) / 4
+    assert "Content-Encoding" not in author.get("/api/v1/incidents").headers
+    # A page with a form carries the reader's own token: never a stored compressed copy.
+    login("author")
+    page = client.get("/incidents", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page.headers and b"csrf_token" in page.get_data()

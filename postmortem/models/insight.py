@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Float, ForeignKey, Integer, String, Text, event
+from sqlalchemy import DDL, JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -178,4 +178,7 @@ class CachedFigure(Model):
     # A stored page's own text, apart from `value` (its type and headers): read as it is,
     # without decoding JSON.
     body: Mapped[str | None] = mapped_column(Text)
+    # The same body compressed (answers without a per-reader part: JSON, PDF, Markdown), for
+    # clients that accept gzip.
+    gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, null, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,34 +40,44 @@ def _fetch_statement(*columns: Any) -> Any:
             .where(InsightState.id == 1))
 
 
-# Built once: a page served from the cache spends its time on little else.
+# Built once: a page served from the cache spends its time on little else. A client that
+# accepts gzip gets the compressed copy where there is one, else the body.
 FETCH_VALUE = _fetch_statement(CachedFigure.value)
-FETCH_WITH_BODY = _fetch_statement(CachedFigure.value, CachedFigure.body)
+FETCH_WITH_BODY = _fetch_statement(CachedFigure.value, CachedFigure.body, null())
+FETCH_GZIP_OR_BODY = _fetch_statement(
+    CachedFigure.value, case((CachedFigure.gzip.is_(None), CachedFigure.body), else_=null()),
+    CachedFigure.gzip)
 
 
-def fetch(key: str, with_body: bool = False) -> tuple[int, Any, str | None]:
+def fetch(key: str, with_body: bool = False, gzip: bool = False
+          ) -> tuple[int, Any, str | None, bytes | None]:
     """The write count now, the value stored under key for it (MISSING when there is none, or
-    it was computed before the last write) and, with_body, its body: one query."""
-    statement = FETCH_WITH_BODY if with_body else FETCH_VALUE
+    it was computed before the last write) and, with_body, its body (or, for a client that
+    accepts gzip, its compressed copy when it has one): one query."""
+    statement = (FETCH_GZIP_OR_BODY if gzip else FETCH_WITH_BODY) if with_body else FETCH_VALUE
     row = db.session.execute(statement, {"key": key}).first()
     if row is None:
-        return 0, MISSING, None
+        return 0, MISSING, None, None
     if row[1] is None:
-        return row[0] or 0, MISSING, None
-    return row[0] or 0, row[2], (row[3] if with_body else None)
+        return row[0] or 0, MISSING, None, None
+    if not with_body:
+        return row[0] or 0, row[2], None, None
+    return row[0] or 0, row[2], row[3], row[4]
 
 
-def store(key: str, changes: int, value: Any, body: str | None = None) -> None:
-    """Keep value (and a body of text) under key for the write count it was computed at (read
-    before computing, so a write made meanwhile makes it stale at once). Best effort: a busy
-    database skips it."""
-    values = {"key": key, "changes": changes, "value": value, "body": body,
+def store(key: str, changes: int, value: Any, body: str | None = None,
+          gzipped: bytes | None = None) -> None:
+    """Keep value (and a body of text, and its gzip copy) under key for the write count it was
+    computed at (read before computing, so a write made meanwhile makes it stale at once).
+    Best effort: a busy database skips it."""
+    values = {"key": key, "changes": changes, "value": value, "body": body, "gzip": gzipped,
               "computed_at": utcnow()}
     insert = postgres_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(CachedFigure).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[CachedFigure.key],
-        set_={name: values[name] for name in ("changes", "value", "body", "computed_at")})
+        set_={name: values[name] for name in ("changes", "value", "body", "gzip",
+                                              "computed_at")})
     try:
         with db.engine.begin() as connection:  # its own transaction: the request's is untouched
             connection.execute(statement)
@@ -79,7 +89,7 @@ def store(key: str, changes: int, value: Any, body: str | None = None) -> None:
 def cached(key: str, compute: Callable[[], T]) -> T:
     """The figure stored under key for the archive as it is now, computing (and storing) it
     when the archive changed since. compute() must return JSON-serialisable data."""
-    changes, value, _ = fetch(key)
+    changes, value, _, _ = fetch(key)
     if value is not MISSING:
         return value  # type: ignore[no-any-return]
     value = compute()

@@ -7,6 +7,7 @@ time (the CSRF token) or turns the cache off for that request (flash messages)."
 from __future__ import annotations
 
 import base64
+import gzip
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # nothing a person writes can contain it.
 CSRF_MARK = "<!--csrf-token-->"
 LARGEST = 16 * 1024 * 1024  # bigger pages are rendered each time rather than stored
+GZIP_FROM = 2048  # smaller answers gain nothing from compression
 # Headers that belong to one answer, not to the page.
 OWN_HEADERS = {"content-length", "content-type", "set-cookie", "vary", "date"}
 
@@ -43,9 +45,20 @@ def _person() -> Any:
     return current_user if current_user.is_authenticated else None
 
 
-def _serve(meta: dict[str, Any], body: str) -> Response:
-    """A stored answer: its body as kept (a PDF's in base64), its own CSRF token put in."""
-    headers = meta.get("headers") or {}
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _serve(meta: dict[str, Any], body: str | None, gzipped: bytes | None = None) -> Response:
+    """A stored answer: its gzip copy for a client that accepts it, else its body as kept (a
+    PDF's in base64) with the reader's own CSRF token put in."""
+    headers = dict(meta.get("headers") or {})
+    if meta.get("gzip"):
+        headers["Vary"] = "Accept-Encoding"  # what a proxy keeps depends on it
+    if gzipped is not None and _accepts_gzip():
+        headers["Content-Encoding"] = "gzip"
+        return Response(gzipped, mimetype=meta["mimetype"], headers=headers)
+    assert body is not None
     if meta.get("base64"):
         return Response(base64.b64decode(body), mimetype=meta["mimetype"], headers=headers)
     if CSRF_MARK in body:
@@ -67,9 +80,9 @@ def shared_page(view: F) -> F:
             return view(*args, **kwargs)
         key = figure_key("page", request.host, request.full_path, person.id, person.role,
                          today(), session.get("timezone"), bool(request.headers.get("HX-Request")))
-        changes, meta, body = figures.fetch(key, with_body=True)
-        if meta is not figures.MISSING and body is not None:
-            return _serve(meta, body)
+        changes, meta, body, gzipped = figures.fetch(key, with_body=True, gzip=_accepts_gzip())
+        if meta is not figures.MISSING and (body is not None or gzipped is not None):
+            return _serve(meta, body, gzipped)
         g.storing_page = True
         try:
             response = make_response(view(*args, **kwargs))
@@ -85,11 +98,17 @@ def shared_page(view: F) -> F:
             "headers": {name: value for name, value in response.headers.items()
                         if name.lower() not in OWN_HEADERS}}
         body = base64.b64encode(data).decode() if kept["base64"] else data.decode()
+        # Answers with no per-reader part (no CSRF mark: JSON, PDFs, Markdown) are kept
+        # compressed too, once, for clients that accept gzip.
+        gzipped = None
+        if len(data) >= GZIP_FROM and CSRF_MARK.encode() not in data:
+            gzipped = gzip.compress(data, compresslevel=6)
+            kept["gzip"] = True
         # A page that showed a flash message (or flashed one for later) is this request's own.
         shown = getattr(request_ctx, "flashes", None)
         if len(data) <= LARGEST and not shown and not session.get("_flashes"):
-            figures.store(key, changes, kept, body)
-        return _serve(kept, body)
+            figures.store(key, changes, kept, body, gzipped)
+        return _serve(kept, body, gzipped)
 
     return wrapped  # type: ignore[return-value]
 
