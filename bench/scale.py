@@ -43,7 +43,7 @@ BUSY_SERVICE = "payments-worker"  # the generator's busiest service (first in it
 class Page:
     name: str
     path: str
-    auth: str = "session"  # or "token"
+    auth: str = "session"  # "token", or "token+gzip" (a client that accepts gzip)
     heavy: bool = False  # the read view, the editor, the board, insights, the service page
 
     @property
@@ -89,6 +89,8 @@ def pages(key: str, service: str, draft: str) -> list[Page]:
              "token"),
         Page("API search", "/api/v1/search?q=replication+lag", "token"),
         Page("API themes", "/api/v1/themes", "token"),
+        Page("API incidents, gzip accepted", "/api/v1/incidents", "token+gzip"),
+        Page("API themes, gzip accepted", "/api/v1/themes", "token+gzip"),
         Page("API similar", f"/api/v1/incidents/{key}/similar", "token"),
     ]
 
@@ -289,7 +291,9 @@ def main() -> None:  # noqa: PLR0915
             except OSError:
                 time.sleep(0.1)
         headers = {"session": {"Cookie": login(base)},
-                   "token": {"Authorization": f"Bearer {api_token}"}}
+                   "token": {"Authorization": f"Bearer {api_token}"},
+                   "token+gzip": {"Authorization": f"Bearer {api_token}",
+                                  "Accept-Encoding": "gzip"}}
         key = f"INC-{args.incidents // 2}"
         draft = first_draft(base, headers["token"])
         print(f"{'page':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'/healthz':>10}"
