@@ -148,3 +148,15 @@ def test_clients_that_accept_gzip_get_the_stored_compressed_copy(app, api, clien
     login("author")
     page = client.get("/incidents", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in page.headers and b"csrf_token" in page.get_data()
+
+
+def test_text_that_looks_like_the_token_mark_is_left_alone(api, client, login) -> None:
+    author = api("author")
+    key = create_incident(author, sections={"impact": "Literally <!--csrf-token--> here."})["key"]
+    for _ in range(2):  # rendered and stored, then served from the store
+        sections = author.get(f"/api/v1/incidents/{key}").get_json()["sections"]
+        assert [s["markdown"] for s in sections if s["key"] == "impact"] == [
+            "Literally <!--csrf-token--> here."]
+    login("author")
+    for _ in range(2):
+        assert "Literally <!--csrf-token--> here." in client.get(f"/incidents/{key}.md").get_data(as_text=True)

@@ -61,7 +61,7 @@ def _serve(meta: dict[str, Any], body: str | None, gzipped: bytes | None = None)
     assert body is not None
     if meta.get("base64"):
         return Response(base64.b64decode(body), mimetype=meta["mimetype"], headers=headers)
-    if CSRF_MARK in body:
+    if meta["mimetype"] == "text/html" and CSRF_MARK in body:  # only ours: text is escaped
         body = body.replace(CSRF_MARK, generate_csrf())
     return Response(body, mimetype=meta["mimetype"], headers=headers)
 
@@ -101,7 +101,7 @@ def shared_page(view: F) -> F:
         # Answers with no per-reader part (no CSRF mark: JSON, PDFs, Markdown) are kept
         # compressed too, once, for clients that accept gzip.
         gzipped = None
-        if len(data) >= GZIP_FROM and CSRF_MARK.encode() not in data:
+        if len(data) >= GZIP_FROM and (mimetype != "text/html" or CSRF_MARK.encode() not in data):
             gzipped = gzip.compress(data, compresslevel=6)
             kept["gzip"] = True
         # A page that showed a flash message (or flashed one for later) is this request's own.
@@ -115,7 +115,8 @@ def shared_page(view: F) -> F:
 
 def _fill_mark(response: Response) -> Response:
     """An answer that is not stored still gets its real CSRF token."""
-    if not response.is_streamed and not response.direct_passthrough:
+    if (response.mimetype == "text/html" and not response.is_streamed
+            and not response.direct_passthrough):
         body = response.get_data()
         if CSRF_MARK.encode() in body:
             response.set_data(body.replace(CSRF_MARK.encode(), generate_csrf().encode()))
