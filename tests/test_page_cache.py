@@ -160,3 +160,21 @@ def test_text_that_looks_like_the_token_mark_is_left_alone(api, client, login) -
     login("author")
     for _ in range(2):
         assert "Literally <!--csrf-token--> here." in client.get(f"/incidents/{key}.md").get_data(as_text=True)
+
+
+def test_a_new_token_ticks_the_first_steps_but_using_one_is_not_a_write(app, client, login) -> None:
+    from postmortem.models import InsightState
+
+    with app.app_context():
+        deployer_id = builders.make_user(role="deployer").id
+    login("admin")
+    client.get("/")  # the sign-in's welcome
+    assert 'class="unmet" data-step="ci_token"' in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        token = builders.make_token(db.session.get(builders.User, deployer_id), "ci")
+    assert 'class="met" data-step="ci_token"' in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        before = db.session.scalar(db.select(InsightState.writes))
+    app.test_client().get("/api/v1/services", headers={"Authorization": f"Bearer {token}"})
+    with app.app_context():
+        assert db.session.scalar(db.select(InsightState.writes)) == before

@@ -23,6 +23,7 @@ from ...errors import ValidationError
 from ...extensions import db
 from ...models import (
     ActionItem,
+    ApiToken,
     Artifact,
     Deployment,
     Factor,
@@ -53,6 +54,8 @@ INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag
 FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory,
                  ReviewComment, Template, TemplateSection, Setting)
 USER_SHOWN = ("email", "name", "role", "active")
+# An API token counts when made or revoked (the home page's first steps), not when used.
+TOKEN_SHOWN = ("revoked_at", "label", "user_id")
 MAX_QUERY = 500
 MAX_TERMS = 12
 # Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
@@ -67,7 +70,8 @@ HEX_RE = re.compile(r"[0-9a-f]{6,}")
 def _note_changes(session: Session, _context: Any) -> None:
     changed = session.info.setdefault(CHANGED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, FIGURE_INPUTS) or (isinstance(obj, User) and _shown_change(obj, session)):
+        if (isinstance(obj, FIGURE_INPUTS) or (isinstance(obj, User) and _shown_change(obj, session))
+                or (isinstance(obj, ApiToken) and _token_change(obj, session))):
             session.info[WROTE] = True
         if isinstance(obj, Incident):
             if obj not in session.deleted and obj.id is not None:
@@ -92,6 +96,14 @@ def _shown_change(user: User, session: Session) -> bool:
         return False
     before = [at.date() for at in signed_in.deleted if at is not None]
     return [at.date() for at in signed_in.added if at is not None] != before
+
+
+def _token_change(token: ApiToken, session: Session) -> bool:
+    """A token made, removed or revoked (its use, which writes its time, does not count)."""
+    if token in session.new or token in session.deleted:
+        return True
+    state: Any = inspect(token)
+    return any(state.attrs[name].history.has_changes() for name in TOKEN_SHOWN)
 
 
 def _write_changes(session: Session) -> None:
