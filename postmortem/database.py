@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import Any
 
@@ -40,3 +41,10 @@ def init_database(app: Flask) -> None:
     db.init_app(app)
     # Import the models so every table is known to the metadata (and to Alembic).
     from . import models  # noqa: F401
+
+
+def child_environment(app: Flask) -> dict[str, str]:
+    """The environment for a `python -m postmortem …` child process (the insight job, the
+    digest PDF) that works on this app's database and instance folder."""
+    return {**os.environ, "POSTMORTEM_INSTANCE_PATH": app.instance_path,
+            "DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}

@@ -302,20 +302,18 @@ def reviewed(item_id: int) -> Any:
     return redirect(_back())
 
 
-def _differences(item: ActionItem, form: Any) -> list[dict[str, str]]:
-    """Each field where the action item as saved now differs from what the form sent:
-    {name, label, theirs, yours}, for showing both after a stale edit."""
-    saved = {
-        "title": item.title, "description": item.description, "status": item.status,
-        "resolution_note": item.resolution_note, "kind": item.kind, "priority": item.priority,
-        "owner": item.owner.email if item.owner else None, "team": item.team,
-        "due_date": item.due_on.isoformat() if item.due_on else None,
-        "verification": item.verification, "external_url": item.external_url,
-    }
-    return [{"name": name, "label": field_label(name), "theirs": str(value or ""),
+# The detail form's fields that a stale edit compares with the row as it is now.
+COMPARED = ("title", "description", "status", "resolution_note", "kind", "priority", "owner",
+            "team", "due_date", "verification", "external_url")
+
+
+def _differences(current: dict[str, Any], form: Any) -> list[dict[str, str]]:
+    """Each field where the action item as saved now (`current`, the row a StaleRow carries)
+    differs from what the form sent: {name, label, theirs, yours}, to show both."""
+    return [{"name": name, "label": field_label(name), "theirs": str(current.get(name) or ""),
              "yours": form.get(name, "")}
-            for name, value in saved.items()
-            if str(value or "").strip() != (form.get(name) or "").strip()]
+            for name in COMPARED
+            if str(current.get(name) or "").strip() != (form.get(name) or "").strip()]
 
 
 @bp.route("/action-items/<int:item_id>", methods=["GET", "POST"])
@@ -337,8 +335,8 @@ def detail(item_id: int) -> Any:
         data["version"] = form.get("version") or None
         try:
             action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
-        except StaleRow:
-            conflict = _differences(item, form)
+        except StaleRow as stale:
+            conflict = _differences(stale.extra["current"], form)
             errors = {"_": ["Someone else saved this action item while you were editing it; "
                             "nothing was saved."]}
         except ValidationError as error:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -29,21 +27,6 @@ TRANSITION_MESSAGES = {
 }
 
 
-TAG = re.compile(r"<[^>]+>")
-
-
-def plain_text(fragment: str) -> str:
-    """The words of an HTML fragment, spaces collapsed: what a reader selects on the page."""
-    return " ".join(html.unescape(TAG.sub("", fragment)).split())
-
-
-def passages_found(incident: Incident) -> dict[int, bool]:
-    """For each comment on a passage: is that passage still in its section's text?"""
-    texts = {section.key: plain_text(section.rendered) for section in incident.sections}
-    return {comment.id: comment.quote in texts.get(comment.section_key or "", "")
-            for comment in incident.comments if comment.quote}
-
-
 @bp.get("/<key>/review")
 @login_required
 @shared_page
@@ -66,7 +49,7 @@ def render_review(incident: Incident, draft: dict[str, str] | None = None) -> st
         checklist=[], findings=[], similar=[],
         categories={c.key: c for c in setup.list_categories(include_inactive=True)},
         timeline_entries=deployments.incident_timeline(incident),
-        comments_by_section=by_section, passages=passages_found(incident),
+        comments_by_section=by_section, passages=incidents.passages_found(incident),
         can_comment=current_user.can(Role.AUTHOR), people=people, draft=draft or {},
     )
     return render_template(
@@ -79,7 +62,7 @@ def render_review(incident: Incident, draft: dict[str, str] | None = None) -> st
         can_comment=current_user.can(Role.AUTHOR),
         checklist=incidents.checklist_items(incident),
         unmet=incidents.checklist(incident),
-        findings=incidents.check_incident(incident),
+        findings=incidents.findings_of(incident),
         today=today(),
     )
 

@@ -4,7 +4,6 @@ network, no file:// outside static/."""
 from __future__ import annotations
 
 import mimetypes
-import os
 import subprocess
 import sys
 import tempfile
@@ -107,16 +106,15 @@ def render_digest_pdf_apart(since: datetime, until: datetime) -> bytes:
     post-mortems takes WeasyPrint well over 100 MB, which a serving worker would keep."""
     if not current_app.config.get("PDF_DIGEST_APART", True):
         return render_digest_pdf(since, until)
-    from ...extensions import db
+    from ...database import child_environment
 
     with tempfile.TemporaryDirectory(prefix="postmortem-digest-") as folder:
         output = Path(folder) / "digest.pdf"
-        env = {**os.environ, "POSTMORTEM_INSTANCE_PATH": current_app.instance_path,
-               "DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
         done = subprocess.run(
             [sys.executable, "-m", "postmortem", "digest", "--since", since.isoformat(),
              "--until", until.isoformat(), "-o", str(output)],
-            env=env, capture_output=True, text=True, timeout=600, check=False)
+            env=child_environment(current_app), capture_output=True, text=True, timeout=600,
+            check=False)
         if done.returncode != 0 or not output.exists():
             raise RuntimeError(f"the digest could not be rendered: {done.stderr[-2000:]}")
         return output.read_bytes()

@@ -20,6 +20,7 @@ from .review import (
     checklist_items,
     mention_handle,
     mentioned_users,
+    passages_found,
     publish_incident,
     reopen_incident,
     request_changes,
@@ -52,7 +53,7 @@ from .transcript import Proposal, guess_kind, propose_events
 from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
-    "MENTION", "mention_handle", "mentioned_users", "leave", "others_here", "ping",
+    "MENTION", "mention_handle", "mentioned_users", "passages_found", "leave", "others_here", "ping",
     "add_events",
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -65,6 +66,21 @@ def checklist(incident: Incident) -> list[str]:
         where = f" on '{comment.section_key}'" if comment.section_key else ""
         unmet.append(f"A review comment{where} is not resolved: \"{comment.body[:80]}\"")
     return unmet
+
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(fragment: str) -> str:
+    """The words of an HTML fragment, spaces collapsed: what a reader selects on the page."""
+    return " ".join(html.unescape(TAG.sub("", fragment)).split())
+
+
+def passages_found(incident: Incident) -> dict[int, bool]:
+    """For each comment on a passage: is that passage still in its section's text?"""
+    texts = {section.key: plain_text(section.rendered) for section in incident.sections}
+    return {comment.id: comment.quote in texts.get(comment.section_key or "", "")
+            for comment in incident.comments if comment.quote}
 
 
 def open_comments(incident: Incident) -> list[ReviewComment]:

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
+from ...database import child_environment
 from ...extensions import db
 from ...models import Incident, InsightState, utcnow
 from . import engine
@@ -92,9 +93,7 @@ def _run(app: Flask) -> None:
         engine.refresh()
         return
     subprocess.run([sys.executable, "-m", "postmortem", "insights", "refresh"], check=False,
-                   env={**os.environ, "POSTMORTEM_INSTANCE_PATH": app.instance_path,
-                        "DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False))},
-                   stdout=subprocess.DEVNULL, timeout=3600)
+                   env=child_environment(app), stdout=subprocess.DEVNULL, timeout=3600)
 
 
 def wait_until_fresh(app: Flask, timeout: float = 5.0) -> None:
