@@ -55,7 +55,8 @@ def fetch(key: str, with_body: bool = False, gzip: bool = False
     it was computed before the last write) and, with_body, its body (or, for a client that
     accepts gzip, its compressed copy when it has one): one query."""
     statement = (FETCH_GZIP_OR_BODY if gzip else FETCH_WITH_BODY) if with_body else FETCH_VALUE
-    row = db.session.execute(statement, {"key": key}).first()
+    # Core, not the ORM: nothing here is an entity, and this runs for every shared page.
+    row = db.session.connection().execute(statement, {"key": key}).first()
     if row is None:
         return 0, MISSING, None, None
     if row[1] is None:

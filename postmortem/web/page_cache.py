@@ -2,12 +2,21 @@
 per write for each person (and role, day, time zone and URL) and shared by every worker and
 instance until the next write. Correct after every write because every write a page may show
 bumps the write counter the cache is keyed on; what differs per request is put in at serving
-time (the CSRF token) or turns the cache off for that request (flash messages)."""
+time (the CSRF token) or turns the cache off for that request (flash messages).
+
+A signed-in reader's stored page is served before the person is even loaded (`serve_stored`,
+run first for every request): the page is keyed on the session's user id, which is bound to
+the person's password (or on the API token's digest), and stored only after that reader was
+let in at the same write count. Any change to a person (role, active, password, removed) or a
+token (revoked, removed) is a write, so the stored page is stale by then and the request goes
+the whole way, through the login and role checks. A token's caller goes the whole way at
+least every half minute in each process, so its last use is still recorded."""
 
 from __future__ import annotations
 
 import base64
 import gzip
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -17,8 +26,11 @@ from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from ..auth import bearer_token
 from ..models import today
 from ..services import figures
+from ..services.accounts import hash_token
+from ..services.accounts.tokens import LAST_USED_RESOLUTION
 from ..services.figures import figure_key
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,6 +55,68 @@ def _person() -> Any:
     if user is not None:
         return user
     return current_user if current_user.is_authenticated else None
+
+
+def _by_token() -> bool:
+    """Whether the caller is who the bearer token says: always on the API; on pages only
+    without a signed-in session, which flask-login prefers."""
+    return bool(request.headers.get("Authorization")) and (
+        (request.blueprint or "").startswith("api") or not session.get("_user_id"))
+
+
+def _reader(person: Any) -> tuple[Any, ...]:
+    """Whose page it is: the session's user id (as flask-login keeps it, bound to the password)
+    for a signed-in reader, the token's digest for a caller with a token."""
+    token = bearer_token(request) if _by_token() else None
+    if token:
+        return ("token", hash_token(token))
+    return ("session", session.get("_user_id") or person.get_id())
+
+
+# Tokens whose last use this process recorded lately (digest → when): their callers are served
+# stored answers without loading the token, which would record the use again (once a minute).
+_recorded_use: dict[str, float] = {}
+RECORDED_FOR = LAST_USED_RESOLUTION.total_seconds() / 2
+
+
+def _known_reader() -> tuple[Any, ...] | None:
+    """The reader a stored answer may be served to without loading them: a session's user id,
+    or a token whose use this process recorded lately. None: load them first."""
+    if _by_token():
+        token = bearer_token(request)
+        digest = hash_token(token) if token else None
+        if digest is None or time.monotonic() - _recorded_use.get(digest, -1e9) > RECORDED_FOR:
+            return None
+        return ("token", digest)
+    user_id = session.get("_user_id")
+    return ("session", user_id) if isinstance(user_id, str) and user_id else None
+
+
+def _key(reader: tuple[Any, ...]) -> str:
+    return figure_key("page", request.host, request.full_path, reader, today(),
+                      session.get("timezone"), bool(request.headers.get("HX-Request")))
+
+
+def _may_store() -> bool:
+    return bool(current_app.config["PAGE_CACHE"] and request.method in ("GET", "HEAD")
+                and not session.get("_flashes") and "timezone" not in request.args)
+
+
+def serve_stored() -> Response | None:
+    """Before any other work: a signed-in reader's page as stored for the archive as it is
+    now, or None to go the whole way (not a shared page, no session, nothing stored)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or not getattr(view, "shared_page", False) or not _may_store():
+        return None
+    reader = _known_reader()
+    if reader is None:
+        return None
+    key = _key(reader)
+    changes, meta, body, gzipped = figures.fetch(key, with_body=True, gzip=_accepts_gzip())
+    if meta is not figures.MISSING and (body is not None or gzipped is not None):
+        return _serve(meta, body, gzipped)
+    g.page_fetched = (key, changes)  # the view renders it next: no need to ask again
+    return None
 
 
 def _accepts_gzip() -> bool:
@@ -74,15 +148,20 @@ def shared_page(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         person = _person()
-        if (person is None or not current_app.config["PAGE_CACHE"]
-                or request.method not in ("GET", "HEAD")
-                or session.get("_flashes") or "timezone" in request.args):
+        if person is None or not _may_store():
             return view(*args, **kwargs)
-        key = figure_key("page", request.host, request.full_path, person.id, person.role,
-                         today(), session.get("timezone"), bool(request.headers.get("HX-Request")))
-        changes, meta, body, gzipped = figures.fetch(key, with_body=True, gzip=_accepts_gzip())
-        if meta is not figures.MISSING and (body is not None or gzipped is not None):
-            return _serve(meta, body, gzipped)
+        reader = _reader(person)
+        if reader[0] == "token":  # authenticated just now, which recorded its use
+            _recorded_use[reader[1]] = time.monotonic()
+        key = _key(reader)
+        fetched = g.pop("page_fetched", None)
+        if fetched is not None and fetched[0] == key:
+            changes = fetched[1]
+        else:
+            changes, meta, body, gzipped = figures.fetch(key, with_body=True,
+                                                         gzip=_accepts_gzip())
+            if meta is not figures.MISSING and (body is not None or gzipped is not None):
+                return _serve(meta, body, gzipped)
         g.storing_page = True
         try:
             response = make_response(view(*args, **kwargs))
@@ -110,6 +189,7 @@ def shared_page(view: F) -> F:
             figures.store(key, changes, kept, body, gzipped)
         return _serve(kept, body, gzipped)
 
+    wrapped.shared_page = True  # type: ignore[attr-defined]  # copied by outer @wraps
     return wrapped  # type: ignore[return-value]
 
 
@@ -125,3 +205,4 @@ def _fill_mark(response: Response) -> Response:
 
 def init_page_cache(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.before_request(serve_stored)

@@ -53,7 +53,8 @@ INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag
 # added, removed, renamed or given another role, not when they log in (USER_SHOWN).
 FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory,
                  ReviewComment, Template, TemplateSection, Setting)
-USER_SHOWN = ("email", "name", "role", "active")
+# A new password counts too: it ends the person's other sessions, whose stored pages must go.
+USER_SHOWN = ("email", "name", "role", "active", "password_hash")
 # An API token counts when made or revoked (the home page's first steps), not when used.
 TOKEN_SHOWN = ("revoked_at", "label", "user_id")
 MAX_QUERY = 500
