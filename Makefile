@@ -13,7 +13,7 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks"
 	@echo "make bench-scale - every page at 10,000 post-mortems, on SQLite and PostgreSQL (docs/benchmarks.md)"
-	@echo "make bench-insights - theme quality on the labelled corpus; insight speed at 1k and 10k"
+	@echo "make bench-insights - theme quality on the two labelled corpora; insight speed at 1k and 10k"
 
 install: $(VENV)/.installed
 
@@ -58,7 +58,7 @@ bench-scale: install
 	env -u DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)
 	bash .ci/with-postgres.sh sh -c 'DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)'
 
-# Themes against the labelled corpus (bench/corpus), and the insight job's speed at 1,000 and
+# Themes against the labelled corpora (bench/corpus, bench/corpus-public), and the insight job's speed at 1,000 and
 # 10,000 generated post-mortems; the tables land in docs/benchmarks.md.
 bench-insights: install
 	env -u DATABASE_URL $(BIN)/python bench/insights.py --write
