@@ -116,3 +116,33 @@ def test_detected_theme_ids_survive_recomputation_and_new_incidents(api) -> None
              if t["source"] == "detected"}
     assert set(later) == set(first)  # the same themes, the same ids
     assert any(len(members) == 3 for members in later.values())
+
+
+def test_a_post_mortem_that_tells_two_stories_is_in_both_themes(api) -> None:
+    author = api("author")
+    stories = [
+        ("Kafka consumer lag delayed invoices",
+         "Kafka consumer lag grew after a rebalance storm; invoices were delayed."),
+        ("Invoices delayed by Kafka rebalances",
+         "A rebalance storm in the Kafka consumer group caused lag and late invoices."),
+        ("Kafka rebalance storm again",
+         "Consumer lag from a Kafka rebalance storm delayed the invoice run."),
+        ("Certificate expired on the login service",
+         "The TLS certificate of login expired at midnight and handshakes failed."),
+        ("Expired TLS certificate broke login",
+         "Login handshakes failed because its TLS certificate expired overnight."),
+        ("Login certificate expired again",
+         "The login TLS certificate expired; every handshake failed until renewal."),
+    ]
+    keys = [create_incident(author, title=title, sections={"summary": text})["key"]
+            for title, text in stories]
+    both = create_incident(author, title="Expired certificate and a Kafka rebalance storm", sections={
+        "summary": "The TLS certificate of the Kafka brokers expired; handshakes failed, and "
+                   "the rebalance storm that followed left consumer lag that delayed invoices."})
+    api.refresh_insights()
+    detected = [set(t["incidents"]) for t in author.get("/api/v1/themes").get_json()
+                if t["source"] == "detected"]
+    kafka = next(members for members in detected if set(keys[:3]) <= members)
+    certificate = next(members for members in detected if set(keys[3:]) <= members)
+    assert kafka != certificate
+    assert both["key"] in kafka and both["key"] in certificate

@@ -5,10 +5,12 @@ and stored, so every worker of every instance reads the same results and no page
   post-mortem's search document, with the templates' own words (section names, guidance) and
   words nearly every document shares left out.
 - Similar: the nearest neighbours by cosine, with the terms each pair shares most.
-- Detected themes: communities (Louvain) of the nearest-neighbour graph, so the data chooses
-  how many there are; a post-mortem also joins a second community when a large share of its
-  neighbours are there. Each theme is named by the terms that set it apart from the others
-  (class-based TF-IDF), and keeps its id when a recomputation finds most of it again.
+- Detected themes: the data chooses how many there are (the communities, by Louvain, of two
+  or more post-mortems in the nearest-neighbour graph); non-negative matrix factorisation of
+  the TF-IDF rows finds that many themes, and a post-mortem belongs to each theme whose weight
+  in it is near its strongest, so one that tells two stories is in both. Each theme is named by
+  the terms that set it apart from the others (class-based TF-IDF), and keeps its id when a
+  recomputation finds most of it again.
 - Taxonomy themes: the factor categories, with their members.
 - Recurrences: a member that started after an earlier fix of the theme was done.
 
@@ -59,7 +61,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 NEIGHBOURS = 10
 FIXES_SHOWN = 1  # the latest fix before the incident (the one that did not hold)
-SECOND_THEME_SHARE = 0.34  # share of a post-mortem's neighbour weight that makes a 2nd theme
+MEMBERSHIP = 0.3  # a theme's weight in a post-mortem, over its strongest's, that makes it a member
+MOST_THEMES = 80  # NMF's time grows with the number of themes: a bound for a huge archive
 WORD_RE = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]{2}", re.UNICODE)
 
 
@@ -272,9 +275,8 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
 # -- detected themes -----------------------------------------------------------------------
 
 
-def communities(indices: Any, scores: Any, k: int) -> tuple[list[set[int]], dict[int, dict[int, float]]]:
-    """Louvain communities of the k-nearest-neighbour graph, each row in one, plus each
-    row's share of neighbour weight per community (for second memberships)."""
+def communities(indices: Any, scores: Any, k: int) -> list[set[int]]:
+    """Louvain communities of the k-nearest-neighbour graph, each row in one."""
     import networkx as nx
 
     graph = nx.Graph()
@@ -291,15 +293,7 @@ def communities(indices: Any, scores: Any, k: int) -> tuple[list[set[int]], dict
             else:
                 graph.add_edge(row, other, weight=weight)
     groups = nx.community.louvain_communities(graph, weight="weight", seed=42, resolution=1.0)
-    where = {node: index for index, group in enumerate(groups) for node in group}
-    shares: dict[int, dict[int, float]] = {}
-    for node in range(n):
-        totals: dict[int, float] = defaultdict(float)
-        for other, data in graph[node].items():
-            totals[where[other]] += data["weight"]
-        whole = sum(totals.values()) or 1.0
-        shares[node] = {group: value / whole for group, value in totals.items()}
-    return [set(g) for g in groups], shares
+    return [set(g) for g in groups]
 
 
 def theme_terms(corpus: Corpus, groups: list[list[int]], top: int = 5) -> list[list[str]]:
@@ -401,26 +395,47 @@ def taxonomy_found() -> list[Found]:
     return found
 
 
+def nmf_themes(corpus: Corpus, count: int) -> list[dict[int, float]]:
+    """`count` themes as the NMF components of the TF-IDF rows: each is {row: weight} of the
+    post-mortems whose weight in it is at least MEMBERSHIP of their strongest theme's, so a
+    post-mortem that tells two stories belongs to both."""
+    import warnings
+
+    import numpy as np
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    # A bounded number of rounds is enough to read memberships, and the reconstruction error
+    # (unused) is the square root of a tiny negative number when two rows fit exactly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        weights = NMF(n_components=count, init="nndsvda", random_state=0, max_iter=300
+                      ).fit_transform(corpus.matrix)
+    strongest = weights.max(axis=1, keepdims=True)
+    shares = np.divide(weights, strongest, out=np.zeros_like(weights), where=strongest > 0)
+    return [{int(row): round(float(shares[row, column]), 3)
+             for row in np.nonzero(shares[:, column] >= MEMBERSHIP)[0]}
+            for column in range(count)]
+
+
 def detected_found(corpus: Corpus | None, neighbours: tuple[Any, Any] | None) -> list[Found]:
+    """The data chooses how many themes there are (the communities of two or more in the
+    nearest-neighbour graph); NMF finds that many, letting a post-mortem belong to two."""
     if corpus is None or neighbours is None:
         return []
     indices, scores = neighbours
-    groups, shares = communities(indices, scores, neighbour_count(len(corpus.ids)))
-    kept = [(index, sorted(group)) for index, group in enumerate(groups) if len(group) >= 2]
-    names = theme_terms(corpus, [rows for _, rows in kept]) if kept else []
-    found, position_of = [], {}
-    for position, (index, rows) in enumerate(kept):
-        position_of[index] = position
-        found.append(Found(None, "detected", ", ".join(names[position][:3]) or "Recurring",
-                           None, names[position], {corpus.ids[row]: 1.0 for row in rows}))
-    # A post-mortem with a large share of its neighbours in another theme belongs there too.
-    for row, share in shares.items():
-        for index, value in share.items():
-            other = position_of.get(index)
-            if other is None or value < SECOND_THEME_SHARE:
-                continue
-            found[other].members.setdefault(corpus.ids[row], round(value, 3))
-    return found
+    groups = communities(indices, scores, neighbour_count(len(corpus.ids)))
+    recurring = [group for group in groups if len(group) >= 2]
+    if len(recurring) < 2:  # one theme at most: the community itself, nothing to tell apart
+        themes = [dict.fromkeys(sorted(group), 1.0) for group in recurring]
+    else:
+        count = min(len(recurring), MOST_THEMES)
+        themes = [members for members in nmf_themes(corpus, count) if len(members) >= 2]
+    names = theme_terms(corpus, [sorted(members) for members in themes]) if themes else []
+    return [Found(None, "detected", ", ".join(names[position][:3]) or "Recurring", None,
+                  names[position], {corpus.ids[row]: weight for row, weight in members.items()})
+            for position, members in enumerate(themes)]
 
 
 def keep_ids(found: list[Found]) -> int:
