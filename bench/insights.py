@@ -2,7 +2,7 @@
 
 Quality: each labelled corpus — bench/corpus (40 post-mortems written for this project, 8
 themes, 1–2 per post-mortem; labels in labels.yaml), and bench/corpus-public (40 real public
-incidents retold, 8 themes, written after the settings were chosen and not tuned to) — is
+incidents retold, 8 themes, written after the settings were chosen) — is
 imported with tags and factor categories stripped, the insight job runs, and the detected
 themes are scored against the labels:
 - pairwise precision, recall and F1 (a pair of post-mortems is "together" when they share a
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CORPORA = {ROOT / "bench" / "corpus": "written for this project",
            ROOT / "bench" / "corpus-public": "real public incidents retold in our words, "
-                                             "not tuned to"}
+                                             "written after the settings were chosen"}
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
