@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -45,6 +46,7 @@ class Page:
     path: str
     auth: str = "session"  # "token", or "token+gzip" (a client that accepts gzip)
     heavy: bool = False  # the read view, the editor, the board, insights, the service page
+    deploying: bool = False  # measured while a pipeline records a deployment every second
 
     @property
     def target(self) -> float:
@@ -92,6 +94,10 @@ def pages(key: str, service: str, draft: str) -> list[Page]:
         Page("API incidents, gzip accepted", "/api/v1/incidents", "token+gzip"),
         Page("API themes, gzip accepted", "/api/v1/themes", "token+gzip"),
         Page("API similar", f"/api/v1/incidents/{key}/similar", "token"),
+        # Real use: CI records deployments all day. Pages that show none stay shared.
+        Page("retro board, a deployment every second", "/action-items", heavy=True,
+             deploying=True),
+        Page("incident list, a deployment every second", "/incidents", deploying=True),
     ]
 
 
@@ -154,6 +160,29 @@ def first_draft(base: str, headers: dict[str, str]) -> str:
                                      headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return str(json.load(response)["items"][0]["key"])
+
+
+class Pipeline(threading.Thread):
+    """Records a new deployment of a known service every second, as CI does, until stopped."""
+
+    def __init__(self, base: str, headers: dict[str, str], service: str) -> None:
+        super().__init__(daemon=True)
+        self.base, self.headers, self.service = base, headers, service
+        self.stopped = threading.Event()
+        self.recorded = 0
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            number = f"{time.time_ns()}"
+            body = json.dumps({
+                "service": self.service, "version": f"9.{number[-9:]}", "environment": "staging",
+                "artifact": f"registry.example.com/{self.service}@sha256:{number:0>64}",
+                "deployed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}).encode()
+            request = urllib.request.Request(
+                f"{self.base}/api/v1/deployments", data=body, method="POST",
+                headers={**self.headers, "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                self.recorded += response.status == 201
 
 
 def timed_get(base: str, path: str, headers: dict[str, str]) -> tuple[int, float, float, int]:
@@ -308,8 +337,16 @@ def main() -> None:  # noqa: PLR0915
             # /healthz right before and right after the page, so a swing in the machine's
             # speed during the pair shows in the baseline too: the ratio uses their mean.
             before = wrk(f"{base}/healthz", {}, args.duration, args.connections)
+            pipeline = Pipeline(base, headers["token"], BUSY_SERVICE) if page.deploying else None
+            if pipeline:
+                pipeline.start()
             result = wrk(f"{base}{page.path}", headers[page.auth], args.duration,
                          args.connections)
+            if pipeline:
+                pipeline.stopped.set()
+                pipeline.join()
+                if pipeline.recorded < args.duration - 1:
+                    result.errors = max(result.errors, 1)  # the pipeline was not served
             after = wrk(f"{base}/healthz", {}, args.duration, args.connections)
             health = Result((before.rps + after.rps) / 2, 0.0, 0.0,
                             before.requests + after.requests, 0, 0)

@@ -249,3 +249,37 @@ def test_a_page_asked_for_with_a_session_and_a_token_is_the_sessions(app, api, c
     for _ in range(2):
         page = client.get(f"/incidents/{key}", headers=both).get_data(as_text=True)
         assert "Vic Viewer" in page and f'href="/incidents/{key}/edit"' not in page
+
+
+def test_new_deployments_leave_the_pages_that_show_none_stored(app, api, client, login) -> None:
+    """A pipeline records deployments all day: the pages that show no deployment (the board,
+    the list, themes, search) stay stored, while every page that shows deployments is fresh."""
+    def deploy(version: str, service: str = "checkout") -> Any:
+        return ci.post("/api/v1/deployments", json={
+            "service": service, "version": version, "environment": "production",
+            "deployed_at": f"2026-03-14T0{len(version)}:00:00Z",
+            "artifact": f"registry.example.com/{service}@sha256:{version.replace('.', '') * 16}"})
+
+    ci, author = api("deployer"), api("author")
+    assert deploy("1.0.0").status_code == 201
+    key = create_incident(author, title="Checkout errors", services=["checkout"])["key"]
+    login("viewer")
+    client.get("/")  # the sign-in's welcome
+    for _ in range(2):
+        client.get("/action-items"), client.get("/incidents"), client.get(f"/incidents/{key}")
+        author.get("/api/v1/action-items"), author.get("/api/v1/deployments")
+    assert deploy("1.1.0").status_code == 201
+    board, work = queries(app, lambda: client.get("/action-items"))
+    listing, listed = queries(app, lambda: client.get("/incidents"))
+    assert board.status_code == listing.status_code == 200 and work == listed == 1
+    _, items = queries(app, lambda: author.get("/api/v1/action-items"))
+    assert items == 1
+    # What shows deployments has the new one at once.
+    assert "1.1.0" in [d["version"] for d in author.get("/api/v1/deployments").get_json()["items"]]
+    assert "1.1.0" in client.get("/services/checkout").get_data(as_text=True)
+    # A deployment of a new service is more than that: the list's service filter offers it.
+    assert deploy("2.0.0", service="ledger").status_code == 201
+    assert 'value="ledger"' in client.get("/incidents").get_data(as_text=True)
+    # And any other write still reaches every page at once.
+    author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "title": "Checkout outage"})
+    assert "Checkout outage" in client.get("/incidents").get_data(as_text=True)

@@ -85,14 +85,14 @@ def transition(key: str) -> Any:
 
 
 @bp.get("/incidents/<key>/revisions")
-@shared_page
+@shared_page(deployments=False)
 def list_revisions(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     return [revision_json(revision) for revision in incidents.list_revisions(incident)]
 
 
 @bp.get("/incidents/<key>/revisions/<int:number>")
-@shared_page
+@shared_page(deployments=False)
 def get_revision(key: str, number: int) -> Any:
     incident = incidents.get_incident(key, whole=False)
     revision = incidents.get_revision(incident, number)
@@ -160,7 +160,7 @@ def create_action_item(key: str) -> Any:
 
 
 @bp.get("/incidents/<key>/action-items")
-@shared_page
+@shared_page(deployments=False)
 def list_incident_action_items(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     return paged(action_items.action_items_query({"incident_id": incident.id}), action_item_json)
@@ -191,7 +191,7 @@ def import_document() -> Any:
 
 
 @bp.get("/incidents/<key>/similar")
-@shared_page
+@shared_page(deployments=False)
 def similar_incidents(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     limit = parse(Limit, request.args.to_dict()).limit or 5
@@ -200,7 +200,7 @@ def similar_incidents(key: str) -> Any:
 
 
 @bp.get("/search")
-@shared_page
+@shared_page(deployments=False)
 def search() -> Any:
     page, per_page = page_args()
     found, total = insights.search_incidents(request.args.get("q"), page, per_page)

@@ -13,7 +13,7 @@ from ..web.page_cache import shared_page
 bp = Blueprint("themes", __name__)
 
 @bp.get("/themes")
-@shared_page
+@shared_page(deployments=False)
 def list_themes() -> Any:
     query = parse(ThemeQuery, request.args.to_dict())
     insights.wait_until_fresh(current_app)
@@ -25,7 +25,7 @@ def list_themes() -> Any:
 
 
 @bp.get("/themes/<theme_id>")
-@shared_page
+@shared_page(deployments=False)
 def get_theme(theme_id: str) -> Any:
     insights.wait_until_fresh(current_app)
     return insights.get_theme(theme_id[:80])

@@ -97,6 +97,9 @@ class InsightState(Model):
     # Bumped by every write a shared figure may depend on (content, deployments, services,
     # the taxonomy): the key of models.CachedFigure.
     writes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped by every write but a pipeline's new deployments alone (new deployment and
+    # artifact rows): the key of the shared pages that show no deployment.
+    content_writes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     computed_changes: Mapped[int] = mapped_column(Integer, default=-1)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -32,29 +32,41 @@ def figure_key(name: str, *parts: Any) -> str:
 MISSING = object()
 
 
-def _fetch_statement(*columns: Any) -> Any:
-    return (select(InsightState.writes, CachedFigure.key, *columns)
+def _fetch_statement(counter: Any, *columns: Any) -> Any:
+    return (select(counter, CachedFigure.key, *columns)
             .select_from(InsightState)
             .outerjoin(CachedFigure, (CachedFigure.key == bindparam("key"))
-                       & (CachedFigure.changes == InsightState.writes))
+                       & (CachedFigure.changes == counter))
             .where(InsightState.id == 1))
 
 
-# Built once: a page served from the cache spends its time on little else. A client that
-# accepts gzip gets the compressed copy where there is one, else the body.
-FETCH_VALUE = _fetch_statement(CachedFigure.value)
-FETCH_WITH_BODY = _fetch_statement(CachedFigure.value, CachedFigure.body, null())
-FETCH_GZIP_OR_BODY = _fetch_statement(
-    CachedFigure.value, case((CachedFigure.gzip.is_(None), CachedFigure.body), else_=null()),
-    CachedFigure.gzip)
+def _statements(counter: Any) -> dict[tuple[bool, bool], Any]:
+    """(with_body, gzip) → the fetch statement keyed on this counter. A client that accepts
+    gzip gets the compressed copy where there is one, else the body."""
+    return {
+        (False, False): _fetch_statement(counter, CachedFigure.value),
+        (False, True): _fetch_statement(counter, CachedFigure.value),
+        (True, False): _fetch_statement(counter, CachedFigure.value, CachedFigure.body, null()),
+        (True, True): _fetch_statement(
+            counter, CachedFigure.value,
+            case((CachedFigure.gzip.is_(None), CachedFigure.body), else_=null()),
+            CachedFigure.gzip),
+    }
 
 
-def fetch(key: str, with_body: bool = False, gzip: bool = False
+# Built once: a page served from the cache spends its time on little else. Every write bumps
+# `writes`; `content_writes` is not bumped by new deployments alone (pages showing none).
+FETCH = {"writes": _statements(InsightState.writes),
+         "content_writes": _statements(InsightState.content_writes)}
+
+
+def fetch(key: str, with_body: bool = False, gzip: bool = False, counter: str = "writes"
           ) -> tuple[int, Any, str | None, bytes | None]:
     """The write count now, the value stored under key for it (MISSING when there is none, or
     it was computed before the last write) and, with_body, its body (or, for a client that
-    accepts gzip, its compressed copy when it has one): one query."""
-    statement = (FETCH_GZIP_OR_BODY if gzip else FETCH_WITH_BODY) if with_body else FETCH_VALUE
+    accepts gzip, its compressed copy when it has one): one query. `counter` names the write
+    count the value depends on ("writes", or "content_writes" for what shows no deployment)."""
+    statement = FETCH[counter][(with_body, gzip)]
     # Core, not the ORM: nothing here is an entity, and this runs for every shared page.
     row = db.session.connection().execute(statement, {"key": key}).first()
     if row is None:

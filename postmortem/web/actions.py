@@ -130,14 +130,14 @@ def _board_context(**extra: Any) -> dict[str, Any]:
 
 @bp.get("/action-items")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def board() -> Any:
     return render_template("actions/board.html", **_board_context())
 
 
 @bp.get("/action-items/present")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def present() -> Any:
     """The board for a retro on a projector: one team (or incident, or owner) at a time in
     large type; ← and → (or the links) step through, items are marked reviewed as you go."""
@@ -159,7 +159,7 @@ def present() -> Any:
 
 @bp.get("/action-items/mine")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def mine() -> Any:
     """My items: the unfinished ones by default (?all=1 shows the finished too), with counts
     that match the rows and the board's bulk actions."""
@@ -318,7 +318,7 @@ def _differences(current: dict[str, Any], form: Any) -> list[dict[str, str]]:
 
 @bp.route("/action-items/<int:item_id>", methods=["GET", "POST"])
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def detail(item_id: int) -> Any:
     item = _load(item_id)
     errors: dict[str, list[str]] = {}

@@ -36,7 +36,7 @@ def archive() -> Any:
 
 @bp.get("/users")
 @role_required(Role.ADMIN)
-@shared_page
+@shared_page(deployments=False)
 def users() -> Any:
     return render_template(
         "admin/users.html", users=accounts.list_users(), form=UserCreateForm(formdata=None)

@@ -37,7 +37,7 @@ def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Inc
 
 @bp.get("")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def index() -> Any:
     args = {k: v for k, v in request.args.items() if k != "page"}
     if args.get("reviewer") == "me":
@@ -123,7 +123,7 @@ def show(key: str) -> Any:
 
 @bp.get("/search")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def search() -> Any:
     query = request.args.get("q", "")
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 500))

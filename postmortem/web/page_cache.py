@@ -106,13 +106,15 @@ def serve_stored() -> Response | None:
     """Before any other work: a signed-in reader's page as stored for the archive as it is
     now, or None to go the whole way (not a shared page, no session, nothing stored)."""
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or not getattr(view, "shared_page", False) or not _may_store():
+    counter = getattr(view, "shared_page", None)
+    if counter is None or not _may_store():
         return None
     reader = _known_reader()
     if reader is None:
         return None
     key = _key(reader)
-    changes, meta, body, gzipped = figures.fetch(key, with_body=True, gzip=_accepts_gzip())
+    changes, meta, body, gzipped = figures.fetch(key, with_body=True, gzip=_accepts_gzip(),
+                                                 counter=counter)
     if meta is not figures.MISSING and (body is not None or gzipped is not None):
         return _serve(meta, body, gzipped)
     g.page_fetched = (key, changes)  # the view renders it next: no need to ask again
@@ -140,11 +142,17 @@ def _serve(meta: dict[str, Any], body: str | None, gzipped: bytes | None = None)
     return Response(body, mimetype=meta["mimetype"], headers=headers)
 
 
-def shared_page(view: F) -> F:
-    """Serve a GET view from the shared cache (per person, role, URL, day and time zone),
-    rendering and storing it when the archive changed since. Only whole 200 answers that are
-    text are stored; anything else passes through."""
+def shared_page(view: F | None = None, *, deployments: bool = True) -> Any:
+    """Serve a GET view from the shared cache (per reader, URL, day and time zone), rendering
+    and storing it when the archive changed since. Only whole 200 answers that are text are
+    stored; anything else passes through. `@shared_page(deployments=False)` marks a page that
+    shows no deployment: a pipeline recording new deployments does not make it stale."""
+    if view is None:
+        return lambda inner: _shared(inner, "writes" if deployments else "content_writes")
+    return _shared(view, "writes")
 
+
+def _shared(view: F, counter: str) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         person = _person()
@@ -159,7 +167,7 @@ def shared_page(view: F) -> F:
             changes = fetched[1]
         else:
             changes, meta, body, gzipped = figures.fetch(key, with_body=True,
-                                                         gzip=_accepts_gzip())
+                                                         gzip=_accepts_gzip(), counter=counter)
             if meta is not figures.MISSING and (body is not None or gzipped is not None):
                 return _serve(meta, body, gzipped)
         g.storing_page = True
@@ -189,7 +197,7 @@ def shared_page(view: F) -> F:
             figures.store(key, changes, kept, body, gzipped)
         return _serve(kept, body, gzipped)
 
-    wrapped.shared_page = True  # type: ignore[attr-defined]  # copied by outer @wraps
+    wrapped.shared_page = counter  # type: ignore[attr-defined]  # copied by outer @wraps
     return wrapped  # type: ignore[return-value]
 
 

@@ -126,7 +126,7 @@ def resolve_comment(key: str, comment_id: int) -> Any:
 
 @bp.get("/<key>/history")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def history(key: str) -> Any:
     incident = load_incident(key)
     return render_template("incidents/history.html", incident=incident,
@@ -135,7 +135,7 @@ def history(key: str) -> Any:
 
 @bp.get("/<key>/history/diff")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def diff(key: str) -> Any:
     incident = load_incident(key)
     all_revisions = incidents.list_revisions(incident)

@@ -26,7 +26,7 @@ def _months(theme: dict[str, Any], count: int = 24) -> list[dict[str, Any]]:
 
 @bp.get("/themes")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def index() -> Any:
     error = None
     service = (request.args.get("service") or "").strip() or None
@@ -58,7 +58,7 @@ def index() -> Any:
 
 @bp.get("/themes/<theme_id>")
 @login_required
-@shared_page
+@shared_page(deployments=False)
 def show(theme_id: str) -> Any:
     try:
         theme = insights.get_theme(theme_id[:80])

@@ -571,9 +571,11 @@ def compute_and_store() -> Outcome:
         db.session.execute(insert(ThemeMember), members[start:start + 5000])
     # Shared figures built from themes (the home page's, the themes page) are stale now.
     db.session.execute(update(InsightState).where(InsightState.id == 1).values(
-        writes=InsightState.writes + 1))
-    # …and so is every figure computed before now: drop them rather than let the table grow.
-    writes = db.session.scalar(select(InsightState.writes).where(InsightState.id == 1)) or 0
+        writes=InsightState.writes + 1, content_writes=InsightState.content_writes + 1))
+    # …and so is every figure computed before now: drop them rather than let the table grow
+    # (under the smaller counter: the pages keyed on it are stale below it too).
+    writes = db.session.scalar(select(InsightState.content_writes)
+                               .where(InsightState.id == 1)) or 0
     db.session.execute(delete(CachedFigure).where(CachedFigure.changes < writes))
     db.session.commit()
     return Outcome(incidents=len(corpus.ids) if corpus else 0,

@@ -47,6 +47,9 @@ from ...models import (
 
 CHANGED = "postmortem.changed_incidents"
 WROTE = "postmortem.wrote_figure_inputs"
+# Set when a write is more than new deployments (a pipeline recording what it shipped): the
+# pages that show no deployment (page_cache) need not be rendered again for those alone.
+BEYOND_DEPLOYMENTS = "postmortem.wrote_beyond_deployments"
 INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag,
                  IncidentDeployment)
 # What shared figures and pages show besides the post-mortems themselves. A person counts when
@@ -74,6 +77,8 @@ def _note_changes(session: Session, _context: Any) -> None:
         if (isinstance(obj, FIGURE_INPUTS) or (isinstance(obj, User) and _shown_change(obj, session))
                 or (isinstance(obj, ApiToken) and _token_change(obj, session))):
             session.info[WROTE] = True
+            if not (isinstance(obj, Deployment | Artifact) and obj in session.new):
+                session.info[BEYOND_DEPLOYMENTS] = True
         if isinstance(obj, Incident):
             if obj not in session.deleted and obj.id is not None:
                 changed.add(obj.id)
@@ -114,17 +119,18 @@ def _write_changes(session: Session) -> None:
     session.flush()
     changed = session.info.pop(CHANGED, set())
     wrote = session.info.pop(WROTE, False)
+    beyond = session.info.pop(BEYOND_DEPLOYMENTS, False)
     if changed:
         write_documents(sorted(changed), session)
         write_findings(sorted(changed), session)
         mark_changed(session)
     elif wrote:
-        mark_written(session)
+        mark_written(session, deployments_only=not beyond)
 
 
 def _forget_changes(session: Session, *_args: Any) -> None:
-    session.info.pop(CHANGED, None)
-    session.info.pop(WROTE, None)
+    for name in (CHANGED, WROTE, BEYOND_DEPLOYMENTS):
+        session.info.pop(name, None)
 
 
 def track_changes() -> None:
@@ -141,20 +147,26 @@ def mark_changed(session: Any = None) -> None:
     session = session or db.session
     now = utcnow()
     updated: Any = session.execute(update(InsightState).where(InsightState.id == 1).values(
-        changes=InsightState.changes + 1, writes=InsightState.writes + 1, changed_at=now))
+        changes=InsightState.changes + 1, writes=InsightState.writes + 1,
+        content_writes=InsightState.content_writes + 1, changed_at=now))
     if not updated.rowcount:
-        session.execute(insert(InsightState).values(id=1, changes=1, writes=1, changed_at=now,
-                                                    computed_changes=-1))
+        session.execute(insert(InsightState).values(id=1, changes=1, writes=1, content_writes=1,
+                                                    changed_at=now, computed_changes=-1))
 
 
-def mark_written(session: Any) -> None:
+def mark_written(session: Any, deployments_only: bool = False) -> None:
     """Tell the shared figures that something they count changed (a deployment, a service,
-    the taxonomy) without troubling the insight job."""
-    updated: Any = session.execute(update(InsightState).where(InsightState.id == 1).values(
-        writes=InsightState.writes + 1))
+    the taxonomy) without troubling the insight job; new deployments alone leave the pages
+    that show no deployment as they are."""
+    values: dict[str, Any] = {"writes": InsightState.writes + 1}
+    if not deployments_only:
+        values["content_writes"] = InsightState.content_writes + 1
+    updated: Any = session.execute(update(InsightState).where(InsightState.id == 1)
+                                   .values(**values))
     if not updated.rowcount:
-        session.execute(insert(InsightState).values(id=1, changes=0, writes=1,
-                                                    computed_changes=-1))
+        session.execute(insert(InsightState).values(
+            id=1, changes=0, writes=1, content_writes=0 if deployments_only else 1,
+            computed_changes=-1))
 
 
 def _people(*users: User | None) -> list[str]:
