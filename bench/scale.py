@@ -279,6 +279,9 @@ def main() -> None:  # noqa: PLR0915
 
         with sqlite3.connect(tmp / "scale.db") as connection:  # every page starts cold
             connection.execute("DELETE FROM figure_cache")
+        # …on the schema of the code being measured.
+        subprocess.run([str(BIN / "postmortem"), "init-db"], env=env, check=True,
+                       capture_output=True)
     else:
         print(f"== {label}: generating {args.incidents:,} post-mortems", flush=True)
         generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
