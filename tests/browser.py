@@ -50,6 +50,10 @@ class LiveServer:
         # request logs in pytest's log capture (or nowhere) instead.
         logging.getLogger("werkzeug").addHandler(logging.NullHandler())
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        # Closing waits for the requests still in flight (a page's last beacon or htmx load),
+        # so none is left holding a database connection when the test's database goes away.
+        self.server.daemon_threads = False
+        self.server.block_on_close = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -8,7 +8,9 @@ import hmac
 import io
 import json
 import re
+import threading
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -291,3 +293,28 @@ def test_my_action_items_count_what_they_show_and_take_bulk_actions(app, api, cl
     assert "2 item(s) moved to done" in done.text
     assert "0 to do · 3 finished" in client.get("/action-items/mine").text
     assert client.get("/action-items/mine?all=1").text.count('data-testid="item-row"') == 3
+
+
+def test_an_item_added_while_a_section_is_saved_is_no_conflict(app, api) -> None:
+    """The editor autosaves a section while the author adds an action item: the add (which
+    loaded the post-mortem before the save committed) is not refused as a clash."""
+    from postmortem.schemas import ActionItemIn, parse
+    from postmortem.services import action_items, incidents
+
+    author = api("author")
+    key = create_incident(author)["key"]
+    with app.app_context():
+        incident = incidents.get_incident(key)  # the add's request has loaded it…
+        assert incident.version == 1
+        saved: list[Any] = []
+        autosave = threading.Thread(target=lambda: saved.append(author.patch(  # …when the
+            f"/api/v1/incidents/{key}",  # autosave, another request, commits
+            json={"version": 1, "sections": {"summary": "Saved meanwhile."}})))
+        autosave.start()
+        autosave.join()
+        assert saved[0].status_code == 200 and saved[0].get_json()["version"] == 2
+        item = action_items.create_action_item(incident, None, parse(ActionItemIn, {
+            "title": "Add a range check to the cache config", "kind": "prevent"}))
+        assert item.id is not None
+    titles = [i["title"] for i in author.get(f"/api/v1/incidents/{key}").get_json()["action_items"]]
+    assert titles == ["Add a range check to the cache config"]

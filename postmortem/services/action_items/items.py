@@ -22,7 +22,7 @@ from ...models import (
 )
 from ...schemas import ActionItemChanges, ActionItemFilters, ActionItemIn, parse
 from ..accounts import require_user
-from ..incidents.guard import get_incident
+from ..incidents.guard import get_incident, lock
 from ..incidents.snapshots import action_item_dict
 from ..transaction import use_case
 from . import notify
@@ -76,6 +76,10 @@ def _apply_status(item: ActionItem, values: dict[str, Any], failure: str) -> tup
 @use_case
 def create_action_item(incident: Incident, actor: User | None, data: ActionItemIn) -> ActionItem:
     """Add an action item to a post-mortem (allowed even when it is published)."""
+    # Take the post-mortem's row first, as every other write to it does: its `updated_at` is
+    # written below under its version, which a section saved meanwhile (the editor's autosave)
+    # would otherwise have moved on, failing this add with a conflict.
+    lock(incident)
     values = _values(data, incident)
     item = ActionItem(incident=incident, created_at=utcnow(), updated_at=utcnow())
     for name, value in values.items():
