@@ -88,6 +88,13 @@ def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
     assert not errors, f"JavaScript or CSP errors on the page: {errors}"
 
 
+def htmx_idle(page: Any) -> None:
+    """Wait until no htmx request, swap or settle is under way (an out-of-band redraw that
+    lands after the next click would take that click's form away)."""
+    page.wait_for_function("document.querySelector('.htmx-request, .htmx-swapping, "
+                           ".htmx-settling, .htmx-added') === null")
+
+
 def browser_login(page: Any, email: str, password: str) -> None:
     page.goto("/login")
     page.fill("input[name=email]", email)

@@ -11,7 +11,7 @@ from postmortem.extensions import db
 from postmortem.models import Incident
 
 from . import builders
-from .browser import SCREENSHOTS, browser_login, screenshot
+from .browser import SCREENSHOTS, browser_login, htmx_idle, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,7 @@ def test_write_review_and_publish_a_post_mortem(app, page, chromium, live_server
     page.click("text=Add factor")
     page.wait_for_selector("[data-testid=factor-row]")
     assert "No action item addresses this factor yet" in page.inner_text("#factors")
+    htmx_idle(page)
     page.fill("#ai-title", "Add range validation to the cache config schema")
     page.select_option("#ai-kind", "prevent")
     page.select_option("#ai-owner", "ana@example.com")

@@ -11,7 +11,7 @@ from postmortem.extensions import db
 from postmortem.models import ReviewComment
 
 from . import builders
-from .browser import SCREENSHOTS, browser_login, screenshot
+from .browser import SCREENSHOTS, browser_login, htmx_idle, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -224,6 +224,7 @@ def test_adding_rows_keeps_the_form_open_and_the_cursor_in_place(app, page) -> N
     page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type, not range']")
     field_id = page.evaluate("document.activeElement.id")
     assert field_id.startswith("factor-text-")
+    htmx_idle(page)
     # The action-item form stays open for the next one, the cursor in its first field.
     page.fill("#ai-title", "Add range validation")
     page.fill("#ai-team", "edge")
