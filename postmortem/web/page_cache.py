@@ -57,19 +57,22 @@ def _person() -> Any:
     return current_user if current_user.is_authenticated else None
 
 
-def _by_token() -> bool:
-    """Whether the caller is who the bearer token says: always on the API; on pages only
-    without a signed-in session, which flask-login prefers."""
-    return bool(request.headers.get("Authorization")) and (
-        (request.blueprint or "").startswith("api") or not session.get("_user_id"))
+def _token_digest() -> str | None:
+    """The digest of the bearer token the caller is known by: always on the API, on pages only
+    without a signed-in session (which flask-login prefers). None: no token counts."""
+    if not request.headers.get("Authorization") or not (
+            (request.blueprint or "").startswith("api") or not session.get("_user_id")):
+        return None
+    token = bearer_token(request)
+    return hash_token(token) if token else None
 
 
 def _reader(person: Any) -> tuple[Any, ...]:
     """Whose page it is: the session's user id (as flask-login keeps it, bound to the password)
     for a signed-in reader, the token's digest for a caller with a token."""
-    token = bearer_token(request) if _by_token() else None
-    if token:
-        return ("token", hash_token(token))
+    digest = _token_digest()
+    if digest:
+        return ("token", digest)
     return ("session", session.get("_user_id") or person.get_id())
 
 
@@ -82,12 +85,13 @@ RECORDED_FOR = LAST_USED_RESOLUTION.total_seconds() / 2
 def _known_reader() -> tuple[Any, ...] | None:
     """The reader a stored answer may be served to without loading them: a session's user id,
     or a token whose use this process recorded lately. None: load them first."""
-    if _by_token():
-        token = bearer_token(request)
-        digest = hash_token(token) if token else None
-        if digest is None or time.monotonic() - _recorded_use.get(digest, -1e9) > RECORDED_FOR:
-            return None
-        return ("token", digest)
+    if request.headers.get("Authorization"):
+        digest = _token_digest()
+        if digest is not None:
+            recent = time.monotonic() - _recorded_use.get(digest, -1e9) <= RECORDED_FOR
+            return ("token", digest) if recent else None
+        if (request.blueprint or "").startswith("api"):
+            return None  # a malformed token on the API: the API answers it
     user_id = session.get("_user_id")
     return ("session", user_id) if isinstance(user_id, str) and user_id else None
 
