@@ -280,6 +280,38 @@ def test_list_filters_and_paging(api) -> None:
     assert_error(author.get("/api/v1/incidents?since=never"), 422, "since")
 
 
+def test_the_list_sums_up_each_incident_and_gives_the_whole_on_request(api) -> None:
+    author, deployer = api("author"), api("deployer")
+    key = create_incident(author, services=["checkout"], tags=["cache"])["key"]
+    author.post(f"/api/v1/incidents/{key}/timeline", json={
+        "at": "2026-03-14T09:10:00Z", "text": "Error rate rose"})
+    author.post(f"/api/v1/incidents/{key}/factors", json={"text": "TTL unchecked"})
+    done = author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Validate TTLs", "kind": "prevent"}).get_json()
+    author.post(f"/api/v1/incidents/{key}/action-items", json={"title": "Alert", "kind": "detect"})
+    author.patch(f"/api/v1/action-items/{done['id']}", json={"status": "done"})
+    deployment = deployer.post("/api/v1/deployments", json={
+        "service": "checkout", "version": "4.2.1", "environment": "production",
+        "artifact": "registry/checkout@sha256:" + "a" * 64}).get_json()
+    author.post(f"/api/v1/incidents/{key}/deployments", json={
+        "deployment_id": deployment["id"], "role": "culprit"})
+    whole = author.get(f"/api/v1/incidents/{key}").get_json()
+
+    summary = author.get("/api/v1/incidents").get_json()["items"][0]
+    # Every field of the incident but the long ones, which counts sum up.
+    long = {"sections", "timeline", "action_items", "blameless"}
+    assert set(summary) == set(whole) - long | {"counts"}
+    assert {k: v for k, v in summary.items() if k != "counts"} == {
+        k: v for k, v in whole.items() if k not in long}
+    assert summary["deployments"][0]["version"] == "4.2.1"
+    assert summary["counts"] == {"timeline": 1, "action_items": 2, "action_items_unfinished": 1}
+
+    full = author.get("/api/v1/incidents?view=full").get_json()
+    assert full["items"] == [whole] and full["total"] == 1
+    assert author.get("/api/v1/incidents?view=summary").get_json()["items"] == [summary]
+    assert_error(author.get("/api/v1/incidents?view=everything"), 422, "view")
+
+
 def test_action_item_on_an_incident(api) -> None:
     author = api("author")
     key = create_incident(author)["key"]

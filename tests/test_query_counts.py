@@ -21,9 +21,11 @@ HTML_PAGES = [
     "/themes", "/insights", "/incidents/search?q=cache",
 ]
 API_PAGES = [
-    "/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/action-items",
+    "/api/v1/incidents", "/api/v1/incidents?view=full", "/api/v1/incidents/INC-1",
+    "/api/v1/action-items",
     "/api/v1/action-items/stats", "/api/v1/deployments", "/api/v1/services",
-    "/api/v1/services/checkout", "/api/v1/themes", "/api/v1/search?q=cache",
+    "/api/v1/services/checkout", "/api/v1/themes", "/api/v1/themes?view=full",
+    "/api/v1/search?q=cache",
     "/api/v1/incidents/INC-1/similar", "/api/v1/incidents/INC-1/action-items",
 ]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request
 
-from ..models import Role
+from ..models import Incident, ListView, Role
 from ..schemas import (
     ActionItemIn,
     FactorChanges,
@@ -18,6 +18,7 @@ from ..schemas import (
     TimelineEventChanges,
     TimelineEventIn,
     TransitionIn,
+    View,
     parse,
 )
 from ..services import action_items, exchange, incidents, insights
@@ -25,7 +26,7 @@ from ..services.incidents import event_dict, factor_dict
 from ..web.page_cache import shared_page
 from .auth import api_user, requires
 from .common import json_body, page_args, paged
-from .serialise import action_item_json, incident_json, revision_json
+from .serialise import action_item_json, incident_json, incident_summary_json, revision_json
 
 bp = Blueprint("incidents", __name__)
 
@@ -36,7 +37,16 @@ def list_incidents() -> Any:
     if args.get("reviewer") == "me":
         args["reviewer"] = api_user().email
     filters = insights.incident_filters(args)
-    return paged(incidents.incidents_query(filters), incident_json, insights.preload_themes)
+    if parse(View, {"view": args.get("view")}).view is ListView.FULL:
+        return paged(incidents.incidents_query(filters), incident_json, insights.preload_themes)
+    counts: dict[int, dict[str, int]] = {}
+
+    def before(rows: list[Incident]) -> None:
+        insights.preload_themes(rows)
+        counts.update(incidents.row_counts([row.id for row in rows]))
+
+    return paged(incidents.incidents_query(filters, incidents.INCIDENT_HEAD),
+                 lambda incident: incident_summary_json(incident, counts[incident.id]), before)
 
 
 @bp.post("/incidents")

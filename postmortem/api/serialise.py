@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from ..models import ActionItem, Incident, Revision, Service, today
 from ..services import deployments, incidents, insights
-from ..services.incidents import action_item_dict, incident_dict
+from ..services.incidents import action_item_dict, incident_dict, incident_head
 from ..timeutil import isoformat
 
 
@@ -34,6 +34,16 @@ def incident_json(incident: Incident) -> dict[str, Any]:
 
     body = incident_dict(incident, today(), findings=incidents.findings_of(incident),
                          themes=insights.themes_of(incident))
+    body["url"] = browser_url(f"/incidents/{incident.key}")
+    return body
+
+
+def incident_summary_json(incident: Incident, counts: dict[str, int]) -> dict[str, Any]:
+    """What the API's list gives of an incident by default: every field of the incident object
+    but its sections, timeline, action items and findings, which `counts` sums up instead
+    (`?view=full` gives the whole object)."""
+    body = incident_head(incident, themes=insights.themes_of(incident))
+    body["counts"] = counts
     body["url"] = browser_url(f"/incidents/{incident.key}")
     return body
 

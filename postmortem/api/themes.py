@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from ..models import ListView
 from ..schemas import ThemeQuery, parse
 from ..services import insights
 from ..web.page_cache import shared_page
@@ -17,11 +18,12 @@ bp = Blueprint("themes", __name__)
 def list_themes() -> Any:
     query = parse(ThemeQuery, request.args.to_dict())
     insights.wait_until_fresh(current_app)
+    full = query.view is ListView.FULL
     if query.since is None and query.until is None and query.service is None:
-        return Response(insights.themes_document(query.min_incidents or 2),
+        return Response(insights.themes_document(query.min_incidents or 2, full),
                         mimetype="application/json")
     return insights.list_themes(query.since, query.until, query.min_incidents or 2,
-                                query.service)
+                                query.service, full)
 
 
 @bp.get("/themes/<theme_id>")

@@ -67,6 +67,13 @@ class DeploymentKind(StrEnum):
     MANUAL = "manual"
 
 
+class ListView(StrEnum):
+    """How much of each item a large API list gives: what a list needs, or every field."""
+
+    SUMMARY = "summary"
+    FULL = "full"
+
+
 class LinkRole(StrEnum):
     SUSPECTED = "suspected"
     CULPRIT = "culprit"

@@ -63,6 +63,8 @@ class Theme(Model):
     # The theme over the whole archive as the API gives it, serialised by the job, so the
     # unfiltered list sends stored text instead of reading (and encoding) every member...
     document: Mapped[str] = mapped_column(Text, default="{}")
+    # ...and as the list gives it by default (engine.brief_of; NULL until the job runs again)...
+    brief: Mapped[str | None] = mapped_column(Text)
     # ...and what the themes page shows of it (no member lists).
     card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,7 +17,7 @@ from .incidents import (
     TimelineEventIn,
     TransitionIn,
 )
-from .queries import Limit, Paging, Period, ThemeQuery
+from .queries import Limit, Paging, Period, ThemeQuery, View
 
 __all__ = [
     "TIMESTAMPS", "ActionItemChanges", "ActionItemFilters", "ActionItemIn", "CategoryIn",
@@ -25,6 +25,7 @@ __all__ = [
     "ImportOptions",
     "IncidentChanges", "IncidentFilters", "IncidentIn", "LinkIn", "Limit", "Paging", "Period",
     "Schema", "ServiceChanges", "ServiceIn", "SuggestionWindow", "ThemeQuery",
+    "View",
     "TimelineEventChanges", "TimelineEventIn", "TransitionIn", "order_problems", "out_of_order",
     "parse",
 ]

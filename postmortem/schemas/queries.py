@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import Schema
 from .deployments import period_problems
-from .types import Integer, ServiceRef, Timestamp, Until
+from .types import Integer, ListViewValue, ServiceRef, Timestamp, Until
 
 
 class Period(Schema):
@@ -37,10 +37,18 @@ class Paging(Schema):
         return problems
 
 
+class View(Schema):
+    """view: `summary` (the default) or `full`, on the API's lists whose items are large."""
+
+    failure = "Invalid parameters."
+    view: ListViewValue = None
+
+
 class ThemeQuery(Period):
     failure = "Invalid parameters."
     min_incidents: Integer = None
     service: ServiceRef = None
+    view: ListViewValue = None
 
     def problems(self) -> dict[str, list[str]]:
         problems = super().problems()

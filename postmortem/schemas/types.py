@@ -20,6 +20,7 @@ from ..models.enums import (
     DeploymentKind,
     IncidentStatus,
     LinkRole,
+    ListView,
     Priority,
     Severity,
     TimelineKind,
@@ -388,3 +389,4 @@ ActionStatusValue = Annotated[ActionStatus | None, PlainValidator(_one_of(Action
 PriorityValue = Annotated[Priority | None, PlainValidator(_one_of(Priority))]
 DeploymentKindValue = Annotated[DeploymentKind | None, PlainValidator(_one_of(DeploymentKind))]
 LinkRoleValue = Annotated[LinkRole | None, PlainValidator(_one_of(LinkRole))]
+ListViewValue = Annotated[ListView | None, PlainValidator(_one_of(ListView))]

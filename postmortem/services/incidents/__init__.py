@@ -6,11 +6,13 @@ from .guard import ensure_editable, get_incident, lock, touch
 from .links import link_deployment, unlink_deployment
 from .presence import leave, others_here, ping
 from .queries import (
+    INCIDENT_HEAD,
     LIST_ROW,
     WHOLE_INCIDENT,
     archived_incidents,
     incidents_query,
     parse_incident_filters,
+    row_counts,
 )
 from .review import (
     MENTION,
@@ -36,6 +38,7 @@ from .snapshots import (
     event_dict,
     factor_dict,
     incident_dict,
+    incident_head,
     linked_deployment_dict,
 )
 from .timeline import (
@@ -58,14 +61,17 @@ __all__ = [
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",
     "archive_incident", "archived_incidents", "restore_incident",
-    "LIST_ROW", "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event", "add_factor",
+    "INCIDENT_HEAD", "LIST_ROW", "WHOLE_INCIDENT", "action_item_dict", "add_comment", "add_event",
+    "add_factor",
     "check_incident",
     "findings_of",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
     "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",
-    "get_event", "get_factor", "get_incident", "get_revision", "incident_dict", "incidents_query",
+    "get_event", "get_factor", "get_incident", "get_revision", "incident_dict",
+    "incident_head", "incidents_query",
     "link_deployment", "linked_deployment_dict", "list_revisions", "lock", "parse_incident_filters",
     "publish_incident", "record_revision", "reopen_incident", "request_changes", "resolve_comment",
+    "row_counts",
     "snapshot_text", "submit_for_review", "touch", "transition_incident", "unlink_deployment",
     "update_event", "update_factor", "update_incident",
 ]

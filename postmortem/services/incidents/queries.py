@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -17,10 +17,12 @@ from ...models import (
     IncidentSection,
     IncidentTag,
     Service,
+    TimelineEvent,
     User,
     incident_reviewers,
     incident_services,
 )
+from ...models.enums import UNFINISHED
 from ...schemas import IncidentFilters, parse
 
 # Load a page of incidents with everything the API returns in a handful of queries.
@@ -36,6 +38,34 @@ WHOLE_INCIDENT = (
 )
 # What a row of the incident list shows: no narrative, timeline or action items.
 LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
+# What the API's list gives of each incident by default (snapshots.incident_head).
+INCIDENT_HEAD = (
+    selectinload(Incident.services), selectinload(Incident.tag_rows),
+    selectinload(Incident.factors), selectinload(Incident.commander),
+    selectinload(Incident.reviewers),
+    selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
+        selectinload(Deployment.artifact), selectinload(Deployment.service),
+        selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
+)
+
+
+def row_counts(ids: list[int]) -> dict[int, dict[str, int]]:
+    """{incident id: {"timeline", "action_items", "action_items_unfinished"}}: how much each
+    of these incidents holds that a summary leaves out, in two queries."""
+    counts = {i: {"timeline": 0, "action_items": 0, "action_items_unfinished": 0} for i in ids}
+    if not ids:
+        return counts
+    for incident_id, events in db.session.execute(
+            select(TimelineEvent.incident_id, func.count()).where(
+                TimelineEvent.incident_id.in_(ids)).group_by(TimelineEvent.incident_id)):
+        counts[incident_id]["timeline"] = events
+    unfinished = func.sum(case((ActionItem.status.in_(UNFINISHED), 1), else_=0))
+    for incident_id, items, open_items in db.session.execute(
+            select(ActionItem.incident_id, func.count(), unfinished).where(
+                ActionItem.incident_id.in_(ids)).group_by(ActionItem.incident_id)):
+        counts[incident_id]["action_items"] = items
+        counts[incident_id]["action_items_unfinished"] = int(open_items or 0)
+    return counts
 
 def archived_incidents(limit: int = 200) -> tuple[list[Incident], int]:
     """The archived post-mortems, most recently archived first (at most `limit`), and how many

@@ -73,9 +73,9 @@ def linked_deployment_dict(link: IncidentDeployment) -> dict[str, Any]:
     return body
 
 
-def incident_dict(incident: Incident, today: date, *, findings: list[dict] | None = None,
-                  themes: list[dict] | None = None) -> dict[str, Any]:
-    """The whole post-mortem as the API returns it (without `url`, which needs a request)."""
+def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[str, Any]:
+    """The post-mortem without its narrative, timeline, action items and findings: what the
+    API's list gives of each (with `counts`, see incident_summary) and the start of the whole."""
     links = sorted(incident.deployment_links, key=lambda link: link.deployment.deployed_at)
     return {
         "key": incident.key,
@@ -92,23 +92,9 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
         "tags": incident.tags,
         "commander": incident.commander.email if incident.commander else None,
         "reviewers": [reviewer.email for reviewer in incident.reviewers],
-        "sections": [
-            {
-                "key": section.key,
-                "title": section.title,
-                "markdown": section.markdown,
-                "html": section.rendered,
-                "required": section.required,
-                "guidance": section.guidance,
-            }
-            for section in incident.sections
-        ],
-        "timeline": [event_dict(event) for event in incident.timeline],
         "factors": [factor_dict(factor) for factor in incident.factors],
-        "action_items": [action_item_dict(item, today) for item in incident.action_items],
         "deployments": [linked_deployment_dict(link) for link in links],
         "themes": themes or [],
-        "blameless": {"findings": findings or []},
         "metadata": dict(incident.extra_metadata or {}),
         "version": incident.version,
         "created_at": isoformat(incident.created_at),
@@ -116,3 +102,24 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
         "published_at": isoformat(incident.published_at),
         "archived_at": isoformat(incident.archived_at),
     }
+
+
+def incident_dict(incident: Incident, today: date, *, findings: list[dict] | None = None,
+                  themes: list[dict] | None = None) -> dict[str, Any]:
+    """The whole post-mortem as the API returns it (without `url`, which needs a request)."""
+    body = incident_head(incident, themes)
+    body["sections"] = [
+        {
+            "key": section.key,
+            "title": section.title,
+            "markdown": section.markdown,
+            "html": section.rendered,
+            "required": section.required,
+            "guidance": section.guidance,
+        }
+        for section in incident.sections
+    ]
+    body["timeline"] = [event_dict(event) for event in incident.timeline]
+    body["action_items"] = [action_item_dict(item, today) for item in incident.action_items]
+    body["blameless"] = {"findings": findings or []}
+    return body

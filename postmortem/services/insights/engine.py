@@ -63,6 +63,9 @@ NEIGHBOURS = 10
 FIXES_SHOWN = 1  # the latest fix before the incident (the one that did not hold)
 MEMBERSHIP = 0.3  # a theme's weight in a post-mortem, over its strongest's, that makes it a member
 MOST_THEMES = 80  # NMF's time grows with the number of themes: a bound for a huge archive
+# The API's theme list gives each theme's latest recurrences (with their count); the theme
+# itself, or the list with ?view=full, gives them all.
+RECURRENCES_LISTED = 10
 WORD_RE = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]{2}", re.UNICODE)
 
 
@@ -493,6 +496,7 @@ def theme_document(head: dict[str, Any], rows: list[tuple[datetime, int, list]],
         "first_seen": isoformat(rows[0][0]) if rows else None,
         "last_seen": isoformat(rows[-1][0]) if rows else None,
         "recurred_after_fix": [f"INC-{i}" for _, i, after in rows if after],
+        "recurrence_count": sum(1 for _, _, after in rows if after),
         "recurrences": [{"key": f"INC-{i}", "after": after} for _, i, after in rows if after],
         "incidents_by_month": [{"month": month, "incidents": count}
                                for month, count in sorted(months.items())],
@@ -506,6 +510,17 @@ def summarise(theme: Found, after: dict[int, list], started: dict[int, datetime]
     head = {"id": theme.id, "name": theme.name, "source": theme.source,
             "description": theme.description, "terms": theme.terms}
     return theme_document(head, rows, services)
+
+
+def brief_of(summary: dict[str, Any]) -> dict[str, Any]:
+    """The theme as the API's list gives it by default: every member and service, but only the
+    latest RECURRENCES_LISTED recurrences (`recurrence_count` says how many there are) and no
+    `incidents_by_month`. At ten thousand post-mortems, every recurrence of every theme with
+    the fix it came after is megabytes, for a list that is read far more often than studied."""
+    brief = {k: v for k, v in summary.items() if k != "incidents_by_month"}
+    brief["recurred_after_fix"] = summary["recurred_after_fix"][-RECURRENCES_LISTED:]
+    brief["recurrences"] = summary["recurrences"][-RECURRENCES_LISTED:]
+    return brief
 
 
 def card_of(summary: dict[str, Any], shown: int = 5) -> dict[str, Any]:
@@ -560,6 +575,7 @@ def compute_and_store() -> Outcome:
             theme.name, theme.description, theme.terms, now)
         summary = summarise(theme, after, started, services)
         row.document = json.dumps(summary, separators=(",", ":"))
+        row.brief = json.dumps(brief_of(summary), separators=(",", ":"))
         row.card = card_of(summary)
         row.incident_count = len(theme.members)
         row.last_seen = max((started[i] for i in theme.members if i in started), default=None)

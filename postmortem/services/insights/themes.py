@@ -18,7 +18,7 @@ from ...extensions import db
 from ...models import Incident, InsightState, Service, Theme, ThemeMember, incident_services
 from ..incidents.queries import parse_incident_filters
 from ..setup import templates
-from .engine import card_of, theme_document
+from .engine import brief_of, card_of, theme_document
 
 
 def computed() -> bool:
@@ -28,15 +28,17 @@ def computed() -> bool:
 
 
 def list_themes(since: datetime | None = None, until: datetime | None = None,
-                min_incidents: int = 2, service: str | None = None) -> list[dict[str, Any]]:
+                min_incidents: int = 2, service: str | None = None, full: bool = True
+                ) -> list[dict[str, Any]]:
     """The themes with at least min_incidents incidents (in the period, of the service), most
-    incidents first, then the most recent: the API's theme objects."""
+    incidents first, then the most recent: the API's theme objects, whole or (not full) as the
+    list gives them by default (engine.brief_of)."""
     if since is None and until is None and service is None:
         rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
         found = [json.loads(theme.document) for theme in rows]
     else:
         found = _filtered(since, until, min_incidents, service)
-    return _ranked(found)
+    return _ranked(found if full else [brief_of(theme) for theme in found])
 
 
 def _ranked(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,14 +46,18 @@ def _ranked(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                         t["source"] != "taxonomy", t["name"]))
 
 
-def themes_document(min_incidents: int = 2) -> str:
+def themes_document(min_incidents: int = 2, full: bool = False) -> str:
     """The whole-archive theme list as JSON text, ranked: the stored documents joined, so a
-    large archive's list is not decoded and encoded again on every request."""
+    large archive's list is not decoded and encoded again on every request. Each theme as the
+    list gives it (engine.brief_of), or whole."""
     rows = db.session.execute(
-        select(Theme.document).where(Theme.incident_count >= min_incidents)
+        select(Theme.document, Theme.brief).where(Theme.incident_count >= min_incidents)
         .order_by(Theme.incident_count.desc(), Theme.last_seen.desc(),
-                  (Theme.source != "taxonomy"), Theme.name)).scalars()
-    return "[" + ",".join(rows) + "]"
+                  (Theme.source != "taxonomy"), Theme.name))
+    return "[" + ",".join(
+        document if full else brief or json.dumps(brief_of(json.loads(document)),
+                                                  separators=(",", ":"))
+        for document, brief in rows) + "]"
 
 
 def theme_cards(since: datetime | None = None, until: datetime | None = None,
