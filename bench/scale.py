@@ -370,6 +370,11 @@ def main() -> None:  # noqa: PLR0915
                   f"whole {total:.2f} s, {size / 1e6:.1f} MB", flush=True)
         memory = worker_memory_mb(server.pid)
         print(f"largest worker: {memory:.0f} MB", flush=True)
+        ours, alone = map(float, subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "pdf_alone.py"), key], env=env, check=True,
+            capture_output=True, text=True).stdout.split())
+        print(f"incident PDF {ours:.2f} s, WeasyPrint alone on the same HTML {alone:.2f} s "
+              f"({ours / alone:.2f}×)", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -403,7 +408,9 @@ def main() -> None:  # noqa: PLR0915
     for name, status, first, total, size in exports:
         lines.append(f"| {name} | {status} | {first:.2f} | {total:.2f} | "
                      f"{size / 1e6:.1f} MB |")
-    lines += ["", f"Largest gunicorn worker after the run: {memory:.0f} MB resident. "
+    lines += ["", f"The incident PDF, rendered in the app: {ours:.2f} s; WeasyPrint alone on the "
+              f"same HTML: {alone:.2f} s ({ours / alone:.2f}×, target ≤ 1.2×; medians of three).",
+              "", f"Largest gunicorn worker after the run: {memory:.0f} MB resident. "
               f"The insight job's full recompute (`postmortem insights refresh`, off the request "
               f"path): {recompute:.1f} s."]
     write_section(label, "\n".join(lines))

@@ -68,6 +68,10 @@ def serve_command(info: ScriptInfo, bind: str, workers: int | None, timeout: int
     from gunicorn.app.base import BaseApplication
 
     app = info.load_app()
+    with app.app_context():  # loaded once here, shared by every worker forked from it
+        from .services.exchange.pdf import warm_up
+
+        warm_up()
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # No connection may cross a fork: each worker opens its own (the pool is empty unless

@@ -156,3 +156,22 @@ def test_demo_pdfs_have_no_near_empty_page(app) -> None:
         lines = [len([line for line in page.extract_text().splitlines() if line.strip()])
                  for page in reader.pages]
         assert all(count >= 12 for count in lines[:-1]), lines
+
+
+def test_the_warm_up_renders_and_never_stops_the_server(app, monkeypatch, caplog) -> None:
+    from postmortem.services.exchange import pdf
+
+    calls: list[str] = []
+    real = pdf.html_to_pdf
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html) or real(html))
+    with app.app_context():
+        pdf.warm_up()
+    assert calls == [pdf.WARM_UP]
+
+    def broken(_html: str) -> bytes:
+        raise OSError("cannot load library 'libharfbuzz-subset.so.0'")
+
+    monkeypatch.setattr(pdf, "html_to_pdf", broken)
+    with app.app_context():
+        pdf.warm_up()  # logged, not raised
+    assert "PDF warm-up failed" in caplog.text

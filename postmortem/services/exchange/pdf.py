@@ -118,3 +118,24 @@ def render_digest_pdf_apart(since: datetime, until: datetime) -> bytes:
         if done.returncode != 0 or not output.exists():
             raise RuntimeError(f"the digest could not be rendered: {done.stderr[-2000:]}")
         return output.read_bytes()
+
+
+# A page that uses what the PDFs use (the stylesheet and its fonts, bold, italic, code, tables).
+WARM_UP = ('<!doctype html><html><head><link rel="stylesheet" href="static:/css/pdf.css"></head>'
+           '<body class="draft"><div class="draft-mark">DRAFT</div><section class="cover">'
+           '<p class="eyebrow">Post-mortem</p><h1>Warm-up</h1><table class="facts"><tr><th>'
+           'Severity</th><td>SEV2</td></tr></table></section><h2>Summary</h2><p>Some '
+           '<strong>bold</strong>, <em>italic</em> and <code>code</code>.</p><ul><li>One</li>'
+           '</ul><pre>pre</pre></body></html>')
+
+
+def warm_up() -> None:
+    """Import WeasyPrint, load its fonts and compile the PDF templates: `postmortem serve` does
+    it once before forking its workers, so no reader's first PDF pays for it (about 0.7 s).
+    Best effort: a machine that cannot render PDFs still serves everything else."""
+    try:
+        for name in ("pdf/incident.html", "pdf/digest.html"):
+            current_app.jinja_env.get_template(name)
+        html_to_pdf(WARM_UP)
+    except Exception as error:  # noqa: BLE001 — any failure here only means a slower first PDF
+        current_app.logger.warning("PDF warm-up failed: %s", error)
