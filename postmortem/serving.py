@@ -4,6 +4,7 @@ long, a malformed request) in the API's JSON error shape."""
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -82,6 +83,12 @@ def serve_command(info: ScriptInfo, bind: str, workers: int | None, timeout: int
         from .services.exchange.pdf import warm_up
 
         warm_up()
+    # What is loaded by now lives as long as the server: the garbage collector leaves it be in
+    # every worker. A worker's full collection then scans only what it made itself (it took
+    # about 0.1 s of CPU over the ~170,000 objects loaded here, a pause that showed in the p99
+    # of pages), and the pages shared with the master stay shared instead of being copied.
+    gc.collect()
+    gc.freeze()
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # No connection may cross a fork: each worker opens its own (the pool is empty unless
