@@ -232,3 +232,45 @@ def test_adding_rows_keeps_the_form_open_and_the_cursor_in_place(app, page) -> N
     page.wait_for_selector("#action-items td:has-text('Add range validation')")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'ai-title'")
     assert page.locator("details.add-action").get_attribute("open") is not None
+
+
+def test_a_save_in_one_section_leaves_what_is_typed_in_the_other(app, page) -> None:
+    """Factors and action items show each other, so a save in one redraws part of the other:
+    never a form someone is typing or clicking in."""
+    from postmortem.models import ActionItem, Factor
+
+    key = written_incident(app)
+    browser_login(page, "ana.lima@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit")
+    page.fill("#factor-new-text", "TTL validated for type only")
+    page.press("#factor-new-text", "Enter")
+    page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type only']")
+    htmx_idle(page)
+    # An action item typed, its factor chosen; then another factor is added, and "Add action
+    # item" clicked at once, while that factor's save may still be redrawing the choice.
+    page.fill("#ai-title", "Validate TTL ranges")
+    page.select_option("#ai-factor", index=1)
+    page.fill("#factor-new-text", "No canary for config changes")
+    page.press("#factor-new-text", "Enter")
+    page.click(".action-form button[type=submit]")
+    page.wait_for_selector("#action-items td:has-text('Validate TTL ranges')")
+    page.wait_for_selector("[data-testid=factor-row] input[value='No canary for config changes']")
+    htmx_idle(page)
+    with app.app_context():
+        item = db.session.scalar(db.select(ActionItem).where(ActionItem.title == "Validate TTL ranges"))
+        assert item is not None and item.factor.text == "TTL validated for type only"
+        first_id = item.factor_id
+    # Both factors are offered in the add form, and the first shows what addresses it.
+    assert page.locator("#ai-factor option").count() == 3
+    assert "Validate TTL ranges" in page.inner_text(f"#factor-items-{first_id}")
+
+    # A factor edited but not saved keeps its text while an action item is added.
+    edited = page.locator(f"#factor-text-{first_id}")
+    edited.fill("TTL validated for type, not range")
+    page.fill("#ai-title", "Canary every config change")
+    page.click(".action-form button[type=submit]")
+    page.wait_for_selector("#action-items td:has-text('Canary every config change')")
+    htmx_idle(page)
+    assert edited.input_value() == "TTL validated for type, not range"
+    with app.app_context():
+        assert db.session.get(Factor, first_id).text == "TTL validated for type only"  # unsaved

@@ -45,7 +45,9 @@ from .timezones import TIMEZONES, local_input_to_iso, zone
 bp = Blueprint("editor", __name__, url_prefix="/incidents")
 
 MAX_PREVIEW = 200_000
-OOB_PARTNERS = {"factors_editor": ("actions_editor",), "actions_editor": ("factors_editor",)}
+# Factors and action items show each other: a change to one redraws, out of band, only what
+# the other shows of it (never a form someone may be typing or clicking in).
+OOB_PARTNERS = {"factors_editor": ("actions_editor_oob",), "actions_editor": ("factors_editor_oob",)}
 
 
 def current_tz() -> str:
@@ -252,7 +254,6 @@ def _partial_or_page(incident: Incident, partial: str, anchor: str, **state: Any
     if request.headers.get("HX-Request"):
         context = editor_context(incident, tz, **state)
         html = render_template(f"_partials/{partial}.html", **context)
-        # Factors and action items refer to each other: redraw the other one out of band.
         for other in OOB_PARTNERS.get(partial, ()):
             html += render_template(f"_partials/{other}.html", oob=True, **context)
         # The checklist and the blameless hints follow every row change.

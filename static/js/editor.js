@@ -294,34 +294,21 @@
     returnTo = {section: section.id, fresh: fresh,
                 id: active && row.contains(active) && active.id ? active.id : null};
   }, true);
-  // A factor's change redraws the action items (and back) out of band; what the person was
-  // typing into that section's "add" form meanwhile is put back, never lost.
-  var kept = null;
+  // A factor's change redraws, out of band, what the action items show of the factors (their
+  // list, and the add form's "Addresses factor" choice), and an action item's change each
+  // factor's "addressed by" line: never a form being typed or clicked in. The choice made in
+  // the add form is put back after its options are redrawn.
+  var chosen = null;
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var old = event.detail.target;
-    var form = old && old.querySelector("form.action-form, form.factor-new");
-    kept = null;
-    if (!form) return;
-    kept = {id: old.id, values: {}, open: !!(form.closest("details") || {}).open};
-    form.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (field) {
-      if (field.type !== "hidden") kept.values[field.name] = field.value;
-    });
+    chosen = old && old.id === "ai-factor" ? old.value : null;
   });
-  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
-    var section = kept && document.getElementById(kept.id);
-    var form = section && section.querySelector("form.action-form, form.factor-new");
-    if (!form) return;
-    var typed = false;
-    Object.keys(kept.values).forEach(function (name) {
-      var field = form.querySelector('[name="' + name + '"]:not([type=hidden])');
-      if (field && kept.values[name] && field.value !== kept.values[name]) {
-        field.value = kept.values[name];
-        typed = true;
-      }
-    });
-    var details = form.closest("details");
-    if (details && (kept.open || typed)) details.open = true;
-    kept = null;
+  document.body.addEventListener("htmx:oobAfterSwap", function () {
+    var select = chosen !== null && document.getElementById("ai-factor");
+    if (select && select.querySelector('option[value="' + CSS.escape(chosen) + '"]')) {
+      select.value = chosen;
+    }
+    chosen = null;
   });
 
   document.body.addEventListener("htmx:afterSettle", function (event) {
