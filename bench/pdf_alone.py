@@ -1,5 +1,5 @@
 """One post-mortem's PDF from the archive in DATABASE_URL, next to WeasyPrint alone on the same
-HTML (medians of three runs, after a warm-up): `python bench/pdf_alone.py INC-5000` prints
+HTML (medians of five runs, after a warm-up): `python bench/pdf_alone.py INC-5000` prints
 "<ours s> <WeasyPrint alone s>". Run by bench/scale.py for the incident PDF row."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from postmortem import create_app  # noqa: E402
 from postmortem.services import exchange, incidents  # noqa: E402
 from postmortem.services.exchange import pdf  # noqa: E402
 
-RUNS = 3
+RUNS = 5
 
 
 def median(function) -> float:  # noqa: ANN001

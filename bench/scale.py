@@ -409,7 +409,7 @@ def main() -> None:  # noqa: PLR0915
         lines.append(f"| {name} | {status} | {first:.2f} | {total:.2f} | "
                      f"{size / 1e6:.1f} MB |")
     lines += ["", f"The incident PDF, rendered in the app: {ours:.2f} s; WeasyPrint alone on the "
-              f"same HTML: {alone:.2f} s ({ours / alone:.2f}×, target ≤ 1.2×; medians of three).",
+              f"same HTML: {alone:.2f} s ({ours / alone:.2f}×, target ≤ 1.2×; medians of five).",
               "", f"Largest gunicorn worker after the run: {memory:.0f} MB resident. "
               f"The insight job's full recompute (`postmortem insights refresh`, off the request "
               f"path): {recompute:.1f} s."]
