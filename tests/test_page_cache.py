@@ -283,3 +283,39 @@ def test_new_deployments_leave_the_pages_that_show_none_stored(app, api, client,
     # And any other write still reaches every page at once.
     author.patch(f"/api/v1/incidents/{key}", json={"version": 1, "title": "Checkout outage"})
     assert "Checkout outage" in client.get("/incidents").get_data(as_text=True)
+
+
+def test_a_large_answer_is_held_in_memory_until_the_next_write(app, api) -> None:
+    """A large stored answer is served from the process's memory while it is current: the
+    query that checks the write count sends no body (here the stored row is overwritten behind
+    the cache's back, and the held copy is still what is served), and any write ends it."""
+    import gzip
+
+    from sqlalchemy import update
+
+    from postmortem.models import CachedFigure
+    from postmortem.services import figures
+
+    author = api("author")
+    long_text = "A long narrative paragraph about the outage. " * 1200  # ~54 KB
+    create_incident(author, sections={"summary": long_text})
+    path = "/api/v1/incidents?view=full"
+    first = author.get(path)
+    assert first.status_code == 200 and len(first.data) > figures.HELD_FROM
+    with app.app_context():
+        db.session.execute(update(CachedFigure).values(body='{"tampered": true}', gzip=None))
+        db.session.commit()
+    held, count = queries(app, lambda: author.get(path))
+    assert held.data == first.data and count == 1
+    # A client that accepts gzip is not sent the plain copy held for the others.
+    with app.app_context():
+        db.session.execute(update(CachedFigure).values(gzip=gzip.compress(first.data)))
+        db.session.commit()
+    zipped = author.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") == "gzip"
+    assert gzip.decompress(zipped.data) == first.data
+    assert author.get(path).data == first.data  # both forms held now
+    # A write makes it stale: the next answer is rendered again, with the change.
+    create_incident(author, title="Another outage")
+    after = author.get(path).get_json()
+    assert after["total"] == 2 and "tampered" not in after

@@ -518,6 +518,7 @@ def brief_of(summary: dict[str, Any]) -> dict[str, Any]:
     `incidents_by_month`. At ten thousand post-mortems, every recurrence of every theme with
     the fix it came after is megabytes, for a list that is read far more often than studied."""
     brief = {k: v for k, v in summary.items() if k != "incidents_by_month"}
+    brief.setdefault("recurrence_count", len(summary["recurred_after_fix"]))  # stored before it
     brief["recurred_after_fix"] = summary["recurred_after_fix"][-RECURRENCES_LISTED:]
     brief["recurrences"] = summary["recurrences"][-RECURRENCES_LISTED:]
     return brief
