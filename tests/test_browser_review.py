@@ -274,3 +274,39 @@ def test_a_save_in_one_section_leaves_what_is_typed_in_the_other(app, page) -> N
     assert edited.input_value() == "TTL validated for type, not range"
     with app.app_context():
         assert db.session.get(Factor, first_id).text == "TTL validated for type only"  # unsaved
+
+
+def test_saving_one_row_keeps_what_is_typed_in_the_others(app, page) -> None:
+    from postmortem.models import Factor
+
+    key = written_incident(app)
+    browser_login(page, "ana.lima@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit")
+    for text in ("TTL validated for type only", "No canary for config changes"):
+        page.fill("#factor-new-text", text)
+        page.press("#factor-new-text", "Enter")
+        page.wait_for_selector(f"[data-testid=factor-row] input[value='{text}']")
+        htmx_idle(page)
+    with app.app_context():
+        first, second = [f.id for f in db.session.scalars(db.select(Factor).order_by(Factor.id))]
+    # The first factor is being edited, not saved, when the second is saved.
+    page.fill(f"#factor-text-{first}", "TTL validated for type, not range")
+    page.fill(f"#factor-text-{second}", "No canary stage for config changes")
+    page.press(f"#factor-text-{second}", "Enter")
+    page.wait_for_selector("[data-testid=factor-row] input[value='No canary stage for config changes']")
+    htmx_idle(page)
+    assert page.input_value(f"#factor-text-{first}") == "TTL validated for type, not range"
+    # …and when a new factor is added.
+    page.fill("#factor-new-text", "Alert only on totals")
+    page.press("#factor-new-text", "Enter")
+    page.wait_for_selector("[data-testid=factor-row] input[value='Alert only on totals']")
+    htmx_idle(page)
+    assert page.input_value(f"#factor-text-{first}") == "TTL validated for type, not range"
+    assert page.input_value("#factor-new-text") == ""  # the added one is not put back
+    with app.app_context():
+        texts = {f.id: f.text for f in db.session.scalars(db.select(Factor))}
+    assert texts[first] == "TTL validated for type only" and len(texts) == 3
+    assert texts[second] == "No canary stage for config changes"
+    # Saving the first keeps its text.
+    page.press(f"#factor-text-{first}", "Enter")
+    page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type, not range']")

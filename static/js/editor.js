@@ -284,16 +284,46 @@
   // stays open for the next one.
   var returnTo = null;
   var FRESH = {"timeline-new": "tl-new-time", "factor-new": "factor-new-text", "action-new": "ai-title"};
+  var sentForm = null;
   document.addEventListener("submit", function (event) {
     var row = event.target;
     var section = row.closest("#timeline, #factors, #action-items, #deployments");
     if (!section) return;
+    sentForm = row;
     var active = document.activeElement;
     var fresh = row.matches("[data-testid=timeline-new]") ? "timeline-new"
       : row.matches(".factor-new") ? "factor-new" : row.matches(".action-form") ? "action-new" : null;
     returnTo = {section: section.id, fresh: fresh,
                 id: active && row.contains(active) && active.id ? active.id : null};
   }, true);
+  // A row saved, added or removed redraws its whole section (its order, its checks). What is
+  // typed but not saved yet in the section's other rows is put back, never lost; the row that
+  // was sent shows what the server made of it.
+  var unsaved = null;
+  function changed(field) {
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return field.value !== field.defaultValue;
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var section = event.detail.target;
+    unsaved = null;
+    if (!section || !section.matches || !section.matches("#timeline, #factors")) return;
+    unsaved = {};
+    section.querySelectorAll("form input[id], form select[id], form textarea[id]").forEach(function (field) {
+      if (field.type !== "hidden" && field.form !== sentForm && changed(field)) unsaved[field.id] = field.value;
+    });
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (!unsaved) return;
+    Object.keys(unsaved).forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field && field.closest("#timeline, #factors")) field.value = unsaved[id];
+    });
+    unsaved = null;
+  });
+
   // A factor's change redraws, out of band, what the action items show of the factors (their
   // list, and the add form's "Addresses factor" choice), and an action item's change each
   // factor's "addressed by" line: never a form being typed or clicked in. The choice made in
