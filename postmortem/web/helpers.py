@@ -57,10 +57,7 @@ def review_queue_count() -> int:
 
 def comment_html(comment: ReviewComment) -> Markup:
     """A review comment's Markdown, with each @mention of a person picked out."""
-    people = {}
-    for user in comment.mentioned:
-        people[user.email.lower()] = user
-        people[incidents.mention_handle(user).lower()] = user
+    people = {key: user for user in comment.mentioned for key in incidents.mention_keys(user)}
 
     def mark(match: re.Match[str]) -> str:
         handle = match.group(1).rstrip(".")

@@ -21,6 +21,7 @@ from .review import (
     checklist,
     checklist_items,
     mention_handle,
+    mention_keys,
     mentioned_users,
     passages_found,
     publish_incident,
@@ -56,7 +57,8 @@ from .transcript import Proposal, guess_kind, propose_events
 from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
-    "MENTION", "mention_handle", "mentioned_users", "passages_found", "leave", "others_here", "ping",
+    "MENTION", "mention_handle", "mention_keys", "mentioned_users", "passages_found", "leave",
+    "others_here", "ping",
     "add_events",
     "Proposal", "guess_kind", "propose_events",
     "changes_requested", "review_queue_count",

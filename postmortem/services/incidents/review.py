@@ -174,13 +174,17 @@ def mention_handle(user: User) -> str:
     return user.email.split("@", 1)[0]
 
 
+def mention_keys(user: User) -> tuple[str, str]:
+    """What may follow '@' to mention this person, lower-cased: their address, or its first part."""
+    return user.email.lower(), mention_handle(user).lower()
+
+
 def mentioned_users(text: str) -> list[User]:
     """The active users a comment mentions, by '@' and their address or its first part."""
     handles = {match.group(1).rstrip(".").lower() for match in MENTION.finditer(text or "")}
     if not handles:
         return []
-    return [user for user in list_active_users()
-            if user.email.lower() in handles or mention_handle(user).lower() in handles]
+    return [user for user in list_active_users() if handles.intersection(mention_keys(user))]
 
 
 @use_case
