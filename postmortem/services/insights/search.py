@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, event, func, insert, inspect, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ...errors import ValidationError
 from ...extensions import db
@@ -247,10 +247,12 @@ def write_documents(ids: Iterable[int], session: Any = None) -> None:
 def write_findings(ids: list[int], session: Any) -> None:
     """Store each changed post-mortem's blameless findings (lists show them without checking
     every text on every request)."""
-    from ..incidents import WHOLE_INCIDENT, check_incident
+    from ..incidents import check_incident
 
-    for incident in session.scalars(select(Incident).where(Incident.id.in_(ids))
-                                    .options(*WHOLE_INCIDENT)):
+    # What the check reads (check_incident): the title, sections, timeline and factors.
+    for incident in session.scalars(select(Incident).where(Incident.id.in_(ids)).options(
+            selectinload(Incident.sections), selectinload(Incident.timeline),
+            selectinload(Incident.factors))):
         findings = check_incident(incident)
         session.execute(update(Incident).where(Incident.id == incident.id)
                         .values(findings=findings).execution_options(synchronize_session=False))
