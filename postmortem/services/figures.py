@@ -92,20 +92,23 @@ class _Held:
 
     def put(self, key: str, changes: int, meta: Any, body: str | None,
             gzipped: bytes | None) -> None:
-        size = len(body or "") + len(gzipped or b"")
-        if size < HELD_FROM or size > HELD_BYTES // 4:
+        if not HELD_FROM <= _size((changes, meta, body, gzipped)) <= HELD_BYTES // 4:
             return
         with self.lock:
             old = self.items.pop(key, None)
             if old is not None:
-                self.size -= len(old[2] or "") + len(old[3] or b"")
+                self.size -= _size(old)
                 if old[0] == changes:  # the same answer: keep the form this one lacks
                     body, gzipped = body or old[2], gzipped or old[3]
-            self.items[key] = (changes, meta, body, gzipped)
-            self.size += len(body or "") + len(gzipped or b"")
+            self.items[key] = held = (changes, meta, body, gzipped)
+            self.size += _size(held)
             while self.size > HELD_BYTES:
-                _, dropped = self.items.popitem(last=False)
-                self.size -= len(dropped[2] or "") + len(dropped[3] or b"")
+                self.size -= _size(self.items.popitem(last=False)[1])
+
+
+def _size(held: tuple[int, Any, str | None, bytes | None]) -> int:
+    """What a held answer weighs: its body and its gzip copy."""
+    return len(held[2] or "") + len(held[3] or b"")
 
 
 HELD_FROM = 32 * 1024  # smaller answers come from the database as cheaply as from memory

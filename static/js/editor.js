@@ -296,49 +296,51 @@
     returnTo = {section: section.id, fresh: fresh,
                 id: active && row.contains(active) && active.id ? active.id : null};
   }, true);
-  // A row saved, added or removed redraws its whole section (its order, its checks). What is
-  // typed but not saved yet in the section's other rows is put back, never lost; the row that
-  // was sent shows what the server made of it.
-  var unsaved = null;
+  // A row saved, added or removed redraws its whole section (its order, its checks), and a
+  // factor's or action item's change redraws, out of band, what the other section shows of it
+  // (the action items list and the add form's factor choice; each factor's "addressed by"
+  // line). What is typed or chosen but not saved yet in what is redrawn is put back, never
+  // lost; the row that was sent shows what the server made of it.
   function changed(field) {
     if (field.tagName === "SELECT") {
       return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
     }
     return field.value !== field.defaultValue;
   }
+  function keepTyped(root, except) {
+    var kept = {};
+    var fields = root.matches("input, select, textarea") ? [root]
+      : root.querySelectorAll("input[id], select[id], textarea[id]");
+    Array.prototype.forEach.call(fields, function (field) {
+      if (field.id && field.type !== "hidden" && (!except || field.form !== except) && changed(field)) {
+        kept[field.id] = field.value;
+      }
+    });
+    return kept;
+  }
+  function putBack(kept) {
+    Object.keys(kept || {}).forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field) field.value = kept[id];
+    });
+  }
+  var unsaved = null;
+  var unsavedOob = null;
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var section = event.detail.target;
-    unsaved = null;
-    if (!section || !section.matches || !section.matches("#timeline, #factors")) return;
-    unsaved = {};
-    section.querySelectorAll("form input[id], form select[id], form textarea[id]").forEach(function (field) {
-      if (field.type !== "hidden" && field.form !== sentForm && changed(field)) unsaved[field.id] = field.value;
-    });
+    unsaved = section && section.matches && section.matches("#timeline, #factors")
+      ? keepTyped(section, sentForm) : null;
   });
   document.body.addEventListener("htmx:afterSwap", function () {
-    if (!unsaved) return;
-    Object.keys(unsaved).forEach(function (id) {
-      var field = document.getElementById(id);
-      if (field && field.closest("#timeline, #factors")) field.value = unsaved[id];
-    });
+    putBack(unsaved);
     unsaved = null;
   });
-
-  // A factor's change redraws, out of band, what the action items show of the factors (their
-  // list, and the add form's "Addresses factor" choice), and an action item's change each
-  // factor's "addressed by" line: never a form being typed or clicked in. The choice made in
-  // the add form is put back after its options are redrawn.
-  var chosen = null;
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    var old = event.detail.target;
-    chosen = old && old.id === "ai-factor" ? old.value : null;
+    unsavedOob = event.detail.target ? keepTyped(event.detail.target, null) : null;
   });
   document.body.addEventListener("htmx:oobAfterSwap", function () {
-    var select = chosen !== null && document.getElementById("ai-factor");
-    if (select && select.querySelector('option[value="' + CSS.escape(chosen) + '"]')) {
-      select.value = chosen;
-    }
-    chosen = null;
+    putBack(unsavedOob);
+    unsavedOob = null;
   });
 
   document.body.addEventListener("htmx:afterSettle", function (event) {

@@ -75,7 +75,8 @@ def linked_deployment_dict(link: IncidentDeployment) -> dict[str, Any]:
 
 def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[str, Any]:
     """The post-mortem without its narrative, timeline, action items and findings: what the
-    API's list gives of each (with `counts`, see incident_summary) and the start of the whole."""
+    API's list gives of each (api.serialise.incident_summary_json adds `counts`), and the start
+    of the whole."""
     links = sorted(incident.deployment_links, key=lambda link: link.deployment.deployed_at)
     return {
         "key": incident.key,

@@ -518,7 +518,6 @@ def brief_of(summary: dict[str, Any]) -> dict[str, Any]:
     `incidents_by_month`. At ten thousand post-mortems, every recurrence of every theme with
     the fix it came after is megabytes, for a list that is read far more often than studied."""
     brief = {k: v for k, v in summary.items() if k != "incidents_by_month"}
-    brief.setdefault("recurrence_count", len(summary["recurred_after_fix"]))  # stored before it
     brief["recurred_after_fix"] = summary["recurred_after_fix"][-RECURRENCES_LISTED:]
     brief["recurrences"] = summary["recurrences"][-RECURRENCES_LISTED:]
     return brief
@@ -529,7 +528,6 @@ def card_of(summary: dict[str, Any], shown: int = 5) -> dict[str, Any]:
     card = {k: v for k, v in summary.items()
             if k not in ("incidents", "recurred_after_fix", "recurrences")}
     card["recent"] = summary["incidents"][-shown:]
-    card["recurred_count"] = len(summary["recurred_after_fix"])
     card["recurred_recent"] = summary["recurred_after_fix"][-shown:]
     card["recurrences_recent"] = summary["recurrences"][-3:]
     return card
