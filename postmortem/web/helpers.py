@@ -71,9 +71,9 @@ def comment_html(comment: ReviewComment) -> Markup:
 
 
 def init_template_helpers(app: Flask) -> None:
-    from .page_cache import init_page_cache
+    from .http_cache import init_http_cache
 
-    init_page_cache(app)
+    init_http_cache(app)
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
     app.jinja_env.globals["comment_html"] = comment_html

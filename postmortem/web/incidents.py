@@ -12,10 +12,8 @@ from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..schemas import IncidentIn, parse
-from ..services import deployments, figures, incidents, insights, pages, setup
-from ..services.figures import figure_key
+from ..services import deployments, incidents, insights, pages, setup
 from .labels import SEVERITY_DESCRIPTIONS
-from .page_cache import shared_page
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -37,7 +35,6 @@ def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Inc
 
 @bp.get("")
 @login_required
-@shared_page(deployments=False)
 def index() -> Any:
     args = {k: v for k, v in request.args.items() if k != "page"}
     if args.get("reviewer") == "me":
@@ -92,7 +89,6 @@ def new() -> Any:
 
 @bp.get("/<key>")
 @login_required
-@shared_page
 def show(key: str) -> Any:
     try:
         incident = incidents.get_incident(key, whole=False)
@@ -101,10 +97,9 @@ def show(key: str) -> Any:
     if not current_user.can(Role.VIEWER):
         abort(403)
     can_edit = current_user.can(Role.AUTHOR)
-
-    def body() -> str:
-        whole = incidents.get_incident(key)
-        return render_template(
+    whole = incidents.get_incident(key)
+    return render_template(
+        "incidents/show.html", incident=incident, body=Markup(render_template(
             "incidents/_show_body.html",
             incident=whole,
             can_edit=can_edit,
@@ -114,16 +109,11 @@ def show(key: str) -> Any:
             categories={c.key: c for c in setup.list_categories(include_inactive=True)},
             timeline_entries=deployments.incident_timeline(whole),
             similar=insights.similar_incidents(whole, 5),
-        )
-
-    # The same for everyone who may (or may not) edit it, until the next write: rendered once.
-    page = figures.cached(figure_key("read-view", incident.id, can_edit, today()), body)
-    return render_template("incidents/show.html", incident=incident, body=Markup(page))
+        )))
 
 
 @bp.get("/search")
 @login_required
-@shared_page(deployments=False)
 def search() -> Any:
     query = request.args.get("q", "")
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 500))

@@ -13,7 +13,6 @@ from ..forms import ServiceForm
 from ..models import Role
 from ..schemas import ServiceIn, parse
 from ..services import deployments, insights
-from .page_cache import shared_page
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 PERIODS = (30, 90, 180, 365)
@@ -30,7 +29,6 @@ def _index(form: ServiceForm, status: int = 200) -> Any:
 
 @bp.get("")
 @login_required
-@shared_page
 def index() -> Any:
     return _index(ServiceForm(formdata=None))
 
@@ -52,7 +50,6 @@ def create() -> Any:
 
 @bp.get("/<name>")
 @login_required
-@shared_page
 def show(name: str) -> Any:
     try:
         service = deployments.get_service(name)
