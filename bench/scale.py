@@ -119,9 +119,12 @@ def _ms(value: str) -> float:
     return float(match.group(1)) * UNITS[match.group(2)] if match else float("nan")
 
 
-def wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> Result:
+def wrk(url: str, headers: dict[str, str], duration: int, connections: int,
+        script: Path | None = None) -> Result:
     command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{duration}s",
                "--timeout", "30s"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -275,10 +278,6 @@ def main() -> None:  # noqa: PLR0915
     if args.reuse and reused.exists() and url.startswith("sqlite"):
         generated = reused.read_text()
         print(f"== {label}: reusing the archive in {tmp}", flush=True)
-        import sqlite3
-
-        with sqlite3.connect(tmp / "scale.db") as connection:  # every page starts cold
-            connection.execute("DELETE FROM figure_cache")
         # …on the schema of the code being measured.
         subprocess.run([str(BIN / "postmortem"), "init-db"], env=env, check=True,
                        capture_output=True)

@@ -354,3 +354,29 @@ def test_a_recomputation_killed_midway_leaves_the_previous_results(app, api, tmp
         state.locked_until = None
         db.session.commit()
     assert api.refresh_insights().skipped is False
+
+
+def test_kept_pages_follow_what_they_show(app, client, login, api) -> None:
+    """The read view and the service page are kept by what they show: a write to the
+    post-mortem, another post-mortem of the service, a person's name or a deployment shows at
+    once, and the similar list always names others by their current title."""
+    author = api("admin")
+    login("admin")
+    keys = _archive(author)
+    api.refresh_insights()
+    first, second = keys["cache"][0], keys["cache"][1]
+    assert client.get(f"/incidents/{first}").status_code == 200  # kept now
+    assert client.get("/services/checkout").status_code == 200
+    version = author.get(f"/api/v1/incidents/{second}").get_json()["version"]
+    author.patch(f"/api/v1/incidents/{second}", json={
+        "title": "Origin overwhelmed after the TTL rollout", "version": version})
+    assert "Origin overwhelmed after the TTL rollout" in client.get(f"/incidents/{first}").text
+    assert "Origin overwhelmed after the TTL rollout" in client.get("/services/checkout").text
+    author.post(f"/api/v1/incidents/{first}/timeline", json={
+        "at": "2026-03-14T09:30:00Z", "text": "Purged the edge cache by hand"})
+    assert "Purged the edge cache by hand" in client.get(f"/incidents/{first}").text
+    deployed = author.post("/api/v1/deployments", json={
+        "service": "checkout", "version": "9.9.9", "environment": "production",
+        "artifact": "registry.example.com/checkout@sha256:" + "a" * 64})
+    assert deployed.status_code == 201, deployed.text
+    assert "9.9.9" in client.get("/services/checkout").text

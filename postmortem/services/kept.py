@@ -1,8 +1,12 @@
-"""Answers kept in this process's memory, keyed on what they show (key-based expiration, as
-Rails' cache keys are): a kept answer's key names its own inputs (filters, period, the day)
-and the version of each kind of data it reads, so a change to that data makes a new key and
-the old answer is simply never asked for again. Nothing is written to the database to keep an
-answer, so a page view stays a read.
+"""Answers kept by what they show (key-based expiration, as Rails' cache keys are): a kept
+answer's key names its own inputs (filters, period, the day, a post-mortem's own stamp) and
+the version of each kind of data it reads, so a change to that data makes a new key and the
+old answer is simply never asked for again.
+
+Kept in two places, neither of them the database, so a page view stays a read: each process's
+memory (least recently used dropped), and the instance's folder `instance/kept/`, one file a
+key, shared by the workers of the instance (written whole, then renamed into place; files
+not read for a day, or beyond KEPT_FILES_BYTES, are removed by `tidy`).
 
 The versions are rows of `input_versions`, one per kind of input (INPUTS), bumped in the
 transaction of the write that changed it (services.insights.search notes what each flush
@@ -14,9 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
+import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context
@@ -122,18 +131,77 @@ def _store() -> _Kept:
     return kept  # type: ignore[no-any-return]
 
 
+def _folder() -> Path:
+    return Path(current_app.instance_path) / "kept"
+
+
+def _read_file(key: str) -> Any:
+    try:
+        with open(_folder() / key.replace(":", "-"), "rb") as file:
+            return pickle.load(file)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        return _MISSING
+
+
+def _write_file(key: str, value: Any) -> None:
+    """Best effort: a full disk or a read-only folder only costs the next request's work."""
+    folder = _folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / key.replace(":", "-"))
+    except OSError:
+        pass
+
+
 def keep(name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """compute(), kept in this process under name and key. The key must hold everything the
-    answer depends on: its own inputs and the versions() of the data it reads."""
+    """compute(), kept under name and key in this process and the instance's folder. The key
+    must hold everything the answer depends on: its own inputs and the versions() (or a
+    record's own stamp) of the data it reads."""
     if not current_app.config.get("KEEP_ANSWERS", True):
         return compute()
     full = key_of(name, *key)
     store = _store()
     value = store.get(full)
     if value is _MISSING:
-        value = compute()
+        value = _read_file(full)
+        if value is _MISSING:
+            value = compute()
+            _write_file(full, value)
         store.put(full, value)
     return value  # type: ignore[no-any-return]
+
+
+KEPT_FILES_BYTES = 512 * 1024 * 1024
+KEPT_FILES_AGE = 24 * 3600
+
+
+def tidy(instance_path: str, now: float | None = None) -> int:
+    """Remove kept files not written or read for a day, then the oldest beyond
+    KEPT_FILES_BYTES; how many were removed (the insight worker calls it now and then)."""
+    folder = Path(instance_path) / "kept"
+    now = now or time.time()
+    removed = 0
+    try:
+        entries = [(entry.stat(), entry) for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:
+        return 0
+    entries.sort(key=lambda pair: max(pair[0].st_atime, pair[0].st_mtime))
+    total = sum(stat.st_size for stat, _ in entries)
+    for stat, entry in entries:
+        old = now - max(stat.st_atime, stat.st_mtime) > KEPT_FILES_AGE
+        temporary = entry.name.startswith(".tmp-") and now - stat.st_mtime > 600
+        if not (old or temporary or total > KEPT_FILES_BYTES):
+            continue
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed += 1
+        total -= stat.st_size
+    return removed
 
 
 def once_per_request(name: str, compute: Callable[[], T]) -> T:

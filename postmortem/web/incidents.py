@@ -12,11 +12,15 @@ from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..schemas import IncidentIn, parse
-from ..services import deployments, incidents, insights, pages, setup
+from ..services import deployments, incidents, insights, kept, pages, setup
+from .helpers import display_key
 from .labels import SEVERITY_DESCRIPTIONS
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+# Stands for the similar list in a kept read view. Text is escaped and Markdown sanitised, so
+# nothing a person writes can contain it.
+SIMILAR_MARK = "<!--similar-post-mortems-->"
 PER_PAGE = 25
 SEARCH_PER_PAGE = 20
 
@@ -97,9 +101,10 @@ def show(key: str) -> Any:
     if not current_user.can(Role.VIEWER):
         abort(403)
     can_edit = current_user.can(Role.AUTHOR)
-    whole = incidents.get_incident(key)
-    return render_template(
-        "incidents/show.html", incident=incident, body=Markup(render_template(
+
+    def body() -> str:
+        whole = incidents.get_incident(key)
+        return render_template(
             "incidents/_show_body.html",
             incident=whole,
             can_edit=can_edit,
@@ -108,8 +113,20 @@ def show(key: str) -> Any:
             checklist=incidents.checklist(whole),
             categories={c.key: c for c in setup.list_categories(include_inactive=True)},
             timeline_entries=deployments.incident_timeline(whole),
-            similar=insights.similar_incidents(whole, 5),
-        )))
+            similar_html=Markup(SIMILAR_MARK),
+        )
+
+    # The document is the same for everyone who may (or may not) edit it: kept by the
+    # post-mortem's own stamp (bumped by every write to it), the day, and the versions of the
+    # people, deployments and taxonomy it shows. The similar list, which names other
+    # post-mortems, is drawn fresh for each view.
+    page = kept.keep("read-view", (incident.id, incident.stamp, can_edit, today(),
+                                   *display_key(), *kept.versions(
+                                       kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)), body)
+    similar = render_template("incidents/_similar.html",
+                              similar=insights.similar_incidents(incident, 5))
+    return render_template("incidents/show.html", incident=incident,
+                           body=Markup(page.replace(SIMILAR_MARK, similar, 1)))
 
 
 @bp.get("/search")

@@ -1,5 +1,5 @@
-"""Answers kept by what they show: per-input versions instead of one write counter and the
-stored pages; a queue of post-mortems for the insight job's incremental step, and the
+"""Answers kept by what they show: per-input versions and a stamp on each post-mortem instead
+of one write counter and the stored pages; a queue of post-mortems for the insight job's incremental step, and the
 vocabulary it needs
 
 Revision ID: 4b7e2c9d1f30
@@ -40,11 +40,15 @@ def upgrade():
         batch_op.drop_column('writes')
         batch_op.drop_column('content_writes')
     op.drop_table('figure_cache')
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('stamp', sa.Integer(), server_default='0', nullable=False))
     # The incremental step needs the vocabulary, which only a full recomputation stores.
     op.execute("UPDATE insight_state SET changes = changes + 1")
 
 
 def downgrade():
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_column('stamp')
     op.create_table('figure_cache',
     sa.Column('key', sa.String(length=250), nullable=False),
     sa.Column('changes', sa.Integer(), nullable=False),

@@ -149,10 +149,11 @@ def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) ->
     page = max(page, 1)
 
     def ids_of_page() -> dict[str, Any]:
-        ordered = list(db.session.scalars(
-            _grouped(filters, group, load=False).select_from(ActionItem)
-            .with_only_columns(ActionItem.id)))
-        return {"ids": ordered[(page - 1) * per_page: page * per_page], "total": len(ordered)}
+        ordered = _grouped(filters, group, load=False).select_from(ActionItem).with_only_columns(
+            ActionItem.id)
+        ids = list(db.session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)))
+        total = db.session.scalar(_over(filters, func.count())) or 0
+        return {"ids": ids, "total": int(total)}
 
     found = keep("board-page", (filters, group, page, per_page, *_shows()), ids_of_page)
     rows = {item.id: item for item in db.session.scalars(

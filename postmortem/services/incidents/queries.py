@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -138,3 +139,18 @@ def parse_incident_filters(args: dict[str, Any]) -> dict[str, Any]:
     filters = parse(IncidentFilters, args).model_dump()
     filters["tag"] = (filters["tag"] or "").lower() or None
     return filters
+
+
+def stamps_of_service(service_id: int) -> tuple[int, str]:
+    """(how many post-mortems name the service, a digest of their ids and stamps): changes
+    whenever one of them is written, linked to or unlinked from the service (a kept answer's
+    key over that collection)."""
+    digest = hashlib.blake2b(digest_size=16)
+    count = 0
+    for incident_id, stamp in db.session.execute(
+            select(Incident.id, Incident.stamp)
+            .join(incident_services, incident_services.c.incident_id == Incident.id)
+            .where(incident_services.c.service_id == service_id).order_by(Incident.id)):
+        digest.update(f"{incident_id}:{stamp};".encode())
+        count += 1
+    return count, digest.hexdigest()

@@ -83,7 +83,7 @@ def _note_changes(session: Session, _context: Any) -> None:
         if isinstance(obj, Incident):
             if obj not in session.deleted and obj.id is not None:
                 changed.add(obj.id)
-        elif isinstance(obj, INCIDENT_ROWS):
+        elif isinstance(obj, (*INCIDENT_ROWS, ReviewComment)):
             incident_id = getattr(obj, "incident_id", None)
             if incident_id is not None:
                 changed.add(incident_id)
@@ -144,6 +144,9 @@ def _write_changes(session: Session) -> None:
         write_documents(ids, session)
         write_findings(ids, session)
         queue_for_insights(ids, session)
+        session.execute(update(Incident).where(Incident.id.in_(ids))
+                        .values(stamp=Incident.stamp + 1)
+                        .execution_options(synchronize_session=False))
         if kept.PUBLISHED not in touched and session.scalar(
                 select(Incident.id).where(Incident.id.in_(ids),
                                           Incident.status != IncidentStatus.DRAFT).limit(1)):
