@@ -379,6 +379,13 @@ def main() -> None:  # noqa: PLR0915
         server.wait(timeout=30)
         log.close()
 
+    # Each page's own work: rendered in the app with kept answers off (bench/own_work.py).
+    own = json.loads(subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "own_work.py")],
+        input=json.dumps({page.name: [page.path] for page, _, _, _ in results}), env=env,
+        check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    for page, _, _, _ in results:
+        print(f"own work, {page.name}: {own.get(page.name, float('nan')):.1f} ms", flush=True)
     if args.no_write or args.only:
         return
     healthz = sorted(h.rps for _, _, h, _ in results)
@@ -394,15 +401,16 @@ def main() -> None:  # noqa: PLR0915
         f"{time.strftime('%Y-%m-%d')}.",
         "",
         "| page | req/s | p50 ms | p99 ms | ratio to `/healthz` | target | first request s "
-        "| errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| own work ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page, result, health, cold in results:
         ratio = result.rps / health.rps if health.rps else 0.0
         met = ratio >= page.target and result.p99 < 250 and not (result.errors or result.timeouts)
         lines.append(f"| {page.name} (`{page.path}`) | {result.rps:.1f} | {result.p50:.1f} | "
                      f"{result.p99:.1f} | {ratio:.2f} {'✓' if met else '✗'} | "
-                     f"{page.target:.2f} | {cold:.2f} | {result.errors + result.timeouts} |")
+                     f"{page.target:.2f} | {cold:.2f} | {own.get(page.name, float('nan')):.1f} | "
+                     f"{result.errors + result.timeouts} |")
     lines += ["", "| export | status | first byte s | whole s | size |", "|---|---:|---:|---:|---:|"]
     for name, status, first, total, size in exports:
         lines.append(f"| {name} | {status} | {first:.2f} | {total:.2f} | "
