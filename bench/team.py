@@ -182,6 +182,19 @@ def own_work(env: dict[str, str], kinds: dict[str, tuple[int, list[str]]]) -> di
     return json.loads(out.strip().splitlines()[-1])
 
 
+def save_cost(env: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """One save's latency with no other load, with SQLite's synchronous FULL (the default: a
+    save survives a power cut) and NORMAL (bench/save_cost.py)."""
+    found = {}
+    for level in ("FULL", "NORMAL"):
+        out = subprocess.run([sys.executable, str(ROOT / "bench" / "save_cost.py")],
+                             env={**env, "POSTMORTEM_SQLITE_SYNCHRONOUS": level}, check=True,
+                             capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        median, p99 = (float(x) for x in out.split())
+        found[level] = (median, p99)
+    return found
+
+
 def write_section(label: str, body: str) -> None:
     start, end = f"<!-- team:{label} -->", f"<!-- /team:{label} -->"
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
@@ -295,6 +308,10 @@ def main() -> None:  # noqa: PLR0915
         server.wait(timeout=30)
         log.close()
     work = own_work(env, kinds)
+    durability = save_cost(env) if label == "sqlite" else {}
+    for level, (median, p99) in durability.items():
+        print(f"one save alone, synchronous = {level}: median {median:.1f} ms, p99 {p99:.1f} ms",
+              flush=True)
     for name, ms in work.items():
         print(f"own work, {name}: {ms:.1f} ms", flush=True)
     if args.no_write:
@@ -336,6 +353,12 @@ def main() -> None:  # noqa: PLR0915
         "| page kind | own work ms |", "|---|---:|",
     ]
     lines += [f"| {name} | {ms:.1f} {mark(ms < 50)} |" for name, ms in work.items()]
+    if durability:
+        lines += ["", "One save with no other load (API PATCH of a draft's summary, 40 saves): "
+                  + "; ".join(f"`synchronous = {level}` median {median:.1f} ms, p99 {p99:.1f} ms"
+                              for level, (median, p99) in durability.items())
+                  + ". FULL is what Postmortem runs with: an acknowledged save survives a "
+                  "power cut."]
     write_section(label, "\n".join(lines))
     print(f"wrote the {label} table into {DOC.relative_to(ROOT)}")
     if not args.reuse:
