@@ -305,6 +305,7 @@ def main() -> None:  # noqa: PLR0915
     elif args.reuse:
         timing.write_text(f"{recompute:.1f}")
 
+    shutil.rmtree(tmp / "kept", ignore_errors=True)  # every kept answer is made in the run
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = [str(BIN / "postmortem"), "serve", "--bind", f"127.0.0.1:{port}"]
