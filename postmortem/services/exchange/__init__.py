@@ -8,6 +8,17 @@ from .importer import (
     import_markdown,
     preview_import,
 )
+from .foreign import (
+    DOCX,
+    BatchResult,
+    Outcome,
+    has_front_matter,
+    import_batch,
+    import_file,
+    import_upload,
+    kind_of,
+    zip_members,
+)
 from .markdown import DocumentError, export_markdown, parse_document
 from .pdf import (
     html_to_pdf,
@@ -18,6 +29,8 @@ from .pdf import (
 )
 
 __all__ = [
+    "DOCX", "BatchResult", "Outcome", "has_front_matter", "import_batch", "import_file",
+    "import_upload", "kind_of", "zip_members",
     "ImportPreview", "preview_import",
     "Imported", "find_duplicate", "import_into",
     "DocumentError", "export_markdown", "html_to_pdf", "import_markdown", "incident_html",
