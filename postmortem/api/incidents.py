@@ -178,8 +178,6 @@ def list_incident_action_items(key: str) -> Any:
 
 
 
-IMPORT_MAX_BYTES = 25 * 1024 * 1024
-BATCH_MAX_BYTES = 200 * 1024 * 1024
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 
 
@@ -190,7 +188,7 @@ def import_document() -> Any:
     (Markdown, HTML, .docx) → 201 with the new incident and `import_notes`; 200 with the
     replaced one for ?into=KEY; 200 with what would be made for ?dry_run=true."""
     options = parse(ImportOptions, request.args.to_dict())
-    request.max_content_length = IMPORT_MAX_BYTES
+    request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
     raw = request.get_data(cache=False)
     kind = exchange.kind_of(request.mimetype, None, raw)
     if kind is None:
@@ -240,7 +238,7 @@ def import_batch() -> Any:
     options = parse(ImportOptions, request.args.to_dict())
     if request.mimetype not in ZIP_TYPES and not request.mimetype.startswith("multipart/"):
         abort(415, description="Send the archive with 'Content-Type: application/zip'.")
-    request.max_content_length = BATCH_MAX_BYTES
+    request.max_content_length = current_app.config["IMPORT_BATCH_MAX_CONTENT_LENGTH"]
     if request.mimetype.startswith("multipart/"):
         upload = request.files.get("file")
         raw = upload.read() if upload is not None else b""

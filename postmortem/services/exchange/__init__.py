@@ -1,13 +1,5 @@
 """Post-mortems in and out: the Markdown interchange format, importing it, and the PDFs."""
 
-from .importer import (
-    Imported,
-    ImportPreview,
-    find_duplicate,
-    import_into,
-    import_markdown,
-    preview_import,
-)
 from .foreign import (
     DOCX,
     BatchResult,
@@ -18,6 +10,14 @@ from .foreign import (
     import_upload,
     kind_of,
     zip_members,
+)
+from .importer import (
+    Imported,
+    ImportPreview,
+    find_duplicate,
+    import_into,
+    import_markdown,
+    preview_import,
 )
 from .markdown import DocumentError, export_markdown, parse_document
 from .pdf import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from ...models import TimelineKind
@@ -29,6 +29,7 @@ from .wording import (
     STAMP_RE,
     find_dates,
     heading_target,
+    is_section_name,
     meta_field,
     parse_date,
     parse_duration,
@@ -49,6 +50,7 @@ START_RE = re.compile(r"\b(?:outage|incident|impact|issue|problem|errors?)\s+(?:
 KEY_VALUE_RE = re.compile(r"^\s*([A-Za-z][\w ./&'()#-]{0,40}?)\s*[:：]\s+(\S.*)$|"
                           r"^\s*([A-Za-z][\w ./&'()#-]{0,40}?)\s*[:：]\s*$")
 SEPARATORS_RE = re.compile(r"\s+[·•|]\s+|\s{3,}|\t+|\s+[–—]\s+(?=[A-Z][\w ]{0,30}:)")
+INNER_KEY_RE = re.compile(r"(?<=\s)(?=([A-Z][A-Za-z]*(?: [A-Za-z]+){0,3}):\s)")
 STATUS_WORDS = {"published": r"publish|final|complete|approved|reviewed|closed|done",
                 "in_review": r"review", "draft": r"draft|progress|wip|open|pending"}
 
@@ -221,12 +223,12 @@ def _take_title(blocks: list[Block], page_title: str, draft: Draft) -> list[Bloc
     top = min((b.level for b in headings), default=0)
     first = next((b for b in blocks if b.text or b.rows), None)
     chosen: Block | None = None
-    h1 = next((b for b in headings if b.level == 1 and heading_target(b.text) is None), None)
+    h1 = next((b for b in headings if b.level == 1 and not is_section_name(b.text)), None)
     if h1 is not None:
         chosen = h1
-    elif first is not None and first.kind == "heading" and heading_target(first.text) is None:
+    elif first is not None and first.kind == "heading" and not is_section_name(first.text):
         chosen = first
-    elif headings and headings[0].level == top and heading_target(headings[0].text) is None \
+    elif headings and headings[0].level == top and not is_section_name(headings[0].text) \
             and headings[0] is first:
         chosen = headings[0]
     if chosen is not None:
@@ -276,7 +278,13 @@ def _key_name(text: str) -> str:
 def _pairs_of_line(text: str) -> list[tuple[str, str]] | None:
     """'Date: x · Severity: P2' → pairs; None when the line is not made of `Name: value`."""
     pairs: list[tuple[str, str]] = []
-    for segment in SEPARATORS_RE.split(text.strip()):
+    segments = []
+    for piece in SEPARATORS_RE.split(text.strip()):
+        # "Impact start: … Impact end: …" once HTML has collapsed the spaces between them.
+        cuts = [m.start(1) for m in INNER_KEY_RE.finditer(piece) if meta_field(m.group(1))]
+        for start, end in zip([0, *cuts], [*cuts, len(piece)], strict=True):
+            segments.append(piece[start:end])
+    for segment in segments:
         match = KEY_VALUE_RE.match(segment)
         if match and not STAMP_RE.match(segment):
             pairs.append((_key_name(match.group(1) or match.group(3)), (match.group(2) or "").strip()))
@@ -419,7 +427,7 @@ def _resolve_meta(raw: dict[str, tuple[int, str]], draft: Draft,
             if email.lower() != value.strip().lower():
                 draft.note(line, f"the incident commander '{value}' was read as {email}")
         else:
-            draft.metadata[raw[f"label:commander"][1]] = value
+            draft.metadata[raw["label:commander"][1]] = value
             draft.note(line, f"the incident commander '{value}' is not someone we know by name "
                              "or email; kept as metadata")
     if "owner" in raw:
@@ -455,7 +463,8 @@ def _base_day(draft: Draft, raw: dict[str, tuple[int, str]],
             if day is not None:
                 return day
     ordered = sorted(pending, key=lambda p: p[0].target != "timeline")
-    for texts in ([draft.title], *[[b.text for b in kept] for _, kept in ordered]):
+    written = [value for key, (_, value) in raw.items() if not key.startswith("label:")]
+    for texts in ([draft.title], written, *[[b.text for b in kept] for _, kept in ordered]):
         for text in texts:
             for phrase in find_dates(text):
                 day = parse_date(phrase)
@@ -626,7 +635,7 @@ def _times(draft: Draft, raw: dict[str, tuple[int, str]], base_day: date,
             draft.note(begins[0].line, "the start was taken from this timeline line")
     if "started_at" not in times:
         same_day = [e for e in events if (e.at.astimezone(zone or UTC)).date() >= base_day]
-        first = (same_day or events or [None])[0]
+        first = (same_day or events)[0] if (same_day or events) else None
         if first is not None:
             times["started_at"] = first.at
             draft.lines["started_at"] = first.line

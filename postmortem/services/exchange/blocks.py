@@ -408,7 +408,7 @@ class _HtmlReader:
             self.pending = self.runs(element, _Run(""))
             self.flush()
         elif tag in ("ul", "ol"):
-            self.list(element, depth, tag == "ol")
+            self.items(element, depth, tag == "ol")
         elif tag == "table":
             self.table(element, line)
         elif tag == "pre":
@@ -423,14 +423,14 @@ class _HtmlReader:
             self.container(element, depth)
             self.flush()
 
-    def list(self, element: Any, depth: int, ordered: bool) -> None:
+    def items(self, element: Any, depth: int, ordered: bool) -> None:
         for child in element:
             if not isinstance(child.tag, str) or child.tag in HTML_SKIPPED:
                 continue
             if child.tag == "li":
                 self.list_item(child, depth, ordered)
             elif child.tag in ("ul", "ol"):
-                self.list(child, depth + 1, child.tag == "ol")
+                self.items(child, depth + 1, child.tag == "ol")
             else:
                 self.block(child, depth)
 
@@ -460,7 +460,7 @@ class _HtmlReader:
             if child.tag == "table":
                 self.table(child, self.line_of(child))
             else:
-                self.list(child, depth + 1, child.tag == "ol")
+                self.items(child, depth + 1, child.tag == "ol")
 
     def table(self, element: Any, line: int) -> None:
         rows: list[list[Line]] = []
@@ -475,7 +475,7 @@ class _HtmlReader:
             rows.append([_merge(_lines(self.runs(cell, _Run("")))) for cell in cells])
         rows = [row for row in rows if any(c.text for c in row)]
         if rows:
-            self.add(Block("table", line, rows=rows, header=header))
+            self.add(Block("table", line, rows=rows, header=header or _looks_like_header(rows)))
 
     # Inline ---------------------------------------------------------------------------
     def base_run(self, element: Any, parent: _Run) -> _Run:
@@ -514,6 +514,16 @@ class _HtmlReader:
                 out.append(_Run(child.tail, base.bold, base.size, base.href, base.code,
                                 base.italic))
         return out
+
+
+def _looks_like_header(rows: list[list[Line]]) -> bool:
+    """A table without <th> (Word, Google Docs) whose first row names its columns: short
+    words without digits over rows that have some."""
+    if len(rows) < 2 or len(rows[0]) < 2:
+        return False
+    first = [re.sub(r"\([^)]*\)", "", c.text).strip() for c in rows[0]]
+    named = all(c and len(c) <= 40 and not re.search(r"\d", c) for c in first)
+    return named and any(re.search(r"\d", c.text) for row in rows[1:] for c in row)
 
 
 def _inside_nested_table(row: Any, table: Any) -> bool:

@@ -18,7 +18,6 @@ from ...errors import Conflict, DomainError, Forbidden, ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentStatus, Role, User, utcnow
 from ...schemas.types import EMAIL_RE, URL_RE
-from ..accounts import users as accounts
 from ..incidents import revisions
 from ..setup import templates
 from . import importer
@@ -151,7 +150,8 @@ def document_of(draft: Draft, overrides: dict[str, Any] | None = None) -> Docume
     for key, value in draft.metadata.items():
         front.setdefault(key, value)
     sections = [ParsedSection(line, title, [markdown]) for line, title, markdown, _ in draft.sections]
-    timeline = [(e.line, e.at.isoformat(), e.kind, e.text[:5000]) for e in draft.events]
+    timeline: list[tuple[int, str, str | None, str]] = [
+        (e.line, e.at.isoformat(), e.kind, e.text[:5000]) for e in draft.events]
     factors = [(f.line, f.category, f.text[:5000]) for f in draft.factors if f.text.strip()]
     items = []
     for item in draft.items:
@@ -189,7 +189,7 @@ def import_foreign(data: bytes, kind: str, actor: User | None, *, publish: bool 
     outcome = Outcome(None, [], draft=draft)
     try:
         fresh = importer.build_incident(document, actor)
-        fresh.status = IncidentStatus.DRAFT.value
+        fresh.status = IncidentStatus.DRAFT
         if publish:
             _publish(fresh)
         elif draft.status == IncidentStatus.PUBLISHED.value:
@@ -231,7 +231,7 @@ def import_foreign(data: bytes, kind: str, actor: User | None, *, publish: bool 
 def _publish(incident: Incident) -> None:
     """Published as it was elsewhere: its dates are the incident's own, not today's."""
     when = incident.resolved_at or incident.mitigated_at or incident.started_at
-    incident.status = IncidentStatus.PUBLISHED.value
+    incident.status = IncidentStatus.PUBLISHED
     incident.published_at = min(when, utcnow())
     incident.created_at = min(incident.started_at, utcnow())
     incident.updated_at = incident.published_at
@@ -320,7 +320,7 @@ def _dry_run_interchange(text: str, actor: User | None, keep_status: bool,
             if fresh.status != IncidentStatus.DRAFT.value:
                 notes.append(f"The document says '{fresh.status}'; it would be imported as a "
                              "draft, because publishing needs a reviewer.")
-            fresh.status = IncidentStatus.DRAFT.value
+            fresh.status = IncidentStatus.DRAFT
         existing = importer.find_duplicate(fresh.title, fresh.started_at)
         duplicate = existing.key if existing is not None else None
         db.session.add(fresh)
@@ -378,6 +378,7 @@ def zip_members(data: bytes) -> list[tuple[str, bytes | str]]:
 
 def import_batch(files: list[tuple[str, bytes | str]], actor: User | None, *,
                  publish: bool = False, allow_duplicate: bool = False, dry_run: bool = False,
+                 keep_status: bool = True,
                  progress: Callable[[int, int, str, str], None] | None = None) -> BatchResult:
     """Each file imported or refused on its own: a refused file never stops the others."""
     if publish and actor is not None and not actor.can(Role.REVIEWER):
@@ -390,7 +391,8 @@ def import_batch(files: list[tuple[str, bytes | str]], actor: User | None, *,
         else:
             try:
                 outcome = import_file(name, content, actor, publish=publish,
-                                      allow_duplicate=allow_duplicate, dry_run=dry_run)
+                                      allow_duplicate=allow_duplicate, dry_run=dry_run,
+                                      keep_status=keep_status)
             except Conflict as error:
                 result.duplicates.append({"file": name, "key": error.extra.get("key")})
                 verdict = "duplicate"

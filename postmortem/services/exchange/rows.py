@@ -231,6 +231,9 @@ class TimelineReader:
              extra: str = "", zone_text: str = "") -> bool:
         match = STAMP_RE.match(text)
         rest = text[match.end():].strip() if match else ""
+        if match and match.group("zone") and zone_of(match.group("zone")) is None:
+            # "14:01 DST Root CA expires": a word in capitals, not a zone.
+            rest = text[match.start("zone"):].strip(" -–—:|")
         if extra:
             rest = f"{rest} — {extra}".strip(" —") if rest else extra
         if match is None or not rest:
@@ -264,7 +267,7 @@ class TimelineReader:
         if offset:
             day = (self.base or day) + timedelta(days=int(offset.group(1)))
             dated = True
-        zone = zone_of(match.group("zone")) or zone_of(zone_text) or self.zone
+        zone = zone_of(match.group("zone") or "") or zone_of(zone_text) or self.zone
         moment = parse_moment(f"{day.isoformat()} {_normal_time(match.group('time'))}",
                               None, zone)
         if moment is None:
@@ -289,10 +292,8 @@ class TimelineReader:
         body = rows[1:] if block.header else rows
         if time_col is None:
             time_col = next((i for i in range(max(len(r) for r in rows))
-                             if sum(1 for r in body if i < len(r) and STAMP_RE.match(r[i].text)
-                                    and not r[i].text[STAMP_RE.match(r[i].text).end():].strip())  # type: ignore[union-attr]
+                             if sum(1 for r in body if i < len(r) and _only_time(r[i].text))
                              >= max(1, len(body) // 2)), None)
-        zone_text = ""
         if time_col is not None and header:
             hinted = zone_hint(rows[0][time_col].text) or zone_hint(
                 rows[0][time_col].text.replace("(", "( ").replace(")", " )"))
@@ -314,6 +315,11 @@ class TimelineReader:
                 continue
             if not self.unit(line, stamp, " | ".join(cells), 0, extra=" — ".join(others)):
                 continue
+
+
+def _only_time(text: str) -> bool:
+    match = STAMP_RE.match(text)
+    return match is not None and not text[match.end():].strip()
 
 
 def _tidy(text: str) -> str:

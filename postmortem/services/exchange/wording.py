@@ -123,7 +123,7 @@ def heading_target(heading: str) -> str | None:
     """What a heading means (a template section key, factors, timeline, actions, metadata),
     or None when nothing matches."""
     plain = words(heading)
-    if not plain or len(plain) > 80:
+    if not plain or len(plain) > 80 or len(plain.split()) > 8:
         return None
     if plain in VALUE_HEADINGS:
         return "value"
@@ -133,6 +133,12 @@ def heading_target(heading: str) -> str | None:
             if f" {phrase} " in padded or (len(phrase) > 5 and padded.find(f" {phrase}") >= 0):
                 return target
     return None
+
+
+def is_section_name(text: str) -> bool:
+    """A short heading that names a section ("Summary", "Root causes"), not a title that
+    happens to hold such a word ("Outage triggered by a config push")."""
+    return heading_target(text) is not None and len(words(text).split()) <= 4
 
 
 def meta_field(name: str) -> str | None:
@@ -188,7 +194,8 @@ DATE_PART = (rf"(?:{WEEKDAY}?(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{4}}/\d{{1,2}}/\d
              rf"\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
              rf"{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|"
              rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}(?:,?\s+\d{{4}})?))")
-ZONE = (r"(?:(?:UTC|GMT)\s?[+-]\d{1,2}(?::?\d{2})?|Z|UTC|GMT|UT|(?<=\s)[+-]\d{2}:?\d{2}|[A-Z][A-Z]?[SD]T|[A-Z]{2,4}T|"
+ZONE = (r"(?:(?:UTC|GMT)\s?[+-]\d{1,2}(?::?\d{2})?|Z|UTC|GMT|UT|(?<=\s)[+-]\d{2}:?\d{2}|"
+        r"[A-Z][A-Z]?[SD]T|[A-Z]{2,4}T|"
         r"CET|CEST|EET|EEST|WET|WEST|BST|IST|JST|KST|AEST|AEDT|MSK|SGT|HKT|PT|ET|CT|MT)")
 TIME_PART = (r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|"
              r"\d{4}\s*(?:Z|UTC|hrs|h)\b|\d{1,2}h\d{2})")

@@ -1,0 +1,246 @@
+"""Bringing an existing archive (api-v1.md, third round): post-mortems written elsewhere —
+Markdown without front matter, HTML exports, .docx — come in whole, one at a time, as a dry
+run, as published, in a zip, and from the command line."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from postmortem.extensions import db
+from postmortem.models import Incident, Revision
+from postmortem.services.exchange import DOCX
+
+from . import corpus_forms as corpus
+from .builders import assert_error
+
+TYPES = {"md": "text/markdown", "html": "text/html", "gdocs": "text/html", "docx": DOCX}
+FORMS = ["md", "html", "gdocs", "docx"]
+
+
+def render(family: str, form: str, incident: dict[str, Any]) -> bytes:
+    page = corpus.FAMILIES[family](incident)
+    if form == "md":
+        return page.encode()
+    if form == "html":
+        return corpus.html_export(page, incident["title"]).encode()
+    if form == "gdocs":
+        return corpus.google_docs(page).encode()
+    return corpus.docx(page, bold_headings=family in ("other-team", "plain-text"))
+
+
+def post(client: Any, body: bytes | str, content_type: str = "text/markdown",
+         query: str = "") -> Any:
+    data = body.encode() if isinstance(body, str) else body
+    return client.post(f"/api/v1/import{query}", data=data, content_type=content_type)
+
+
+def count_incidents(app: Any) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Incident.id))) or 0
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("family", list(corpus.FAMILIES))
+def test_every_corpus_incident_comes_in_whole(api, family: str, form: str) -> None:
+    """Title, severity, start day, every timed timeline line, every factor and action item,
+    summary and impact — for each public incident, template family and export form."""
+    author = api("author")
+    whole, problems = 0, {}
+    for incident in corpus.INCIDENTS:
+        response = post(author, render(family, form, incident), TYPES[form], "?dry_run=true")
+        assert response.status_code == 200, response.get_json()
+        missing = corpus.missing(incident, response.get_json())
+        if missing:
+            problems[incident["title"]] = missing
+        else:
+            whole += 1
+    assert whole == len(corpus.INCIDENTS), problems
+
+
+def test_the_issue_examples_come_in_whole(api) -> None:
+    author = api("author")
+    checkout = post(author, (corpus.CORPUS / "checkout-cache.md").read_text())
+    assert checkout.status_code == 201, checkout.get_json()
+    body = checkout.get_json()
+    assert body["title"] == "Checkout errors after the cache cluster upgrade"
+    assert body["severity"] == "SEV2" and body["services"] == ["checkout-api", "redis-sessions"]
+    # "all times PDT": 09:14 PDT is 16:14 UTC.
+    assert [e["at"][11:16] for e in body["timeline"]] == ["16:02", "16:14", "16:20", "16:31", "16:45"]
+    assert body["started_at"] == "2023-09-12T16:02:00Z"
+    assert [f["text"] for f in body["factors"]] == [
+        "The new client library dropped connections on failover.",
+        "The upgrade runbook did not include a canary step."]
+    items = {i["title"]: i for i in body["action_items"]}
+    assert items["CKT-812 Pin the client library"]["due_date"] == "2023-10-01"
+    assert "dana" in items["CKT-812 Pin the client library"]["description"]
+    assert items["Add a canary stage to cache upgrades"]["due_date"] == "2023-10-15"
+    assert items["Alert on checkout error rate above 2 %"]["status"] == "done"
+    sections = {s["key"]: s for s in body["sections"]}
+    assert "17 minutes" in sections["summary"]["markdown"]
+    assert any("P2" in note and "SEV2" in note for note in body["import_notes"])
+    assert any("What happened" in note and "Summary" in note for note in body["import_notes"])
+
+    dns = post(author, (corpus.CORPUS / "dns-resolvers.txt").read_text(), "text/plain")
+    assert dns.status_code == 201, dns.get_json()
+    body = dns.get_json()
+    assert body["severity"] == "SEV1" and body["started_at"] == "2021-06-03T22:40:00Z"
+    assert [e["at"] for e in body["timeline"]] == [
+        "2021-06-03T22:40:00Z", "2021-06-03T23:10:00Z", "2021-06-04T00:55:00Z",
+        "2021-06-04T01:05:00Z"]  # Day 2 is the next day
+    assert body["mitigated_at"] == "2021-06-04T01:05:00Z"
+    assert len(body["factors"]) == 2 and len(body["action_items"]) == 2
+    item = next(i for i in body["action_items"] if i["title"].startswith("Validate"))
+    assert item["owner"] == "sam@example.com" and item["due_date"] == "2021-07-01"
+    assert "validation" in {s["key"]: s for s in body["sections"]}["lessons_learned"]["markdown"]
+
+
+def test_sre_book_shape_keeps_every_part(api) -> None:
+    body = post(api("author"), (corpus.CORPUS / "sre-book-shakespeare.md").read_text()).get_json()
+    sections = {s["key"]: s for s in body["sections"]}
+    assert "Borgmon" in sections["detection"]["markdown"]
+    assert "sacrificial cluster" in sections["recovery"]["markdown"]
+    assert "aficionados" in sections["where_we_got_lucky"]["markdown"]
+    assert "inexperienced" in sections["what_went_poorly"]["markdown"]
+    # A heading the template lacks stays, after the section that came before it.
+    keys = [s["key"] for s in body["sections"]]
+    assert keys[-1] == "supporting_information"
+    assert "http://monitor/shakespeare" in sections["supporting_information"]["markdown"]
+    assert body["started_at"] == "2015-10-21T14:54:00Z"  # "OUTAGE BEGINS"
+    assert body["resolved_at"] == "2015-10-21T16:00:00Z"  # "INCIDENT ENDS"
+    assert len(body["timeline"]) == 13
+    assert {i["kind"] for i in body["action_items"]} == {"prevent", "mitigate", "process"}
+    done = [i for i in body["action_items"] if i["status"] == "done"]
+    assert [i["title"] for i in done] == [
+        "Update playbook with instructions for responding to cascading failure"]
+    # Nothing is dropped: the authors and status are kept as metadata.
+    assert body["metadata"]["Authors"] == "jennifer, martym, agoogler"
+
+
+def test_dry_run_answers_what_would_be_made_and_writes_nothing(app, api) -> None:
+    author = api("author")
+    text = (corpus.CORPUS / "checkout-cache.md").read_text()
+    response = post(author, text, query="?dry_run=true")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert "key" not in body and body["title"].startswith("Checkout errors")
+    assert body["import_notes"] and body["duplicate_of"] is None
+    assert count_incidents(app) == 0
+    created = post(author, text).get_json()
+    again = post(author, text, query="?dry_run=true").get_json()
+    assert again["duplicate_of"] == created["key"]
+    assert_error(post(author, text), 409)  # duplicates are found by content, as before
+    assert count_incidents(app) == 1
+
+
+def test_publish_keeps_the_original_dates_and_says_who_imported(app, api) -> None:
+    text = (corpus.CORPUS / "dns-resolvers.txt").read_text()
+    assert_error(post(api("author"), text, "text/plain", "?publish=true"), 403)
+    reviewer = api("reviewer")
+    body = post(reviewer, text, "text/plain", "?publish=true").get_json()
+    assert body["status"] == "published"
+    assert body["published_at"].startswith("2021-06-04")
+    assert body["created_at"].startswith("2021-06-03")
+    with app.app_context():
+        revision = db.session.scalar(select(Revision).join(Incident).where(
+            Incident.title == body["title"]))
+        assert reviewer.email in revision.summary and "published" in revision.summary
+    # Without ?publish=true the same kind of document lands as a draft.
+    other = post(api("author"), text.replace("DNS resolution", "DNS lookup"), "text/plain")
+    assert other.get_json()["status"] == "draft"
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_batch_imports_each_file_on_its_own(app, api) -> None:
+    author = api("author")
+    incidents = corpus.INCIDENTS
+    archive = _zip({
+        "2017/s3.md": render("repo-file", "md", incidents[0]),
+        "2019/cloudflare.html": render("wiki-table", "html", incidents[1]),
+        "2017/gitlab.docx": render("other-team", "docx", incidents[2]),
+        "broken/corrupt.docx": b"PK\x03\x04 this is not a word file",
+        "broken/empty.md": b"",
+        "notes/readme.pdf": b"%PDF-1.4",
+        "2017/s3-copy.md": render("repo-file", "md", incidents[0]),
+        "__MACOSX/._s3.md": b"junk",
+    })
+    response = author.post("/api/v1/import/batch", data=archive, content_type="application/zip")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert sorted(e["file"] for e in body["imported"]) == [
+        "2017/gitlab.docx", "2017/s3.md", "2019/cloudflare.html"]
+    assert all(e["key"].startswith("INC-") for e in body["imported"])
+    assert body["duplicates"] == [{"file": "2017/s3-copy.md", "key": next(
+        e["key"] for e in body["imported"] if e["file"] == "2017/s3.md")}]
+    failed = {e["file"]: e for e in body["failed"]}
+    assert set(failed) == {"broken/corrupt.docx", "broken/empty.md", "notes/readme.pdf"}
+    assert "docx" in failed["broken/corrupt.docx"]["message"]
+    assert failed["broken/empty.md"]["line"] == 1
+    assert count_incidents(app) == 3
+    assert_error(author.post("/api/v1/import/batch", data=b"not a zip",
+                             content_type="application/zip"), 422)
+    assert_error(author.post("/api/v1/import/batch", data=b"{}",
+                             content_type="application/json"), 415)
+    assert_error(api("viewer").post("/api/v1/import/batch", data=archive,
+                                    content_type="application/zip"), 403)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"", "text/markdown"),
+    (b"   \n\n", "text/html"),
+    (b"<html><body></body></html>", "text/html"),
+    (b"PK\x03\x04garbage", DOCX),
+    (b"\x00\x01\x02", DOCX),
+    (b"<html><body><h1>Only a title</h1></body></html>", "text/html"),
+    (b"# Title\n\n" + b"- item\n" * 3, "text/markdown"),
+    (b"<" * 5000, "text/html"),
+    (b"# T\n\n" + b">" * 3000 + b" deep", "text/markdown"),
+    (b"# T\n\nDate: 2026-02-30\n", "text/markdown"),
+    ("# T\n\nDate: 2024-01-01\n\n## Timeline\n- 25:99 nonsense\n- 14:02 \ud800".encode(
+        "utf-8", "surrogatepass"), "text/markdown"),
+])
+def test_bad_documents_get_a_clear_error_never_a_500(api, body: bytes, content_type: str) -> None:
+    response = post(api("author"), body, content_type)
+    assert response.status_code in (201, 400, 422), response.get_data(as_text=True)
+    if response.status_code >= 400:
+        error = response.get_json()["error"]
+        assert error["message"] and error["status"] == response.status_code
+
+
+def test_unknown_content_type_is_415(api) -> None:
+    assert_error(post(api("author"), b"{}", "application/json"), 415)
+    assert_error(post(api("author"), b"x", "image/png"), 415)
+
+
+def test_cli_imports_files_folders_and_zips(app, runner, tmp_path) -> None:
+    incidents = corpus.INCIDENTS
+    folder = tmp_path / "postmortems"
+    (folder / "2021").mkdir(parents=True)
+    (folder / "2021" / "fastly.md").write_bytes(render("sre-book", "md", incidents[3]))
+    (folder / "2021" / "facebook.html").write_bytes(render("wiki-table", "gdocs", incidents[4]))
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 nope")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    archive = tmp_path / "old.zip"
+    archive.write_bytes(_zip({"le.docx": render("repo-file", "docx", incidents[5])}))
+    dry = runner.invoke(args=["import", "--dry-run", str(folder), str(archive)])
+    assert "3 would be imported, 0 already there (duplicates), 1 failed, of 4 file(s)" in dry.output
+    assert "[1/4]" in dry.output and "[4/4]" in dry.output
+    assert count_incidents(app) == 0
+    result = runner.invoke(args=["import", "--publish", str(folder), str(archive)])
+    assert result.exit_code != 0  # the broken file is reported
+    assert "broken.docx: not imported: line 1" in result.output
+    assert "3 imported, 0 already there (duplicates), 1 failed" in result.output
+    with app.app_context():
+        statuses = db.session.scalars(select(Incident.status)).all()
+        assert sorted(statuses) == ["published"] * 3
