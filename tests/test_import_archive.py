@@ -244,3 +244,51 @@ def test_cli_imports_files_folders_and_zips(app, runner, tmp_path) -> None:
     with app.app_context():
         statuses = db.session.scalars(select(Incident.status)).all()
         assert sorted(statuses) == ["published"] * 3
+
+
+def test_import_page_previews_fixes_and_imports_one_file(app, client, login) -> None:
+    login("author")
+    page = corpus.html_export(corpus.wiki_table(corpus.INCIDENTS[1]), corpus.INCIDENTS[1]["title"])
+    checked = client.post("/incidents/import", data={
+        "file": (io.BytesIO(page.encode()), "cloudflare.html")}, content_type="multipart/form-data")
+    assert checked.status_code == 200
+    text = checked.text
+    assert "Check the import of cloudflare.html" in text
+    assert "severity &#39;Critical&#39; was read as SEV1" in text  # the notes: what was mapped
+    assert "WAF rule change is deployed globally" in text  # the post-mortem as it would read
+    assert count_incidents(app) == 0
+    document = text.split('name="document" value="')[1].split('"')[0]
+    done = client.post("/incidents/import", data={
+        "document": document, "filename": "cloudflare.html", "action": "import",
+        "title": "Cloudflare WAF outage", "severity": "SEV2",
+        "started_at": "2019-07-02T13:42:00Z", "services": "waf, edge-proxy"})
+    assert done.status_code == 302, done.text
+    with app.app_context():
+        incident = db.session.scalar(select(Incident))
+        assert (incident.title, incident.severity, incident.status) == (
+            "Cloudflare WAF outage", "SEV2", "draft")
+        assert len(incident.timeline) == 5 and len(incident.action_items) == 3
+
+
+def test_import_page_takes_several_files_each_on_its_own(app, client, login) -> None:
+    login("author")
+    incidents = corpus.INCIDENTS
+    files = [(io.BytesIO(render("repo-file", "md", incidents[6])), "github.md"),
+             (io.BytesIO(render("sre-book", "docx", incidents[7])), "slack.docx"),
+             (io.BytesIO(b"PK\x03\x04 broken"), "broken.docx")]
+    response = client.post("/incidents/import", data={"file": files},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "2 imported, 0 already there, 1 failed." in response.text
+    assert "broken.docx" in response.text and "Imported as" in response.text
+    assert count_incidents(app) == 2
+    # What the page's script sends, one file at a time, for its progress bar.
+    one = client.post("/incidents/import/one", data={
+        "file": (io.BytesIO(render("repo-file", "md", incidents[6])), "github.md")},
+        content_type="multipart/form-data")
+    assert one.get_json()["results"][0]["status"] == "duplicate"
+    zipped = client.post("/incidents/import/one", data={"file": (io.BytesIO(_zip({
+        "a/roblox.md": render("plain-text", "md", incidents[8]),
+        "b/nothing.md": b""})), "old.zip")}, content_type="multipart/form-data")
+    statuses = {r["file"]: r["status"] for r in zipped.get_json()["results"]}
+    assert statuses == {"old.zip:a/roblox.md": "imported", "old.zip:b/nothing.md": "failed"}

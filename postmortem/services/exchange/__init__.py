@@ -2,6 +2,7 @@
 
 from .foreign import (
     DOCX,
+    MAX_ZIP_BYTES,
     BatchResult,
     Outcome,
     has_front_matter,
@@ -29,7 +30,7 @@ from .pdf import (
 )
 
 __all__ = [
-    "DOCX", "BatchResult", "Outcome", "has_front_matter", "import_batch", "import_file",
+    "DOCX", "MAX_ZIP_BYTES", "BatchResult", "Outcome", "has_front_matter", "import_batch", "import_file",
     "import_upload", "kind_of", "zip_members",
     "ImportPreview", "preview_import",
     "Imported", "find_duplicate", "import_into",

@@ -293,7 +293,8 @@ def import_file(name: str, data: bytes, actor: User | None, *, publish: bool = F
 
 def import_upload(data: bytes, kind: str, actor: User | None, *, publish: bool = False,
                   allow_duplicate: bool = False, dry_run: bool = False,
-                  keep_status: bool = True, render: Render | None = None) -> Outcome:
+                  keep_status: bool = True, render: Render | None = None,
+                  overrides: dict[str, Any] | None = None) -> Outcome:
     """An interchange document (Markdown with front matter) as before, anything else read as a
     post-mortem written elsewhere."""
     if kind == "markdown":
@@ -307,7 +308,7 @@ def import_upload(data: bytes, kind: str, actor: User | None, *, publish: bool =
                                               allow_duplicate=allow_duplicate)
             return Outcome(result.incident, result.notes)
     return import_foreign(data, kind, actor, publish=publish, allow_duplicate=allow_duplicate,
-                          dry_run=dry_run, render=render)
+                          dry_run=dry_run, render=render, overrides=overrides)
 
 
 def _dry_run_interchange(text: str, actor: User | None, keep_status: bool,
