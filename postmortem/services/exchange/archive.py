@@ -144,23 +144,13 @@ def read_archive(source: Source, section_titles: dict[str, str],
     draft.events = sorted(reader.reading.events, key=lambda e: e.at)
     for line, text in reader.reading.notes:
         draft.note(line, text)
-    if zone is None and draft.events and not any(
-            STAMP_RE.match(b.text) and zone_of((STAMP_RE.match(b.text) or _NO).group("zone"))
-            for _, kept in pending for b in kept):
-        draft.note(draft.events[0].line, "no time zone is given; the times were read as UTC")
+    if reader.reading.utc_assumed is not None:
+        draft.note(reader.reading.utc_assumed, "no time zone is given; the times were read as UTC")
     _assemble_sections(draft, texts, section_titles)
     _times(draft, raw, base_day, zone)
     if draft.severity is None:
         _severity_from_text(draft, blocks)
     return draft
-
-
-class _NoMatch:
-    def group(self, _: str) -> None:
-        return None
-
-
-_NO = _NoMatch()
 
 
 # ---- blocks ------------------------------------------------------------------------------
@@ -579,7 +569,7 @@ def _extra(draft: Draft, texts: dict[str, list[tuple[int, str, str]]], section: 
               if left.markdown.strip()]
     markdown = "\n\n".join(re.sub(r"(?m)^#{1,2} ", "### ", b.raw) for b in blocks).strip()
     if markdown:
-        title = title or "Section"
+        title = re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+", "", title or "") or "Section"
         if title.lower() in SPECIAL_SECTIONS:
             title = f"{title} (notes)"
         draft.sections.append((section.line, title, markdown, None))
@@ -660,7 +650,8 @@ def _times(draft: Draft, raw: dict[str, tuple[int, str]], base_day: date,
                         ("resolved_at", (TimelineKind.RESOLUTION.value,))):
         if name in times:
             continue
-        found = [e for e in events if e.kind in kinds and e.at >= start]
+        floor = max([start, *[times[n] for n in TIMES[:TIMES.index(name)] if n in times]])
+        found = [e for e in events if e.kind in kinds and e.at >= floor]
         if found:
             event = found[-1] if name == "resolved_at" else found[0]
             times[name] = event.at

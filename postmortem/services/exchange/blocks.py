@@ -271,13 +271,22 @@ def read_html(html: str | bytes, *, first_line: int = 1) -> Source:
 
     Paragraphs styled by hand (bold, or a larger font through a class or `style`) are marked
     so that the mapping layer can read them as headings."""
-    if isinstance(html, str):
-        html = html.encode("utf-8", "surrogatepass")
+    if isinstance(html, bytes):
+        try:  # most exports are UTF-8 without saying so; lxml would guess Latin-1
+            html = html.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if not html.strip():
         raise DocumentError(1, "the document is empty")
     try:
         root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError) as error:
+    except ValueError:  # a str with an XML encoding declaration: let lxml decode the bytes
+        try:
+            root = lxml.html.document_fromstring(
+                html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+        except (etree.ParserError, ValueError) as error:
+            raise DocumentError(1, f"the HTML could not be read: {error}") from None
+    except etree.ParserError as error:
         raise DocumentError(1, f"the HTML could not be read: {error}") from None
     reader = _HtmlReader(_class_styles(root), first_line - 1)
     title = " ".join((root.findtext(".//title") or "").split())
@@ -378,7 +387,7 @@ class _HtmlReader:
         for child in element:
             if not isinstance(child.tag, str):
                 pass
-            elif child.tag in HTML_SKIPPED:
+            elif child.tag in HTML_SKIPPED or _chrome(child):
                 pass
             elif child.tag in HTML_BLOCKS:
                 self.flush()
@@ -514,6 +523,13 @@ class _HtmlReader:
                 out.append(_Run(child.tail, base.bold, base.size, base.href, base.code,
                                 base.italic))
         return out
+
+
+def _chrome(element: Any) -> bool:
+    """A page's navigation rather than its text: breadcrumbs, menus, sidebars."""
+    names = f"{element.get('id') or ''} {element.get('class') or ''}".lower()
+    return element.get("role") in ("navigation", "banner") or any(
+        word in names for word in ("breadcrumb", "navbar", "sidebar", "menu", "toolbar"))
 
 
 def _looks_like_header(rows: list[list[Line]]) -> bool:

@@ -131,6 +131,7 @@ class TimelineReading:
     leftovers: list[Leftover] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     days: list[date] = field(default_factory=list)  # days named by the lines, in order
+    utc_assumed: int | None = None  # the first line read as UTC for want of a zone
 
 
 def _normal_time(text: str) -> str:
@@ -268,6 +269,8 @@ class TimelineReader:
             day = (self.base or day) + timedelta(days=int(offset.group(1)))
             dated = True
         zone = zone_of(match.group("zone") or "") or zone_of(zone_text) or self.zone
+        if zone is None and self.reading.utc_assumed is None:
+            self.reading.utc_assumed = line
         moment = parse_moment(f"{day.isoformat()} {_normal_time(match.group('time'))}",
                               None, zone)
         if moment is None:
@@ -341,8 +344,17 @@ def read_factors(blocks: list[Block]) -> tuple[list[Factor], list[Leftover]]:
     factors: list[Factor] = []
     leftovers: list[Leftover] = []
     has_rows = any(b.kind in ("item", "table") for b in blocks)
+    titled = any(b.kind == "heading" for b in blocks) and not has_rows
+    heading: Block | None = None
     for block in blocks:
-        if block.kind == "item":
+        if titled and block.kind == "heading":
+            # "### Factor 1: stale connections" then its paragraph: one factor, both parts.
+            heading = block
+            factors.append(Factor(block.line, block.text, category_of(block.text)))
+        elif titled and heading is not None and block.kind == "paragraph":
+            factors[-1].text += f" — {block.text.replace(chr(10), ' ')}"
+            factors[-1].category = category_of(factors[-1].text)
+        elif block.kind == "item":
             text = " ".join(line.text for line in block.lines).strip()
             if block.level and factors:
                 factors[-1].text += f"; {text}"
@@ -487,6 +499,15 @@ def item_from_text(line: int, markdown: str, checked: bool | None, base: datetim
                     break
         if cells.get("kind"):
             attrs["kind_hint"] = cells["kind"]
+    marker = re.match(r"^\s*(?:\[?(TODO|DONE|WIP|FIXME)\]?\s*[:\-–—]\s*)", text)
+    if marker:
+        done = done or marker.group(1) == "DONE"
+        text = text[marker.end():]
+    closing = re.search(r"\s*[(\[]?\b(DONE|TODO|COMPLETED?|WIP)\b[)\]]?\s*$", text)
+    if closing:
+        done = done or closing.group(1) in ("DONE", "COMPLETE", "COMPLETED")
+        text = text[:closing.start()]
+    text = re.sub(r"~~([^~]+)~~", r"\1", text)
     title = re.sub(r"\s+", " ", text)
     title = re.sub(r"\s*[,;]\s*(?=[,;]|$)", "", title)
     title = re.sub(r"(?:\s*[—–-]\s*)+$|^\s*[—–:-]\s*|\(\s*[,;]?\s*\)", "", title).strip(" ,;:")

@@ -33,7 +33,7 @@ HEADING_RULES: list[tuple[str, tuple[str, ...]]] = [
                  "remediations", "remediation and prevention", "prevention", "todo", "to do",
                  "tasks", "tickets", "improvements", "fixes planned", "work items",
                  "action", "mitigation items", "recommendations")),
-    ("factors", ("root cause", "contributing", "causes", "cause", "why it happened",
+    ("factors", ("root cause", "contributing", "causes", "cause", "why it happened", "fault",
                  "why did this happen", "what caused", "causal", "rca", "five whys", "5 whys",
                  "trigger", "technical analysis", "analysis")),
     ("impact", ("impact", "blast radius", "customer effect", "user effect", "affected users",
@@ -200,7 +200,7 @@ ZONE = (r"(?:(?:UTC|GMT)\s?[+-]\d{1,2}(?::?\d{2})?|Z|UTC|GMT|UT|(?<=\s)[+-]\d{2}
 TIME_PART = (r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|"
              r"\d{4}\s*(?:Z|UTC|hrs|h)\b|\d{1,2}h\d{2})")
 STAMP_RE = re.compile(
-    rf"^(?P<lead>[\s>*_`\[(|#-]*)"
+    rf"^(?P<lead>[\s>*_`\[(|#~-]*)"
     rf"(?P<pre>[(\[]?\+\s*\d+\s*(?:d|days?)[)\]]?\s*)?"
     rf"(?:(?P<date>{DATE_PART})(?:\s*(?:T|,|@|at|-|–|—)?\s*))?"
     rf"(?P<time>{TIME_PART})"
