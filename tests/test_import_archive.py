@@ -292,3 +292,42 @@ def test_import_page_takes_several_files_each_on_its_own(app, client, login) -> 
         "b/nothing.md": b""})), "old.zip")}, content_type="multipart/form-data")
     statuses = {r["file"]: r["status"] for r in zipped.get_json()["results"]}
     assert statuses == {"old.zip:a/roblox.md": "imported", "old.zip:b/nothing.md": "failed"}
+
+
+def test_wild_shapes_come_in(api) -> None:
+    """Documents shaped unlike the families above: numbered headings, a severity in the title,
+    the day only in prose, bold day lines, '~' times, factors as sub-headings, TODO/DONE
+    markers; a Confluence export with a vertical metadata table, a zone in a column header
+    and a task list; a wiki page with other headings and tasks under 'Remediation'."""
+    author = api("author")
+    latency = post(author, (corpus.CORPUS / "latency-numbered-headings.md").read_text()).get_json()
+    assert latency["severity"] == "SEV2" and latency["started_at"] == "2022-03-03T14:02:00Z"
+    assert [e["at"][11:16] for e in latency["timeline"]] == ["14:02", "14:04", "14:10", "14:25",
+                                                           "14:49"]
+    assert [f["text"].split(" — ")[0] for f in latency["factors"]] == [
+        "Factor 1: Failover left stale connections", "Factor 2: No alert on pool errors"]
+    items = {i["title"]: i for i in latency["action_items"]}
+    assert items["API-431: Validate connections on checkout from the pool"]["external_url"] == \
+        "https://tracker.example.com/API-431"
+    assert items["Document failover"]["status"] == "done"
+    assert "Alert on connection pool error rate" in items
+
+    confluence = post(author, (corpus.CORPUS / "confluence-certificate.html").read_bytes(),
+                      "text/html").get_json()
+    assert confluence["title"] == "Postmortem - Certificate expiry on login"
+    assert confluence["severity"] == "SEV1" and confluence["services"] == ["login", "sso-gateway"]
+    assert confluence["timeline"][0]["at"] == "2023-01-17T08:00:00Z"  # 09:00 CET
+    assert all("UTC" not in note for note in confluence["import_notes"])
+    assert "SRE" not in {s["title"] for s in confluence["sections"]}  # breadcrumbs are no text
+    assert len(confluence["factors"]) == 3  # 'Fault' and 'Root cause'
+    task = next(i for i in confluence["action_items"] if i["title"].startswith("Monitor"))
+    assert task["due_date"] == "2023-02-01" and task["external_url"].endswith("SRE-12")
+    assert [i["status"] for i in confluence["action_items"]] == ["done", "open"]
+
+    backbone = post(author, (corpus.CORPUS / "backbone-wiki-other-headings.md").read_text()).get_json()
+    assert backbone["severity"] == "SEV2" and backbone["resolved_at"] == "2021-10-04T21:50:00Z"
+    sections = {s["key"]: s["markdown"] for s in backbone["sections"]}
+    assert "routine maintenance" in sections["summary"] and "Nobody" in sections["impact"]
+    assert "Rehearse" in sections["lessons_learned"]
+    assert len(backbone["timeline"]) == 3 and len(backbone["factors"]) == 2
+    assert [i["status"] for i in backbone["action_items"]] == ["open", "done"]

@@ -148,6 +148,12 @@ def read_archive(source: Source, section_titles: dict[str, str],
         draft.note(reader.reading.utc_assumed, "no time zone is given; the times were read as UTC")
     _assemble_sections(draft, texts, section_titles)
     _times(draft, raw, base_day, zone)
+    if draft.severity is None and "impact_level" in raw:
+        found = severity_of(raw["impact_level"][1])
+        if found:
+            draft.severity = found[0]
+            draft.note(raw["impact_level"][0], f"severity was read as {found[0]} from the "
+                                               f"impact '{raw['impact_level'][1]}'")
     if draft.severity is None:
         _severity_from_text(draft, blocks)
     return draft
@@ -352,6 +358,8 @@ def _store_pairs(pairs: list[tuple[int, str, str]], raw: dict[str, tuple[int, st
             continue
         field_name = meta_field(key)
         if field_name in ("summary", "impact", "detection", "recovery"):
+            if field_name == "impact" and len(value.split()) <= 2:
+                raw.setdefault("impact_level", (line, value))  # "Impact: High" is a rank
             texts.setdefault(field_name, []).append((line, "", value))
             draft.note(line, f"'{key}' was put in the {field_name.replace('_', ' ')} section")
         elif field_name == "factors":
@@ -477,6 +485,10 @@ def _map_section(section: Section, kept: list[Block], draft: Draft,
     target = section.target
     heading = section.heading
     leftovers: list[Leftover] = []
+    if target not in ("timeline", "factors", "actions", "preamble") and _looks_like_actions(kept):
+        draft.note(section.line, f"'{heading}' holds tasks with owners or checkboxes; they "
+                                 "became action items")
+        target = "actions"
     if target == "timeline":
         before = len(reader.reading.leftovers)
         reader.read(kept, heading)
@@ -514,11 +526,31 @@ def _map_section(section: Section, kept: list[Block], draft: Draft,
     _extra(draft, texts, section, [Leftover(b.line, b.markdown, "") for b in kept], title)
 
 
+def _looks_like_actions(blocks: list[Block]) -> bool:
+    """Checkboxes, or a table with an owner or due-date column: a to-do list by any name."""
+    items = [b for b in blocks if b.kind == "item" and not b.level]
+    if items and sum(1 for b in items if b.checked is not None) * 2 > len(items):
+        return True
+    return any(b.kind == "table" and b.header and sum(
+        1 for c in b.rows[0] if re.search(r"\b(owner|assignee|due|deadline|eta|ticket|jira)\b",
+                                          c.text, re.IGNORECASE)) >= 1
+        and not any(re.search(r"\b(time|when|timestamp)\b", c.text, re.IGNORECASE)
+                    for c in b.rows[0]) for b in blocks)
+
+
 def _timed_lines(blocks: list[Block], reader: TimelineReader, draft: Draft) -> list[Block]:
     """In a document without a timeline section, lines that start with a time are the
     timeline (day markers such as `Day 2` before them too)."""
     kept: list[Block] = []
     for block in blocks:
+        if block.kind == "table" and block.header and any(
+                re.search(r"\b(time|when|timestamp)\b", c.text, re.IGNORECASE)
+                for c in block.rows[0]):
+            before = len(reader.reading.events)
+            reader.table(block)
+            if len(reader.reading.events) > before:
+                draft.note(block.line, "the table with a time column was read as the timeline")
+                continue
         if block.kind not in ("paragraph", "item", "code"):
             kept.append(block)
             continue
