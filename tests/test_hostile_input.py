@@ -246,3 +246,28 @@ def test_html_pages_never_answer_5xx(world, client, login, page, name, value) ->
     login("viewer")
     response = client.get(page.format(**ids), query_string={name: value})
     assert response.status_code < 500, (page, name, value, response.status_code)
+
+
+FOREIGN_PIECES = st.sampled_from([
+    "# Outage", "## Timeline", "## Root cause", "## Action items", "## Summary", "Day 2",
+    "- 14:02 UTC alert", "- 25:61 x", "| Time | Event |", "|---|---|", "| 09:14 | x |",
+    "| | |", "Date: 2026-02-30", "Date: 2024-03-01", "Severity: P9", "Severity: SEV-1",
+    "Impact start: 2024-03-01 22:40 UTC   Impact end: x", "- [ ] do (owner: @x, due Feb 30)",
+    "- [x] done (due 9999-99-99)", "**Summary**", "<table><tr><td>x", "<h1>T</h1>", "\x00",
+    "\ud800", "(+99999d) 00:10 x", "Time zone: Mars/Olympus", "Services: ,,,", "- " * 50,
+    "> " * 200 + "x", "1. " * 100 + "x", "[link](javascript:alert(1))", "x" * 6000,
+])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.one_of(FOREIGN_PIECES, st.text(max_size=30)), max_size=14),
+       kind=st.sampled_from(["text/markdown", "text/html", "text/plain"]))
+def test_foreign_imports_never_answer_5xx(world, pieces, kind) -> None:  # noqa: ANN001
+    """Documents written elsewhere (no front matter), half-broken in every way."""
+    admin, _ = world
+    text = "\n".join(pieces)
+    if kind == "text/html":
+        text = "<html><body>" + "".join(f"<p>{piece}</p>" for piece in pieces) + "</body></html>"
+    response = admin.post("/api/v1/import?dry_run=true",
+                          data=text.encode("utf-8", "surrogatepass"), content_type=kind)
+    assert_clean(response)
