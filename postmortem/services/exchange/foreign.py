@@ -21,9 +21,12 @@ from ...schemas.types import EMAIL_RE, URL_RE
 from ..incidents import revisions
 from ..setup import templates
 from . import importer
-from .archive import Draft, read_archive
-from .blocks import Source, read_docx, read_html, read_markdown
+from .archive import read_archive
+from .archive_meta import Draft
+from .blocks import Source
+from .html_blocks import read_docx, read_html
 from .markdown import Document, DocumentError, ParsedItem, ParsedSection, parse_document
+from .markdown_blocks import read_markdown
 
 log = logging.getLogger(__name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
