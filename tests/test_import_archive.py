@@ -331,3 +331,19 @@ def test_wild_shapes_come_in(api) -> None:
     assert "Rehearse" in sections["lessons_learned"]
     assert len(backbone["timeline"]) == 3 and len(backbone["factors"]) == 2
     assert [i["status"] for i in backbone["action_items"]] == ["open", "done"]
+
+
+def test_a_saved_wiki_page_leaves_its_chrome_behind(api) -> None:
+    body = post(api("author"), (corpus.CORPUS / "mediawiki-dns.html").read_bytes(),
+                "text/html").get_json()
+    assert body["title"] == "DNS outage of 14 July 2020" and body["severity"] == "SEV2"
+    assert [s["key"] for s in body["sections"] if s["markdown"]] == ["summary", "impact"]
+    assert "[edit]" not in str(body["sections"]) and "Main page" not in str(body["sections"])
+    # "At 21:10 UTC, …": the words before a time are not the event.
+    assert [e["text"] for e in body["timeline"]][0] == "the upstream provider changed its DNSSEC keys."
+    assert body["started_at"] == "2020-07-14T21:10:00Z"  # 07/14/2020, the US way
+    items = {i["title"]: i for i in body["action_items"]}
+    assert items["Add a DNSSEC validation fallback"]["owner"] == "jo@example.com"
+    assert items["Add a DNSSEC validation fallback"]["status"] == "in_progress"
+    assert items["Alert on SERVFAIL ratio"]["team"] == "net-team"
+    assert items["Alert on SERVFAIL ratio"]["status"] == "done"

@@ -115,8 +115,8 @@ def _heading_like(line: Line) -> int:
     if line.strong and not text.endswith((".", ",", ";")):
         return 3
     bare = text.rstrip(":").strip()
-    target = heading_target(bare)
-    if target and target != "value" and len(bare.split()) <= 5 and bare[0].isupper():
+    if is_section_name(bare) and heading_target(bare) != "value" and bare[0].isupper() \
+            and not bare.endswith((".", "!", "?", ",", ";")):
         return 3
     return 0
 

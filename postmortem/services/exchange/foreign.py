@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import posixpath
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -167,6 +168,10 @@ def document_of(draft: Draft, overrides: dict[str, Any] | None = None) -> Docume
             email = _find_person(item.owner_name)
             if email:
                 attrs["owner"] = email
+            elif re.search(r"team|squad|group|-", item.owner_name, re.IGNORECASE) \
+                    and not attrs.get("team"):
+                attrs["team"] = item.owner_name[:100]
+                draft.note(item.line, f"'{item.owner_name}' was read as the owning team")
             else:
                 attrs["description"] = (f"Owner: {item.owner_name}\n"
                                         + attrs.get("description", "")).strip()

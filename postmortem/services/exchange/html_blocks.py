@@ -27,6 +27,10 @@ HTML_SKIPPED = {"script", "style", "head", "nav", "noscript", "template", "svg",
                 "iframe", "select", "textarea", "object", "canvas", "map", "title", "meta", "link"}
 
 
+CHROME_WORDS = {"nav", "navigation", "navbar", "sidebar", "menu", "toolbar", "breadcrumbs",
+                "breadcrumb", "footer"}
+CHROME_NAMES = {"toc", "sitesub", "catlinks", "printfooter", "jump-to-nav", "mw-head", "mw-panel",
+                "mw-navigation", "siteheader", "site-header"}
 DOCX_STYLES = "\n".join([
     "p[style-name='Title'] => h1:fresh",
     "p[style-name='Subtitle'] => h2:fresh",
@@ -267,7 +271,7 @@ class _HtmlReader:
 
     def runs(self, element: Any, parent: _Run) -> list[_Run]:
         """The element's text as runs of one style; <br> and nested blocks break lines."""
-        if not isinstance(element.tag, str) or element.tag in HTML_SKIPPED:
+        if not isinstance(element.tag, str) or element.tag in HTML_SKIPPED or _chrome(element):
             return []
         base = self.base_run(element, parent)
         if element.tag == "a" and element.get("href"):
@@ -293,10 +297,12 @@ class _HtmlReader:
 
 
 def _chrome(element: Any) -> bool:
-    """A page's navigation rather than its text: breadcrumbs, menus, sidebars."""
-    names = f"{element.get('id') or ''} {element.get('class') or ''}".lower()
-    return element.get("role") in ("navigation", "banner") or any(
-        word in names for word in ("breadcrumb", "navbar", "sidebar", "menu", "toolbar"))
+    """A page's navigation rather than its text: breadcrumbs, menus, sidebars, edit links."""
+    names = f"{element.get('id') or ''} {element.get('class') or ''}".lower().split()
+    parts = {part for name in names for part in re.split(r"[_-]+", name)}
+    return element.get("role") in ("navigation", "banner") or bool(set(names) & CHROME_NAMES) \
+        or bool(parts & CHROME_WORDS) or any(
+            word in name for name in names for word in ("breadcrumb", "editsection"))
 
 
 def _looks_like_header(rows: list[list[Line]]) -> bool:

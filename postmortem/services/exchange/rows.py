@@ -335,7 +335,9 @@ def _table_items(block: Block, base: datetime | None) -> list[Item]:
             used.discard(columns["url"])  # "n/a DONE" is no ticket: keep it as written
         leftover = [f"{names[i] if i < len(names) and names[i] else f'Column {i + 1}'}: "
                     f"{cell.text}" for i, cell in enumerate(row)
-                    if i not in used and cell.text]
+                    if i not in used and cell.text and not (
+                        i < len(names) and words(names[i]) in ("", "no", "nr", "id", "number")
+                        and cell.text.strip().isdigit())]
         if leftover:
             item.attrs["description"] = "\n".join(
                 [item.attrs.get("description", ""), *leftover]).strip()

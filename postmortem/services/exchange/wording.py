@@ -38,7 +38,8 @@ HEADING_RULES: list[tuple[str, tuple[str, ...]]] = [
                  "why did this happen", "what caused", "causal", "rca", "five whys", "5 whys",
                  "trigger", "technical analysis", "analysis")),
     ("impact", ("impact", "blast radius", "customer effect", "user effect", "affected users",
-                "scope", "who was affected", "consequences")),
+                "scope", "who was affected", "consequences", "symptoms", "user experience",
+                "customer experience", "effect on customers", "effect on users")),
     ("detection", ("detection", "detect", "how we found out", "discovery", "alerting",
                    "how it was noticed", "how we noticed")),
     ("recovery", ("resolution", "recovery", "mitigation", "remediation", "how it was fixed",
@@ -203,6 +204,7 @@ TIME_PART = (r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?|\d{1,2}\
 STAMP_RE = re.compile(
     rf"^(?P<lead>[\s>*_`\[(|#~-]*)"
     rf"(?P<pre>[(\[]?\+\s*\d+\s*(?:d|days?)[)\]]?\s*)?"
+    rf"(?:(?:at|by|around|approximately|approx\.?|about|circa|ca\.|~)\s*)?"
     rf"(?:(?P<date>{DATE_PART})(?:\s*(?:T|,|@|at|-|–|—)?\s*))?"
     rf"(?P<time>{TIME_PART})"
     rf"(?:\s*(?P<zone>\(?(?-i:{ZONE})\)?)(?![A-Za-z]))?"
@@ -221,7 +223,7 @@ DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minu
 ZONE_NAMES = {"PT": "America/Los_Angeles", "ET": "America/New_York", "CT": "America/Chicago",
               "MT": "America/Denver", "UT": "UTC", "Z": "UTC"}
 SETTINGS = {"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first",
-            "DATE_ORDER": "YMD", "PARSERS": ["timestamp", "absolute-time", "custom-formats"]}
+            "PARSERS": ["timestamp", "absolute-time", "custom-formats"]}
 
 
 def zone_of(text: str | None) -> tzinfo | None:
@@ -295,6 +297,9 @@ def _parse(text: str, base: datetime | None, *, date_only: bool) -> datetime | N
     except ValueError:
         return None
     settings: dict[str, object] = dict(SETTINGS)
+    # 10/04/2021 is October 4 (the US habit); 04.10.2021 is 4 October (the European one).
+    settings["DATE_ORDER"] = "DMY" if re.search(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b", cleaned) \
+        else "MDY"
     settings["REQUIRE_PARTS"] = ["day", "month"] if date_only else []
     if base is not None:
         settings["RELATIVE_BASE"] = base.replace(tzinfo=None)
