@@ -347,3 +347,18 @@ def test_a_saved_wiki_page_leaves_its_chrome_behind(api) -> None:
     assert items["Add a DNSSEC validation fallback"]["status"] == "in_progress"
     assert items["Alert on SERVFAIL ratio"]["team"] == "net-team"
     assert items["Alert on SERVFAIL ratio"]["status"] == "done"
+
+
+def test_a_notion_export_with_properties_days_and_a_zone(api) -> None:
+    body = post(api("author"), (corpus.CORPUS / "notion-payments.html").read_bytes(),
+                "text/html").get_json()
+    assert body["severity"] == "SEV2"  # "Level 2 - Major"
+    assert sorted(body["services"]) == ["ledger", "payments"]  # side-by-side multi-select values
+    # 9:05 AM in New York on 14 March 2023 (daylight time) is 13:05 UTC; "Day 2" is the 15th.
+    assert [e["at"] for e in body["timeline"]] == [
+        "2023-03-14T13:05:00Z", "2023-03-14T14:30:00Z", "2023-03-15T12:15:00Z"]
+    assert body["detected_at"] == "2023-03-14T14:30:00Z"
+    assert len(body["factors"]) == 2  # "5 Whys"
+    assert [i["status"] for i in body["action_items"]] == ["done", "open"]
+    assert body["action_items"][1]["due_date"] == "2023-03-31"
+    assert "Appendix" in [s["title"] for s in body["sections"]]

@@ -326,7 +326,8 @@ def _extra(draft: Draft, texts: dict[str, list[tuple[int, str, str]]], section: 
               if left.markdown.strip()]
     markdown = "\n\n".join(re.sub(r"(?m)^#{1,2} ", "### ", b.raw) for b in blocks).strip()
     if markdown:
-        title = re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+", "", title or "") or "Section"
+        title = re.sub(r"^\s*(?:\d+(?:\.\d+)*[.)]|\d+\.\d+(?:\.\d+)*|[IVX]+\.)\s+", "",
+                       title or "") or "Section"
         if title.lower() in SPECIAL_SECTIONS:
             title = f"{title} (notes)"
         draft.sections.append((section.line, title, markdown, None))

@@ -290,6 +290,8 @@ class _HtmlReader:
             if isinstance(child.tag, str) and child.tag in ("p", "div", "li", "tr") and out:
                 out.append(_Run("", brk=True))
             out.extend(self.runs(child, base))
+            if _is_value_chip(child) and child.getnext() is not None:
+                out.append(_Run(", "))  # Notion's multi-select values sit side by side
             if child.tail:
                 out.append(_Run(child.tail, base.bold, base.size, base.href, base.code,
                                 base.italic))
@@ -303,6 +305,14 @@ def _chrome(element: Any) -> bool:
     return element.get("role") in ("navigation", "banner") or bool(set(names) & CHROME_NAMES) \
         or bool(parts & CHROME_WORDS) or any(
             word in name for name in names for word in ("breadcrumb", "editsection"))
+
+
+def _is_value_chip(element: Any) -> bool:
+    if not isinstance(element.tag, str):
+        return False
+    names = set((element.get("class") or "").lower().split())
+    return bool(names & {"selected-value", "select-value", "tag", "label", "lozenge", "badge",
+                         "chip", "pill", "aui-lozenge"})
 
 
 def _looks_like_header(rows: list[list[Line]]) -> bool:

@@ -28,6 +28,7 @@ KIND_WORDS: list[tuple[str, str]] = [
                                     r"incident|fully restored|recovery complete"),
     (TimelineKind.DETECTION.value, r"alert(?:s|ed)? (?:fired|triggered)|alert(?:ed|s)?\b|"
                                    r"detected|noticed|first report|customers? report|"
+                                   r"support (?:sees|saw|notices|reports|flags|escalates)|"
                                    r"reported by|monitoring (?:showed|flagged)|paged\b|pager|pages? "
                                    r"(?:fired|went)|on-?call (?:was )?paged"),
     (TimelineKind.ESCALATION.value, r"escalat|incident (?:was )?declared|declares? (?:an? )?"

@@ -116,7 +116,7 @@ SECTION_META = {"summary", "impact", "detection", "recovery"}
 def words(text: str) -> str:
     """Lowercase words only: numbering, emoji, punctuation and parentheses gone."""
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text.lower())
-    text = re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[ivx]+\.|[a-z]\))\s+", " ", text)
+    text = re.sub(r"^\s*(?:\d+(?:\.\d+)*[.)]|\d+\.\d+(?:\.\d+)*|[ivx]+\.|[a-z]\))\s+", " ", text)
     text = re.sub(r"[^a-z0-9&]+", " ", text.replace("’", "'").replace("'", " "))
     return " ".join(text.split())
 
