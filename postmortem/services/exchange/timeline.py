@@ -217,7 +217,10 @@ class TimelineReader:
         if offset:
             day = (self.base or day) + timedelta(days=int(offset.group(1)))
             dated = True
-        zone = zone_of(match.group("zone") or "") or zone_of(zone_text) or self.zone
+        written = zone_of(match.group("zone") or match.group("zone2") or "") or zone_of(zone_text)
+        if written is not None and self.zone is None:
+            self.zone = written  # "09:14 PDT" then "09:31": the next lines are PDT too
+        zone = written or self.zone
         if zone is None and self.reading.utc_assumed is None:
             self.reading.utc_assumed = line
         moment = parse_moment(f"{day.isoformat()} {_normal_time(match.group('time'))}",

@@ -208,7 +208,7 @@ STAMP_RE = re.compile(
     rf"(?:(?P<date>{DATE_PART})(?:\s*(?:T|,|@|at|-|–|—)?\s*))?"
     rf"(?P<time>{TIME_PART})"
     rf"(?:\s*(?P<zone>\(?(?-i:{ZONE})\)?)(?![A-Za-z]))?"
-    rf"(?:\s*(?:[-–—]|to|until)\s*(?:{DATE_PART}\s*)?{TIME_PART}(?:\s*\(?(?-i:{ZONE})\)?(?![A-Za-z]))?)?"
+    rf"(?:\s*(?:[-–—]|to|until)\s*(?:{DATE_PART}\s*)?{TIME_PART}(?:\s*(?P<zone2>\(?(?-i:{ZONE})\)?)(?![A-Za-z]))?)?"
     rf"(?P<offset>\s*[(\[]?\s*(?:\+|day\s*\+?)\s*\d+\s*(?:d|days?)?\s*[)\]]?)?"
     rf"(?P<trail>[\s*_`\])|:,.–—-]*)",
     re.IGNORECASE)
@@ -264,8 +264,18 @@ def zone_hint(text: str) -> tzinfo | None:
 
 def parse_date(text: str, base: datetime | None = None) -> date | None:
     """A day as people write it (2024-03-01, March 1st 2024, 1 Mar, 03/01/2024); a day
-    without its year takes the base's."""
+    without its year takes the base's. 04/10 could be April or October: the reading nearer
+    the base wins (US order when there is no base)."""
     value = _parse(text, base, date_only=True)
+    numeric = re.fullmatch(r"\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\s*", text)
+    if value is not None and numeric and base is not None and int(numeric.group(1)) <= 12 \
+            and int(numeric.group(2)) <= 12:
+        try:
+            swapped = value.replace(month=value.day, day=value.month)
+        except ValueError:
+            swapped = value
+        if abs(swapped - base.replace(tzinfo=None)) < abs(value - base.replace(tzinfo=None)):
+            value = swapped
     return value.date() if value else None
 
 
