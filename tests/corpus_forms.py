@@ -186,8 +186,41 @@ def plain_text(incident: dict[str, Any]) -> str:
     return "\n\n".join(lines) + "\n"
 
 
+def incident_table_template(incident: dict[str, Any]) -> str:
+    """A corporate template: a metadata table of long names with zones in them, S-scale
+    severity, a detailed timeline table in Pacific time with full dates, both a root cause
+    analysis and a contributing factors list, remediation actions as a numbered table."""
+    evs = events(incident)
+    first, last = evs[0][0], evs[-1][0]
+    scale = {"SEV1": "S1 - Critical", "SEV2": "S2 - High", "SEV3": "S3 - Medium", "SEV4": "S4 - Low"}
+    lines = [f"# {incident['title']}", "", "| | |", "|---|---|",
+             f"| **Incident Severity** | {scale[incident['severity']]} |",
+             f"| **Incident Start (UTC)** | {first:%Y-%m-%d %H:%M} |",
+             f"| **Resolution Time (UTC)** | {last:%Y-%m-%d %H:%M} |",
+             "| **Incident Lead** | Jordan Blake |",
+             f"| **Impacted Services** | {', '.join(incident['services'])} |", "",
+             "## Incident Overview", "", incident["summary"], "",
+             "## Customer Impact", "", incident["impact"], "",
+             "## Detailed Timeline", "", "| Date/Time (Pacific) | Event | Owner |", "|---|---|---|"]
+    for at, text in evs:
+        local = _local(at, PACIFIC)
+        lines.append(f"| {local:%Y-%m-%d %H:%M} | {text} | on-call |")
+    lines += ["", "## Root Cause Analysis", "", "The analysis below lists what combined to cause "
+              "the incident:", "", "## Contributing Factors", ""]
+    lines += [f"* {factor}" for factor in incident["factors"]]
+    lines += ["", "## Remediation Actions", "", "| # | Action | Owner | Target Date | Jira |",
+              "|---|---|---|---|---|"]
+    for number, item in enumerate(incident["actions"], start=1):
+        due = datetime.fromisoformat(str(item["due"])) if item.get("due") else None
+        lines.append(f"| {number} | {item['title']} | {item.get('owner') or 'TBD'} | "
+                     f"{f'{due:%m/%d/%Y}' if due else ''} | OPS-{200 + number} |")
+    lines += ["", "## Lessons", "", "Smaller changes, rolled out more slowly."]
+    return "\n".join(lines) + "\n"
+
+
 FAMILIES = {"sre-book": sre_book, "wiki-table": wiki_table, "repo-file": repo_file,
-            "other-team": other_team, "plain-text": plain_text}
+            "other-team": other_team, "plain-text": plain_text,
+            "table-template": incident_table_template}
 
 
 # ---- forms -------------------------------------------------------------------------------

@@ -311,7 +311,9 @@ def settle_times(draft: Draft, raw: dict[str, tuple[int, str]], base_day: date,
     for name in TIMES:
         if name in raw:
             line, value = raw[name]
-            moment = parse_moment(value, base, zone) if re.search(r"\d", value) else None
+            # "Incident start (PST)": the name may say the zone of its value.
+            named_zone = zone_hint(raw.get(f"label:{name}", (0, ""))[1]) or zone
+            moment = parse_moment(value, base, named_zone) if re.search(r"\d", value) else None
             if moment is not None and re.search(r"\d{1,2}:\d{2}|[ap]\.?m\b", value,
                                                 re.IGNORECASE) is None:
                 moment = None if name != "started_at" else moment

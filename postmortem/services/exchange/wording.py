@@ -222,6 +222,10 @@ DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minu
                          r"seconds?)\b", re.IGNORECASE)
 ZONE_NAMES = {"PT": "America/Los_Angeles", "ET": "America/New_York", "CT": "America/Chicago",
               "MT": "America/Denver", "UT": "UTC", "Z": "UTC"}
+REGIONS = {"pacific": "America/Los_Angeles", "eastern": "America/New_York",
+           "central": "America/Chicago", "mountain": "America/Denver"}
+REGION_RE = re.compile(r"\b(Pacific|Eastern|Central|Mountain)\b(?=\s*(?:\)|time|standard|"
+                       r"daylight|$))", re.IGNORECASE)
 SETTINGS = {"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first",
             "PARSERS": ["timestamp", "absolute-time", "custom-formats"]}
 
@@ -254,10 +258,14 @@ def zone_of(text: str | None) -> tzinfo | None:
 
 
 def zone_hint(text: str) -> tzinfo | None:
-    """The zone a sentence such as "all times PDT" or "Timeline (UTC)" names."""
+    """The zone a sentence such as "all times PDT", "Timeline (UTC)" or "Time (Pacific)"
+    names."""
     match = TZ_HINT_RE.search(text)
     if match:
         return zone_of(match.group("zone"))
+    region = REGION_RE.search(text)
+    if region:
+        return ZoneInfo(REGIONS[region.group(1).lower()])
     paren = re.search(rf"\(\s*(?:in\s+)?({ZONE})\s*\)", text)
     return zone_of(paren.group(1)) if paren else None
 
