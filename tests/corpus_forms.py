@@ -218,9 +218,32 @@ def incident_table_template(incident: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def prose_wiki(incident: dict[str, Any]) -> str:
+    """A prose wiki page: a prefixed title, metadata in one italic line, h3 sections, bold date
+    lines with '– ' after bold UTC times, one paragraph per cause, a numbered action list."""
+    evs = events(incident)
+    sev = incident["severity"].replace("SEV", "SEV ")
+    lines = [f"# Post-mortem: {incident['title']}", "",
+             f"_Last updated: {evs[-1][0] + timedelta(days=9):%Y-%m-%d}_ · Severity: **{sev}**", "",
+             "### Summary", "", incident["summary"], "", "### Impact", "", incident["impact"], "",
+             "### Timeline", ""]
+    day = None
+    for at, text in evs:
+        if at.date() != day:
+            day = at.date()
+            lines += ["", f"**{at:%B} {at.day}, {at.year}**", ""]
+        lines.append(f"- **{at:%H:%M} UTC** – {text}")
+    lines += ["", "### Root cause", ""]
+    for factor in incident["factors"]:
+        lines += [factor, ""]
+    lines += ["### Action items", ""]
+    lines += [f"{n}. {item['title']}" for n, item in enumerate(incident["actions"], start=1)]
+    return "\n".join(lines) + "\n"
+
+
 FAMILIES = {"sre-book": sre_book, "wiki-table": wiki_table, "repo-file": repo_file,
             "other-team": other_team, "plain-text": plain_text,
-            "table-template": incident_table_template}
+            "table-template": incident_table_template, "prose-wiki": prose_wiki}
 
 
 # ---- forms -------------------------------------------------------------------------------

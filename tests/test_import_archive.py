@@ -362,3 +362,16 @@ def test_a_notion_export_with_properties_days_and_a_zone(api) -> None:
     assert [i["status"] for i in body["action_items"]] == ["done", "open"]
     assert body["action_items"][1]["due_date"] == "2023-03-31"
     assert "Appendix" in [s["title"] for s in body["sections"]]
+
+
+def test_a_time_inside_a_timeline_line_still_makes_it_an_event(api) -> None:
+    text = ("# Queue backlog\n\nDate: 2024-05-02\nSeverity: SEV3\n\n## Timeline\n\n"
+            "- Deploy of worker v2 finished at 09:58 UTC\n- Queue depth alert fired (10:04)\n"
+            "- Workers rolled back by 10:20\n- The ratio was 3:1 all day\n")
+    body = post(api("author"), text).get_json()
+    assert [(e["at"], e["text"]) for e in body["timeline"]] == [
+        ("2024-05-02T09:58:00Z", "Deploy of worker v2 finished at 09:58 UTC"),
+        ("2024-05-02T10:04:00Z", "Queue depth alert fired (10:04)"),
+        ("2024-05-02T10:20:00Z", "Workers rolled back by 10:20")]
+    notes = {s["title"]: s["markdown"] for s in body["sections"]}
+    assert "The ratio was 3:1 all day" in notes["Timeline (notes)"]  # kept, not dropped

@@ -11,6 +11,7 @@ from ...models import TimelineKind
 from .blocks import Block
 from .wording import (
     DATE_ONLY_RE,
+    INNER_TIME_RE,
     DAY_MARK_RE,
     OFFSET_RE,
     STAMP_RE,
@@ -142,7 +143,7 @@ class TimelineReader:
                 if hint is not None:
                     self.zone = hint
             for line, text, markdown, depth, _ in _units([block]):
-                self.unit(line, text, markdown, depth)
+                self.unit(line, text, markdown, depth, anywhere=True)
         return self.reading
 
     def marker(self, text: str, line: int) -> bool:
@@ -178,8 +179,15 @@ class TimelineReader:
         return datetime(start.year, start.month, start.day) if start else None
 
     def unit(self, line: int, text: str, markdown: str, depth: int,
-             extra: str = "", zone_text: str = "") -> bool:
+             extra: str = "", zone_text: str = "", anywhere: bool = False) -> bool:
         match = STAMP_RE.match(text)
+        if match is None and anywhere and not DATE_ONLY_RE.match(text) \
+                and not DAY_MARK_RE.match(text):
+            inner = INNER_TIME_RE.search(text)
+            if inner:
+                # "Alert fired at 14:05 UTC": the time is inside the line; all of it is the text.
+                text = f"{inner.group(1)} {inner.group(2) or ''} — {text.strip()}"
+                match = STAMP_RE.match(text)
         rest = text[match.end():].strip() if match else ""
         if match and match.group("zone") and zone_of(match.group("zone")) is None:
             # "14:01 DST Root CA expires": a word in capitals, not a zone.

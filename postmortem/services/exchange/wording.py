@@ -212,6 +212,8 @@ STAMP_RE = re.compile(
     rf"(?P<offset>\s*[(\[]?\s*(?:\+|day\s*\+?)\s*\d+\s*(?:d|days?)?\s*[)\]]?)?"
     rf"(?P<trail>[\s*_`\])|:,.–—-]*)",
     re.IGNORECASE)
+INNER_TIME_RE = re.compile(rf"(?<![\d:.])(\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?)"
+                           rf"(?:\s*\(?((?-i:{ZONE}))\)?(?![A-Za-z]))?(?![\d:])", re.IGNORECASE)
 DAY_MARK_RE = re.compile(r"^\W*(?:day|d)\s*[+-]?\s*(\d{1,2})\b\W*(.*)$", re.IGNORECASE)
 OFFSET_RE = re.compile(r"\+\s*(\d+)\s*(?:d|days?)\b", re.IGNORECASE)
 DATE_ONLY_RE = re.compile(rf"^\W*(?P<date>{DATE_PART})\W*$", re.IGNORECASE)
