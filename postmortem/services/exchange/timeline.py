@@ -11,8 +11,8 @@ from ...models import TimelineKind
 from .blocks import Block
 from .wording import (
     DATE_ONLY_RE,
-    INNER_TIME_RE,
     DAY_MARK_RE,
+    INNER_TIME_RE,
     OFFSET_RE,
     STAMP_RE,
     parse_date,
