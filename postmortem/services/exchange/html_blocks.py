@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -275,7 +276,7 @@ class _HtmlReader:
             return []
         base = self.base_run(element, parent)
         if element.tag == "a" and element.get("href"):
-            base.href = element.get("href")
+            base.href = _unwrapped(element.get("href"))
         if element.tag == "br":
             return [_Run("", brk=True)]
         if element.tag == "img":
@@ -305,6 +306,16 @@ def _chrome(element: Any) -> bool:
     return element.get("role") in ("navigation", "banner") or bool(set(names) & CHROME_NAMES) \
         or bool(parts & CHROME_WORDS) or any(
             word in name for name in names for word in ("breadcrumb", "editsection"))
+
+
+def _unwrapped(href: str) -> str:
+    """Google Docs exports send every link through https://www.google.com/url?q=…"""
+    parsed = urllib.parse.urlsplit(href)
+    if parsed.netloc.endswith("google.com") and parsed.path == "/url":
+        target = urllib.parse.parse_qs(parsed.query).get("q")
+        if target and target[0].startswith(("http://", "https://")):
+            return target[0]
+    return href
 
 
 def _is_value_chip(element: Any) -> bool:

@@ -215,6 +215,17 @@ def item_from_text(line: int, markdown: str, checked: bool | None, base: datetim
         attrs["priority"] = _priority(value)
         if priority.re is not PRIORITY_RE:
             text = text.replace(priority.group(0), " ")
+    if tail:
+        # What else the parentheses said ("see the runbook") is kept, not dropped.
+        rest = tail
+        for found in (owner, priority):
+            if found is not None:
+                rest = rest.replace(found.group(0), " ")
+        rest = re.sub(r"\b(?:done|completed?|in progress|todo|wip|owner|due)\b", " ", rest,
+                      flags=re.IGNORECASE)
+        rest = re.sub(r"[\s,;]+", " ", rest).strip(" ,;:-")
+        if re.search(r"[A-Za-z]{3,}", rest):
+            attrs["description"] = f"{attrs.get('description', '')}\n({rest})".strip()
     done = bool(checked)
     status_scan = f"{tail} {text[-30:]}" if checked is None else tail
     for status, pattern in STATUS_WORDS:
