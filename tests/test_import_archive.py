@@ -375,3 +375,20 @@ def test_a_time_inside_a_timeline_line_still_makes_it_an_event(api) -> None:
         ("2024-05-02T10:20:00Z", "Workers rolled back by 10:20")]
     notes = {s["title"]: s["markdown"] for s in body["sections"]}
     assert "The ratio was 3:1 all day" in notes["Timeline (notes)"]  # kept, not dropped
+
+
+def test_a_real_shaped_google_docs_export(api) -> None:
+    """Class-styled headings, metadata in one paragraph of bold names, a table without <th>,
+    lists without nesting, links through google.com/url, a due date without its year."""
+    body = post(api("author"), (corpus.CORPUS / "google-docs-kafka.html").read_bytes(),
+                "text/html").get_json()
+    assert body["title"] == "Kafka consumer lag incident" and body["severity"] == "SEV2"
+    assert [e["at"] for e in body["timeline"]] == [  # 10:12 Eastern (standard time)
+        "2022-11-08T15:12:00Z", "2022-11-08T15:25:00Z", "2022-11-08T15:52:00Z"]
+    assert len(body["factors"]) == 2
+    first = body["action_items"][0]
+    assert first["title"] == "Use cooperative rebalancing (DATA-77)"
+    assert first["external_url"] == "https://jira.example.com/browse/DATA-77"
+    assert first["due_date"] == "2022-12-01" and "Owner: Mo" in first["description"]
+    assert body["action_items"][1]["title"] == "Move patching outside peak hours"
+    assert body["metadata"] == {"Author": "Mo Chen"}

@@ -49,6 +49,8 @@ OWNER_RE = re.compile(
     re.IGNORECASE)
 
 
+# "Use cooperative rebalancing — Mo, due Dec 1": a name after a dash, before a comma or the end.
+DASH_OWNER_RE = re.compile(r"\s[—–-]\s*(?P<dashed>[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*(?=,|\(|$)")
 DUE_RE = re.compile(
     r"\b(?:due(?:\s+(?:date|by|on))?|by|before|deadline|eta|target(?:\s+date)?|until|"
     r"no later than)\s*[:=-]?\s*(?P<when>(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|"
@@ -198,14 +200,15 @@ def item_from_text(line: int, markdown: str, checked: bool | None, base: datetim
     scan = f"{text} ({tail})" if tail else text
     due = DUE_RE.search(scan)
     if due:
-        when = parse_date(due.group("when"), base)
+        when = parse_date(due.group("when"), base, future=True)
         if when is not None:
             attrs["due"] = when.isoformat()
             text = text.replace(due.group(0), " ")
             tail = tail.replace(due.group(0), " ")
-    owner = OWNER_RE.search(tail) or OWNER_RE.search(text)
+    owner = OWNER_RE.search(tail) or OWNER_RE.search(text) or DASH_OWNER_RE.search(text)
     if owner:
-        name = owner.group("name") or owner.group("handle") or owner.group("email")
+        name = owner.group("name") or owner.group("handle") or owner.group("email") \
+            if owner.re is OWNER_RE else owner.group("dashed")
         item.owner_name = name.lstrip("@")
         text = text.replace(owner.group(0), " ")
     priority = PRIORITY_RE.search(tail) or re.search(r"(?:^|\(|\[)\s*(P[0-5])\s*(?:\)|\]|:|-)",
@@ -240,7 +243,7 @@ def item_from_text(line: int, markdown: str, checked: bool | None, base: datetim
         if cells.get("team"):
             attrs["team"] = cells["team"][:100]
         if cells.get("due"):
-            when = parse_date(cells["due"], base)
+            when = parse_date(cells["due"], base, future=True)
             if when is not None:
                 attrs["due"] = when.isoformat()
             else:
@@ -269,6 +272,8 @@ def item_from_text(line: int, markdown: str, checked: bool | None, base: datetim
         text = text[:closing.start()]
     text = re.sub(r"~~([^~]+)~~", r"\1", text)
     title = re.sub(r"\s+", " ", text)
+    title = re.sub(r"\s+([,;])", r"\1", title)
+    title = re.sub(r"[,;]\s*(?=\()", " ", title)
     title = re.sub(r"\s*[,;]\s*(?=[,;]|$)", "", title)
     title = re.sub(r"(?:\s*[—–-]\s*)+$|^\s*[—–:-]\s*|\(\s*[,;]?\s*\)", "", title).strip(" ,;:")
     if not title:

@@ -272,11 +272,11 @@ def zone_hint(text: str) -> tzinfo | None:
     return zone_of(paren.group(1)) if paren else None
 
 
-def parse_date(text: str, base: datetime | None = None) -> date | None:
+def parse_date(text: str, base: datetime | None = None, *, future: bool = False) -> date | None:
     """A day as people write it (2024-03-01, March 1st 2024, 1 Mar, 03/01/2024); a day
     without its year takes the base's. 04/10 could be April or October: the reading nearer
     the base wins (US order when there is no base)."""
-    value = _parse(text, base, date_only=True)
+    value = _parse(text, base, date_only=True, future=future)
     numeric = re.fullmatch(r"\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\s*", text)
     if value is not None and numeric and base is not None and int(numeric.group(1)) <= 12 \
             and int(numeric.group(2)) <= 12:
@@ -301,7 +301,8 @@ def parse_moment(text: str, base: datetime | None, zone: tzinfo | None) -> datet
     return value.astimezone(UTC)
 
 
-def _parse(text: str, base: datetime | None, *, date_only: bool) -> datetime | None:
+def _parse(text: str, base: datetime | None, *, date_only: bool,
+           future: bool = False) -> datetime | None:
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().strip("*_`()[]").strip())
     cleaned = re.sub(rf"\s*\(?(?<![A-Za-z]){ZONE}\)?\s*$", "", cleaned) if not date_only \
         else cleaned
@@ -321,6 +322,8 @@ def _parse(text: str, base: datetime | None, *, date_only: bool) -> datetime | N
     settings["DATE_ORDER"] = "DMY" if re.search(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b", cleaned) \
         else "MDY"
     settings["REQUIRE_PARTS"] = ["day", "month"] if date_only else []
+    if future:  # a due date without its year is the next one after the incident
+        settings["PREFER_DATES_FROM"] = "future"
     if base is not None:
         settings["RELATIVE_BASE"] = base.replace(tzinfo=None)
     try:
