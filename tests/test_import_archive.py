@@ -392,3 +392,17 @@ def test_a_real_shaped_google_docs_export(api) -> None:
     assert first["due_date"] == "2022-12-01" and "Owner: Mo" in first["description"]
     assert body["action_items"][1]["title"] == "Move patching outside peak hours"
     assert body["metadata"] == {"Author": "Mo Chen"}
+
+
+def test_timeline_entries_written_as_headings_and_code(api) -> None:
+    text = ("# Cache stampede\n\n- Date: 2024-02-20\n- Severity: Minor\n\n## Timeline\n\n"
+            "### 08:00 UTC — Cache flushed by the deploy\nHit rate dropped to zero.\n\n"
+            "### 08:03 UTC — Database CPU at 100%\n\n```\n08:10 rate limit raised\n"
+            "08:20 cache warm again\n```\n")
+    body = post(api("author"), text).get_json()
+    assert body["severity"] == "SEV3"
+    assert [(e["at"][11:16], e["text"]) for e in body["timeline"]] == [
+        ("08:00", "Cache flushed by the deploy"), ("08:03", "Database CPU at 100%"),
+        ("08:10", "rate limit raised"), ("08:20", "cache warm again")]
+    notes = {s["title"]: s["markdown"] for s in body["sections"]}
+    assert "Hit rate dropped to zero." in notes["Timeline (notes)"]

@@ -135,7 +135,12 @@ class TimelineReader:
                 self.table(block)
                 continue
             if block.kind == "heading":
-                if not self.marker(block.text, block.line):
+                if self.marker(block.text, block.line):
+                    continue
+                stamp = STAMP_RE.match(block.text)
+                if stamp and block.text[stamp.end():].strip():  # "### 14:02 — alert fires"
+                    self.unit(block.line, block.text, block.markdown, 0)
+                else:
                     self.reading.leftovers.append(Leftover(block.line, block.markdown, "heading"))
                 continue
             if block.kind == "paragraph":
