@@ -207,8 +207,8 @@ def import_foreign(data: bytes, kind: str, actor: User | None, *, publish: bool 
         if existing is not None and not allow_duplicate:
             if not dry_run:
                 raise Conflict(
-                    f"{existing.key} already has this title and start time; import into it "
-                    f"(?into={existing.key}) or allow a duplicate.", extra={"key": existing.key})
+                    f"{existing.key} already has this title and start time; import a second "
+                    "copy only with ?allow_duplicate=true.", extra={"key": existing.key})
             outcome.duplicate = existing.key
             draft.note(0, f"{existing.key} already has this title and start time")
         db.session.add(fresh)
