@@ -406,3 +406,15 @@ def test_timeline_entries_written_as_headings_and_code(api) -> None:
         ("08:10", "rate limit raised"), ("08:20", "cache warm again")]
     notes = {s["title"]: s["markdown"] for s in body["sections"]}
     assert "Hit rate dropped to zero." in notes["Timeline (notes)"]
+
+
+def test_a_file_without_a_title_is_named_after_the_file(api) -> None:
+    archive = _zip({"2020/2020-05-11-search-index-corruption.md":
+                    b"## Summary\n\nThe search index was corrupted on 2020-05-11.\n\n"
+                    b"## Timeline\n\n- 10:00 reindex started\n"})
+    body = api("author").post("/api/v1/import/batch", data=archive,
+                              content_type="application/zip").get_json()
+    assert [e["file"] for e in body["imported"]] == ["2020/2020-05-11-search-index-corruption.md"]
+    assert any("named after its file" in note for note in body["imported"][0]["notes"])
+    # Without a file name (a body posted alone) a title is still needed.
+    assert_error(post(api("author"), b"## Summary\n\nOn 2020-05-11.\n"), 422)

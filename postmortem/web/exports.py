@@ -143,7 +143,8 @@ def _import_foreign(name: str, raw: bytes, kind: str, publish: bool) -> Any:
         outcome = exchange.import_upload(
             raw, kind, current_user, publish=publish and action != "check",
             allow_duplicate=action == "duplicate", dry_run=action == "check",
-            render=_as_read, overrides=overrides)
+            render=_as_read, overrides=overrides,
+            name=name if name not in ("pasted.md", "pasted.html") else "")
     except DomainError as exc:
         return render_template("incidents/import.html", error=exc, text="", preview=None,
                                keep_status=True, accept=IMPORT_ACCEPT, document=encoded,

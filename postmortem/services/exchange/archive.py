@@ -47,7 +47,7 @@ def read_archive(source: Source, section_titles: dict[str, str],
     blocks = _promote(source.blocks)
     if not any(b.text or b.rows for b in blocks):
         raise DocumentError(1, "the document has no text")
-    blocks = _take_title(blocks, source.page_title, draft)
+    blocks = _take_title(blocks, source.page_title, draft, source.name)
     sections = _segment(blocks)
     zone: tzinfo | None = None
     raw: dict[str, tuple[int, str]] = {}
@@ -153,7 +153,7 @@ def _promote(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _take_title(blocks: list[Block], page_title: str, draft: Draft) -> list[Block]:
+def _take_title(blocks: list[Block], page_title: str, draft: Draft, name: str) -> list[Block]:
     headings = [b for b in blocks if b.kind == "heading"]
     top = min((b.level for b in headings), default=0)
     first = next((b for b in blocks if b.text or b.rows), None)
@@ -179,6 +179,13 @@ def _take_title(blocks: list[Block], page_title: str, draft: Draft) -> list[Bloc
         rest = first.lines[1:]
         return [b if b is not first else Block("paragraph", first.line + 1, rest)
                 for b in blocks if b is not first or rest]
+    if name:
+        stem = re.sub(r"\.[A-Za-z0-9]+$", "", name.replace("\\", "/").rsplit("/", 1)[-1])
+        title = re.sub(r"[_\s]+|(?<=[A-Za-z])-(?=[A-Za-z])", " ", stem).strip()
+        if title:
+            draft.title = title[0].upper() + title[1:]
+            draft.note(0, f"the document has no title; it was named after its file, '{name}'")
+            return blocks
     raise DocumentError(1, "the document has no title: start it with a heading")
 
 

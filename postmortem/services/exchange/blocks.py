@@ -83,6 +83,7 @@ class Source:
     blocks: list[Block]
     page_title: str = ""
     unit: str = "line"
+    name: str = ""  # the file's name, when it came as a file
 
 
 def joined(lines: list[Line]) -> Line:

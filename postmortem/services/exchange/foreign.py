@@ -116,12 +116,13 @@ def _find_person(value: str) -> str | None:
     return user.email if user is not None else None
 
 
-def draft_of(data: bytes, kind: str) -> Draft:
+def draft_of(data: bytes, kind: str, name: str = "") -> Draft:
     """The document read into our terms, before anything touches the database but lookups."""
     template = templates.find_template("standard")
     titles = {s.key: s.title for s in template.sections} if template else {}
     try:
         source = read_source(data, kind)
+        source.name = name
         return read_archive(source, titles, _find_person)
     except DomainError:
         raise
@@ -183,7 +184,8 @@ def document_of(draft: Draft, overrides: dict[str, Any] | None = None) -> Docume
 
 def import_foreign(data: bytes, kind: str, actor: User | None, *, publish: bool = False,
                    allow_duplicate: bool = False, dry_run: bool = False,
-                   render: Render | None = None, overrides: dict[str, Any] | None = None) -> Outcome:
+                   render: Render | None = None, overrides: dict[str, Any] | None = None,
+                   name: str = "") -> Outcome:
     """Create a post-mortem from a document written elsewhere. It lands as a draft; with
     `publish` (reviewer, admin or the command line) as published, keeping its own dates.
     A dry run builds everything, renders it with `render`, and keeps nothing.
@@ -192,7 +194,7 @@ def import_foreign(data: bytes, kind: str, actor: User | None, *, publish: bool 
     Conflict (409, `extra.key`) for a duplicate unless allow_duplicate (a dry run notes it)."""
     if publish and actor is not None and not actor.can(Role.REVIEWER):
         raise Forbidden("Importing as published needs the reviewer role.")
-    draft = draft_of(data, kind)
+    draft = draft_of(data, kind, name)
     document = document_of(draft, overrides)
     outcome = Outcome(None, [], draft=draft)
     try:
@@ -296,13 +298,14 @@ def import_file(name: str, data: bytes, actor: User | None, *, publish: bool = F
         raise ValidationError(f"{name}: not a post-mortem file (.md, .html or .docx)",
                               fields={"file": ["is not .md, .html or .docx"]})
     return import_upload(data, kind, actor, publish=publish, allow_duplicate=allow_duplicate,
-                         dry_run=dry_run, keep_status=keep_status, render=render)
+                         dry_run=dry_run, keep_status=keep_status, render=render,
+                         name=posixpath.basename(name.split(":")[-1]))
 
 
 def import_upload(data: bytes, kind: str, actor: User | None, *, publish: bool = False,
                   allow_duplicate: bool = False, dry_run: bool = False,
                   keep_status: bool = True, render: Render | None = None,
-                  overrides: dict[str, Any] | None = None) -> Outcome:
+                  overrides: dict[str, Any] | None = None, name: str = "") -> Outcome:
     """An interchange document (Markdown with front matter) as before, anything else read as a
     post-mortem written elsewhere."""
     if kind == "markdown":
@@ -316,7 +319,7 @@ def import_upload(data: bytes, kind: str, actor: User | None, *, publish: bool =
                                               allow_duplicate=allow_duplicate)
             return Outcome(result.incident, result.notes)
     return import_foreign(data, kind, actor, publish=publish, allow_duplicate=allow_duplicate,
-                          dry_run=dry_run, render=render, overrides=overrides)
+                          dry_run=dry_run, render=render, overrides=overrides, name=name)
 
 
 def _dry_run_interchange(text: str, actor: User | None, keep_status: bool,
