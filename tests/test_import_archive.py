@@ -418,3 +418,15 @@ def test_a_file_without_a_title_is_named_after_the_file(api) -> None:
     assert any("named after its file" in note for note in body["imported"][0]["notes"])
     # Without a file name (a body posted alone) a title is still needed.
     assert_error(post(api("author"), b"## Summary\n\nOn 2020-05-11.\n"), 422)
+
+
+@pytest.mark.parametrize(("written", "ours"), [
+    ("SEV-1", "SEV1"), ("Sev 0", "SEV1"), ("P1", "SEV1"), ("P2", "SEV2"), ("Critical", "SEV1"),
+    ("Major", "SEV2"), ("Minor", "SEV3"), ("Low", "SEV4"), ("S3 - Medium", "SEV3"),
+    ("Level 2 - Major", "SEV2"), ("2 - High", "SEV2"), ("Code Red", "SEV1"), ("Urgent", "SEV1"),
+])
+def test_severity_scales_map_to_ours_and_say_so(api, written: str, ours: str) -> None:
+    text = f"# Login errors\n\n- Date: 2024-06-01\n- Severity: {written}\n\n## Summary\n\nx\n"
+    body = post(api("author"), text, query="?dry_run=true").get_json()
+    assert body["severity"] == ours
+    assert f"severity '{written}' was read as {ours}" in " ".join(body["import_notes"])

@@ -161,6 +161,7 @@ SEVERITY_WORDS = {
     "outage": 1, "severe": 2, "major": 2, "high": 2, "significant": 2, "serious": 2,
     "moderate": 3, "medium": 3, "minor": 3, "normal": 3, "degraded": 3, "low": 4, "lowest": 4,
     "trivial": 4, "cosmetic": 4, "informational": 4, "info": 4, "negligible": 4,
+    "red": 1, "orange": 2, "amber": 3, "yellow": 3, "green": 4,  # colour-coded scales
 }
 SEVERITY_RE = re.compile(r"\b(sev|severity|s|p|priority|pri|level|lvl|l|tier|cat|category)"
                          r"[\s_:#-]*([0-5])\b", re.IGNORECASE)
@@ -181,6 +182,9 @@ def severity_of(value: str) -> tuple[str, str] | None:
     else:
         number = next((rank for word, rank in SEVERITY_WORDS.items()
                        if re.search(rf"\b{word}\b", text, re.IGNORECASE)), -1)
+    leading = re.match(r"\s*([0-5])\b", text)  # "2 - High", "1 (highest)"
+    if leading:
+        number = int(leading.group(1))
         if number < 0:
             return None
     level = min(max(number, 1), 4)
