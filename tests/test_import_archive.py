@@ -430,3 +430,13 @@ def test_severity_scales_map_to_ours_and_say_so(api, written: str, ours: str) ->
     body = post(api("author"), text, query="?dry_run=true").get_json()
     assert body["severity"] == ours
     assert f"severity '{written}' was read as {ours}" in " ".join(body["import_notes"])
+
+
+def test_definition_lists_hold_metadata_and_timeline_lines(api) -> None:
+    page = ("<html><body><h1>Object storage 503s</h1><dl><dt>Date</dt><dd>2022-08-09</dd>"
+            "<dt>Severity</dt><dd>Major</dd></dl><h2>Summary</h2><p>Uploads failed.</p>"
+            "<h2>Timeline</h2><dl><dt>15:39 UTC</dt><dd>Rebalance started</dd>"
+            "<dt>15:52 UTC</dt><dd>Uploads <b>fail</b> with 503</dd></dl></body></html>")
+    body = post(api("author"), page, "text/html").get_json()
+    assert body["severity"] == "SEV2" and body["started_at"] == "2022-08-09T15:39:00Z"
+    assert [e["text"] for e in body["timeline"]] == ["Rebalance started", "Uploads fail with 503"]

@@ -198,10 +198,30 @@ class _HtmlReader:
                 self.add(Block("code", line, [Line(code, code)], raw=f"```\n{code}\n```"))
         elif tag == "hr":
             self.add(Block("other", line, raw="---"))
+        elif tag == "dl":
+            self.definitions(element)
         elif tag == "li":
             self.list_item(element, depth, False)
         else:
             self.container(element, depth)
+            self.flush()
+
+    def definitions(self, element: Any) -> None:
+        """<dt>15:39</dt><dd>DNS withdrawn</dd>: each term with its description, one line."""
+        runs: list[_Run] = []
+        for child in element:
+            if not isinstance(child.tag, str) or child.tag not in ("dt", "dd"):
+                continue
+            if child.tag == "dt" and runs:
+                self.pending, self.pending_line = runs, self.line_of(element)
+                self.flush()
+                runs = []
+            if runs:
+                runs.append(_Run(": "))
+            runs.extend(_Run(r.text.replace("\n", " "), r.bold, r.size, r.href, r.code, r.italic)
+                        for r in self.runs(child, _Run("")) if not r.brk)
+        if runs:
+            self.pending, self.pending_line = runs, self.line_of(element)
             self.flush()
 
     def items(self, element: Any, depth: int, ordered: bool) -> None:
