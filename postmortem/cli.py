@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -271,32 +272,69 @@ def remind_command(days: int, dry_run: bool) -> None:
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--as-draft", is_flag=True, help="Start every imported post-mortem as a draft.")
+@click.option("--publish", is_flag=True,
+              help="Import post-mortems reviewed elsewhere as published, keeping their dates.")
 @click.option("--allow-duplicate", is_flag=True,
               help="Import even when a post-mortem with the same title and start exists.")
+@click.option("--dry-run", is_flag=True, help="Read every file and say what would be made; "
+              "write nothing.")
 @with_appcontext
-def import_command(files: tuple[str, ...], as_draft: bool, allow_duplicate: bool) -> None:
-    """Import Markdown interchange documents; a bad file does not stop the others."""
+def import_command(paths: tuple[str, ...], as_draft: bool, publish: bool, allow_duplicate: bool,
+                   dry_run: bool) -> None:
+    """Import post-mortems: files (.md, .html, .docx), folders of them and zips. The
+    interchange format and documents written elsewhere alike; a bad file does not stop the
+    others."""
     from .services import exchange
 
-    failures = 0
-    for name in files:
+    files: list[tuple[str, bytes | str]] = []
+    for path in paths:
+        files.extend(_import_files(path, exchange))
+    if not files:
+        raise click.ClickException("No .md, .html, .docx or .zip files found.")
+    width = len(str(len(files)))
+
+    def progress(index: int, total: int, name: str, verdict: str) -> None:
+        click.echo(f"[{index:>{width}}/{total}] {name}: {verdict}")
+
+    result = exchange.import_batch(files, None, publish=publish and not as_draft,
+                                   allow_duplicate=allow_duplicate, dry_run=dry_run,
+                                   keep_status=not as_draft, progress=progress)
+    for entry in result.failed:
+        click.echo(f"{entry['file']}: not imported: {entry['message']}", err=True)
+    verb = "would be imported" if dry_run else "imported"
+    click.echo(f"{len(result.imported)} {verb}, {len(result.duplicates)} already there "
+               f"(duplicates), {len(result.failed)} failed, of {len(files)} file(s).")
+    if result.failed:
+        raise click.ClickException(f"{len(result.failed)} of {len(files)} file(s) not imported.")
+
+
+def _import_files(path: str, exchange: Any) -> list[tuple[str, bytes | str]]:
+    """(name, bytes or why not) for a file, every importable file under a folder, or the
+    files inside a zip."""
+    if os.path.isdir(path):
+        found: list[tuple[str, bytes | str]] = []
+        for folder, dirs, names in sorted(os.walk(path)):
+            dirs.sort()
+            for name in sorted(names):
+                full = os.path.join(folder, name)
+                if name.startswith(".") or not (exchange.kind_of(None, name)
+                                                or name.lower().endswith(".zip")):
+                    continue
+                found.extend(_import_files(full, exchange))
+        return found
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        return [(path, f"could not be read: {error.strerror}")]
+    if path.lower().endswith(".zip"):
         try:
-            with open(name, encoding="utf-8") as handle:
-                text = handle.read()
-            incident = exchange.import_markdown(text, None, keep_status=not as_draft,
-                                                allow_duplicate=allow_duplicate).incident
-        except (OSError, UnicodeDecodeError) as error:
-            failures += 1
-            click.echo(f"{name}: not imported: {error}", err=True)
+            return [(f"{path}:{name}", content) for name, content in exchange.zip_members(data)]
         except DomainError as error:
-            failures += 1
-            click.echo(f"{name}: not imported: {error.message}", err=True)
-        else:
-            click.echo(f"{name}: imported as {incident.key} ({incident.title})")
-    if failures:
-        raise click.ClickException(f"{failures} of {len(files)} file(s) not imported.")
+            return [(path, error.message)]
+    return [(path, data)]
 
 
 @click.command("export")

@@ -8,6 +8,9 @@ SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
 # Requests larger than this get 413 (the Markdown import is the largest body we take).
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+# Imports take more: a .docx with screenshots, a zip of a team's whole archive.
+IMPORT_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+IMPORT_BATCH_MAX_CONTENT_LENGTH = 200 * 1024 * 1024
 # Longer URLs get 414 from the app (the JSON error shape under /api/); `postmortem serve` lets
 # such request lines through to the app so that it can answer them.
 MAX_URL_LENGTH = 8192

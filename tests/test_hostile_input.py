@@ -156,6 +156,40 @@ def test_imports_never_answer_5xx(world, front, lines, raw_yaml) -> None:  # noq
     assert_clean(response)
 
 
+IMPOSSIBLE_DATES = ["2026-02-30", "2025-02-29", "2026-04-31", "2026-13-01", "2026-00-10",
+                    "2026-03-14T25:00:00Z", "2026-03-14 09:61:00", "2026-02-30T09:00:00Z"]
+YAML_FIELDS = [*FRONT_KEYS, "deployments[0].deployed_at", "nested.when"]
+
+
+@pytest.mark.parametrize("field", YAML_FIELDS)
+@pytest.mark.parametrize("value", IMPOSSIBLE_DATES)
+def test_an_impossible_date_in_any_front_matter_field_is_a_422_naming_its_line(
+        world, field, value) -> None:  # noqa: ANN001
+    """YAML reads 2026-02-30 as a date that does not exist: before, that was a 500."""
+    admin, _ = world
+    lines = ["title: Impossible dates", "severity: SEV2", "started_at: 2026-03-14T09:00:00Z"]
+    lines = [line for line in lines if not line.startswith(field + ":")]
+    if field == "deployments[0].deployed_at":
+        lines += ["deployments:", "  - service: svc", "    version: '1'", f"    deployed_at: {value}"]
+    elif field == "nested.when":
+        lines += ["nested:", f"  when: {value}"]
+    else:
+        lines.append(f"{field}: {value}")
+    bad_line = len(lines) + 1  # the opening '---' is line 1
+    text = "---\n" + "\n".join(lines) + "\n---\n\n## Summary\nText.\n"
+    response = admin.post("/api/v1/import", data=text.encode(), content_type="text/markdown")
+    assert_clean(response)
+    body = response.get_json()
+    if value in ("2026-13-01", "2026-00-10", "2026-03-14 09:61:00", "2026-03-14T25:00:00Z") \
+            and response.status_code != 422:
+        # Not a YAML timestamp at all: plain text, which the field's own rule judges.
+        assert response.status_code in (201, 409), body
+        return
+    assert response.status_code == 422, body
+    assert body["error"]["message"].startswith(f"line {bad_line}:"), body
+    assert value.split("T")[0].split(" ")[0] in body["error"]["message"], body
+
+
 FORM_ROUTES = [
     ("/action-items/{item}", ["title", "description", "owner", "team", "priority", "kind",
                               "due_date", "factor_id", "status", "resolution_note", "completed_at"]),
@@ -212,3 +246,28 @@ def test_html_pages_never_answer_5xx(world, client, login, page, name, value) ->
     login("viewer")
     response = client.get(page.format(**ids), query_string={name: value})
     assert response.status_code < 500, (page, name, value, response.status_code)
+
+
+FOREIGN_PIECES = st.sampled_from([
+    "# Outage", "## Timeline", "## Root cause", "## Action items", "## Summary", "Day 2",
+    "- 14:02 UTC alert", "- 25:61 x", "| Time | Event |", "|---|---|", "| 09:14 | x |",
+    "| | |", "Date: 2026-02-30", "Date: 2024-03-01", "Severity: P9", "Severity: SEV-1",
+    "Impact start: 2024-03-01 22:40 UTC   Impact end: x", "- [ ] do (owner: @x, due Feb 30)",
+    "- [x] done (due 9999-99-99)", "**Summary**", "<table><tr><td>x", "<h1>T</h1>", "\x00",
+    "\ud800", "(+99999d) 00:10 x", "Time zone: Mars/Olympus", "Services: ,,,", "- " * 50,
+    "> " * 200 + "x", "1. " * 100 + "x", "[link](javascript:alert(1))", "x" * 6000,
+])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.one_of(FOREIGN_PIECES, st.text(max_size=30)), max_size=14),
+       kind=st.sampled_from(["text/markdown", "text/html", "text/plain"]))
+def test_foreign_imports_never_answer_5xx(world, pieces, kind) -> None:  # noqa: ANN001
+    """Documents written elsewhere (no front matter), half-broken in every way."""
+    admin, _ = world
+    text = "\n".join(pieces)
+    if kind == "text/html":
+        text = "<html><body>" + "".join(f"<p>{piece}</p>" for piece in pieces) + "</body></html>"
+    response = admin.post("/api/v1/import?dry_run=true",
+                          data=text.encode("utf-8", "surrogatepass"), content_type=kind)
+    assert_clean(response)

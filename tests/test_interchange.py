@@ -138,9 +138,13 @@ def test_malformed_documents_name_the_line_and_create_nothing(app, api, needle, 
         assert db.session.scalar(select(func.count(Incident.id))) == 0
 
 
-def test_document_without_front_matter_is_refused(api) -> None:
+def test_document_without_front_matter_or_its_facts_is_refused(api) -> None:
+    # Without front matter a document is read as one written elsewhere (test_import_archive.py);
+    # one that says neither what happened nor when is refused, naming what is missing.
     error = assert_error(post_import(api("author"), "## Summary\nNo front matter here.\n"), 422)
-    assert error["line"] == 1 and "front matter" in error["message"]
+    assert error["line"] == 1 and "title" in error["message"]
+    error = assert_error(post_import(api("author"), "# Outage\n\nNo date anywhere.\n"), 422)
+    assert error["line"] == 1 and "no date" in error["message"]
     error = assert_error(post_import(api("author"), "---\ntitle: [unclosed\n---\n"), 422)
     assert "YAML" in error["message"]
 
@@ -148,7 +152,7 @@ def test_document_without_front_matter_is_refused(api) -> None:
 def test_import_content_type_size_and_role(app, api) -> None:
     assert_error(api("author").post("/api/v1/import", json={"x": 1}), 415)
     assert_error(post_import(api("viewer"), DOCUMENT), 403)
-    app.config["MAX_CONTENT_LENGTH"] = 2000
+    app.config["IMPORT_MAX_CONTENT_LENGTH"] = 2000
     assert_error(post_import(api("author"), DOCUMENT + "x" * 5000), 413)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request
 
+from ..errors import ValidationError
 from ..models import Incident, ListView, Role
 from ..schemas import (
     ActionItemIn,
@@ -171,27 +172,77 @@ def list_incident_action_items(key: str) -> Any:
 
 
 
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+
+
 @bp.post("/import")
 @requires(Role.AUTHOR)
 def import_document() -> Any:
-    """A Markdown interchange document as the body (text/markdown) → 201 with the new incident
-    (and `import_notes`), or 200 with the replaced one for ?into=KEY."""
+    """One post-mortem as the body: the interchange format, or a document written elsewhere
+    (Markdown, HTML, .docx) → 201 with the new incident and `import_notes`; 200 with the
+    replaced one for ?into=KEY; 200 with what would be made for ?dry_run=true."""
     options = parse(ImportOptions, request.args.to_dict())
-    if request.mimetype not in ("text/markdown", "text/x-markdown", "text/plain"):
-        abort(415, description="Send the document with 'Content-Type: text/markdown'.")
+    request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
     raw = request.get_data(cache=False)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        abort(400, description="The document is not UTF-8 text.")
+    kind = exchange.kind_of(request.mimetype, None, raw)
+    if kind is None:
+        abort(415, description="Send the document as text/markdown, text/html or a .docx "
+                               f"({exchange.DOCX}).")
+    interchange = False
+    if kind == "markdown":
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            abort(400, description="The document is not UTF-8 text.")
+        interchange = exchange.has_front_matter(text)
+    if interchange and not options.dry_run and not options.publish:
+        if options.into:
+            result = exchange.import_into(incidents.get_incident(options.into), text, api_user())
+        else:
+            result = exchange.import_markdown(text, api_user(),
+                                              allow_duplicate=bool(options.allow_duplicate))
+        body = incident_json(result.incident)
+        body["import_notes"] = result.notes
+        return body, 201 if result.created else 200
     if options.into:
-        result = exchange.import_into(incidents.get_incident(options.into), text, api_user())
+        raise ValidationError("?into= replaces a post-mortem from an interchange document "
+                              "(with front matter) only.", fields={"into": [
+                                  "needs a document with front matter"]})
+    outcome = exchange.import_upload(raw, kind, api_user(), publish=bool(options.publish),
+                                     allow_duplicate=bool(options.allow_duplicate),
+                                     dry_run=bool(options.dry_run), render=incident_json)
+    if options.dry_run:
+        body = dict(outcome.preview or {})
+        for name in ("key", "url"):
+            body.pop(name, None)
+        body["import_notes"] = outcome.notes
+        body["duplicate_of"] = outcome.duplicate
+        return body, 200
+    assert outcome.incident is not None
+    body = incident_json(outcome.incident)
+    body["import_notes"] = outcome.notes
+    return body, 201
+
+
+@bp.post("/import/batch")
+@requires(Role.AUTHOR)
+def import_batch() -> Any:
+    """A zip of post-mortems (.md, .html, .docx, in folders), each imported or refused on its
+    own → 200 {"imported", "duplicates", "failed"}."""
+    options = parse(ImportOptions, request.args.to_dict())
+    if request.mimetype not in ZIP_TYPES and not request.mimetype.startswith("multipart/"):
+        abort(415, description="Send the archive with 'Content-Type: application/zip'.")
+    request.max_content_length = current_app.config["IMPORT_BATCH_MAX_CONTENT_LENGTH"]
+    if request.mimetype.startswith("multipart/"):
+        upload = request.files.get("file")
+        raw = upload.read() if upload is not None else b""
     else:
-        result = exchange.import_markdown(text, api_user(),
-                                          allow_duplicate=bool(options.allow_duplicate))
-    body = incident_json(result.incident)
-    body["import_notes"] = result.notes
-    return body, 201 if result.created else 200
+        raw = request.get_data(cache=False)
+    files = exchange.zip_members(raw)
+    result = exchange.import_batch(files, api_user(), publish=bool(options.publish),
+                                   allow_duplicate=bool(options.allow_duplicate),
+                                   dry_run=bool(options.dry_run))
+    return result.as_dict(), 200
 
 
 @bp.get("/incidents/<key>/similar")

@@ -20,11 +20,14 @@ from .types import (
 
 
 class ImportOptions(Schema):
-    """The import's query string: replace an existing post-mortem, or allow a duplicate."""
+    """The import's query string: replace an existing post-mortem, allow a duplicate, only
+    show what would be made (dry_run), or import as published (publish, reviewer)."""
 
     failure = "Invalid import options."
     into: IncidentRef = None
     allow_duplicate: Boolean = None
+    dry_run: Boolean = None
+    publish: Boolean = None
 
 
 class FrontMatter(Schema):

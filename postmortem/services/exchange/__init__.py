@@ -1,5 +1,17 @@
 """Post-mortems in and out: the Markdown interchange format, importing it, and the PDFs."""
 
+from .foreign import (
+    DOCX,
+    MAX_ZIP_BYTES,
+    BatchResult,
+    Outcome,
+    has_front_matter,
+    import_batch,
+    import_file,
+    import_upload,
+    kind_of,
+    zip_members,
+)
 from .importer import (
     Imported,
     ImportPreview,
@@ -18,6 +30,8 @@ from .pdf import (
 )
 
 __all__ = [
+    "DOCX", "MAX_ZIP_BYTES", "BatchResult", "Outcome", "has_front_matter", "import_batch", "import_file",
+    "import_upload", "kind_of", "zip_members",
     "ImportPreview", "preview_import",
     "Imported", "find_duplicate", "import_into",
     "DocumentError", "export_markdown", "html_to_pdf", "import_markdown", "incident_html",

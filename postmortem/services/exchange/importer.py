@@ -79,7 +79,7 @@ def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
     document = parse_document(text)
     notes: list[str] = kind_notes(document)
     try:
-        fresh = _build(document, actor)
+        fresh = build_incident(document, actor)
         wanted = fresh.status
         if not keep_status or (actor is not None and not actor.can(Role.REVIEWER)):
             fresh.status = IncidentStatus.DRAFT
@@ -94,7 +94,7 @@ def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
                     f"{existing.key} already has this title and start time; import into it "
                     f"(?into={existing.key}) or allow a duplicate.", extra={"key": existing.key})
         db.session.add(fresh)
-        _attach(fresh, document)
+        attach(fresh, document)
         db.session.flush()
         revisions.record_revision(fresh, actor, "Imported from Markdown" + (
             " (as a draft)" if fresh.status != wanted else ""))
@@ -123,7 +123,7 @@ def preview_import(text: str, actor: User | None, *, keep_status: bool = True) -
     preview = ImportPreview()
     try:
         document = parse_document(text)
-        fresh = _build(document, actor)
+        fresh = build_incident(document, actor)
         preview.title = fresh.title
         wanted = str(fresh.status)
         lowered = not keep_status or (actor is not None and not actor.can(Role.REVIEWER))
@@ -153,7 +153,7 @@ def import_into(target: Incident, text: str, actor: User | None) -> Imported:
     try:
         ensure_editable(target)
         with db.session.no_autoflush:  # the new rows move from a transient draft to the target
-            fresh = _build(document, actor)
+            fresh = build_incident(document, actor)
             for name in ("title", "severity", "template_key", "commander", "extra_metadata",
                          "started_at", "detected_at", "mitigated_at", "resolved_at"):
                 setattr(target, name, getattr(fresh, name))
@@ -169,7 +169,7 @@ def import_into(target: Incident, text: str, actor: User | None) -> Imported:
             target.sections, target.timeline, target.factors = sections, timeline, factors
             target.action_items.extend(items)
         db.session.flush()
-        _attach(target, document)
+        attach(target, document)
         target.version += 1
         target.updated_at = utcnow()
         db.session.flush()
@@ -250,7 +250,7 @@ def person(email: Any, line: int, field_name: str) -> User:
     return user
 
 
-def _build(document: Document, actor: User | None) -> Incident:
+def build_incident(document: Document, actor: User | None) -> Incident:
     """The post-mortem a document describes, not yet in the session; DocumentError listing
     every problem."""
     front = _front(document)
@@ -280,7 +280,7 @@ def _build(document: Document, actor: User | None) -> Incident:
     return incident
 
 
-def _attach(incident: Incident, document: Document) -> None:
+def attach(incident: Incident, document: Document) -> None:
     """Services, tags and deployments: what needs the incident in the session."""
     front = _front(document)
     incident.services = [catalog.ensure_service(name) for name in front.services or []]
@@ -397,7 +397,7 @@ def _items(incident: Incident, document: Document, actor: User | None,
             "priority": attrs.get("priority"), "status": status, "due_date": attrs.get("due"),
             "completed_at": attrs.get("completed"), "external_url": attrs.get("url"),
             "team": attrs.get("team"), "verification": attrs.get("verification"),
-            "resolution_note": note,
+            "resolution_note": note, "description": attrs.get("description"),
         }, parsed.line, "action_items", problems)
         if data is None:
             continue
@@ -409,7 +409,8 @@ def _items(incident: Incident, document: Document, actor: User | None,
         if completed_at is not None and completed_at < created:
             created = completed_at
         item = ActionItem(
-            title=data.title, kind=data.kind, priority=data.priority, status=status,
+            title=data.title, description=data.description, kind=data.kind,
+            priority=data.priority, status=status,
             due_on=data.due_date, team=data.team, external_url=data.external_url,
             completed_at=completed_at, verification=data.verification,
             resolution_note=data.resolution_note,

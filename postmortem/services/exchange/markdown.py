@@ -270,6 +270,20 @@ class FrontMatterLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+def _checked_timestamp(loader: FrontMatterLoader, node: Any) -> Any:
+    """YAML's date and timestamp, or a marked error for one that does not exist (2026-02-30,
+    24:00): a line to point at, not a crash."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as error:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is not a real date or time ({error})",
+            node.start_mark) from None
+
+
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
+
+
 def _load_front_matter(text: str) -> tuple[Any, Any]:
     """(root node, data) of one YAML document through FrontMatterLoader."""
     loader = FrontMatterLoader(text)
