@@ -122,7 +122,7 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         "stats": figures["stats"],
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": action_items.teams(),
-        "owners": accounts.list_active_users(),
+        "owners": accounts.list_owners(),
         **_charts(filters, figures),
         **extra,
     }
@@ -221,6 +221,12 @@ def _day(value: date | datetime | None) -> str:
     return (value.astimezone(UTC).date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _worded(error: ValidationError) -> str:
+    """A refusal in the screen's words: 'Reason is required …', never a field's name."""
+    return "; ".join(f"{field_label(k)} {', '.join(v)}".strip()
+                     for k, v in (error.fields or {}).items()) or error.message
+
+
 def _clear_flashes() -> str:
     """An out-of-band swap that empties the page's messages: an inline change is its own news."""
     return render_template("_partials/clear_flashes.html")
@@ -249,8 +255,7 @@ def set_status(item_id: int) -> Any:
     try:
         action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
     except ValidationError as error:
-        error_message = "; ".join(f"{field_label(k)} {', '.join(v)}"
-                                  for k, v in (error.fields or {}).items()) or error.message
+        error_message = _worded(error)
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),
                                statuses=list(ActionStatus), row_error=error_message,
@@ -282,8 +287,8 @@ def bulk() -> Any:
         done = len(items) - len(errors)
         if done:
             flash(f"{done} item(s) moved to {label(ActionStatus(operation)).lower()}.", "success")
-        for item_id, message in errors.items():
-            flash(f"'{titles[item_id]}' not updated: {message}", "error")
+        for item_id, error in errors.items():
+            flash(f"'{titles[item_id]}' not updated: {_worded(error)}", "error")
     else:
         flash("Choose what to do with the selected items.", "error")
     return redirect(_back())
@@ -349,5 +354,5 @@ def detail(item_id: int) -> Any:
         conflict=conflict,
         today=today(), statuses=list(ActionStatus), kinds=list(ActionKind),
         priorities=list(Priority),
-        owners=accounts.list_active_users(),
+        owners=accounts.list_owners(),
     ), (422 if errors else 200)

@@ -25,9 +25,22 @@
     statusEl.dataset.state = state || "";
   }
 
+  // Times on the person's clock (Your account: 24-hour unless they chose 12-hour).
+  var twelve = document.body.dataset.clock === "12h";
+  function clockText(hour, minute, second) {
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var tail = ":" + pad(minute) + (second === undefined ? "" : ":" + pad(second));
+    if (twelve) return (hour % 12 || 12) + tail + (hour < 12 ? " AM" : " PM");
+    return pad(hour) + tail;
+  }
   function timeNow() {
     var d = new Date();
-    return d.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+    var zone = "";
+    try {
+      zone = new Intl.DateTimeFormat("en-GB", {timeZoneName: "short"}).formatToParts(d)
+        .filter(function (p) { return p.type === "timeZoneName"; })[0].value;
+    } catch (e) { /* no zone name */ }
+    return clockText(d.getHours(), d.getMinutes(), d.getSeconds()) + (zone ? " " + zone : "");
   }
 
   function post(url, body) {
@@ -273,7 +286,7 @@
     var parts = new Intl.DateTimeFormat("en-GB", {timeZone: zone, year: "numeric", month: "2-digit",
       day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false}).formatToParts(new Date());
     var get = function (type) { return parts.filter(function (p) { return p.type === type; })[0].value; };
-    row.querySelector("[name=time]").value = get("hour") + ":" + get("minute");
+    row.querySelector("[name=time]").value = clockText(parseInt(get("hour"), 10) % 24, parseInt(get("minute"), 10));
     var day = row.querySelector("[name=day]");
     var today = get("year") + "-" + get("month") + "-" + get("day");
     if (day && day.tagName === "SELECT" && Array.prototype.some.call(day.options, function (o) { return o.value === today; })) day.value = today;

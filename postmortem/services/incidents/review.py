@@ -22,6 +22,7 @@ from ...models import (
     utcnow,
 )
 from ...schemas import CommentIn
+from ...wording import shorten
 from ..accounts import list_active_users
 from ..outbox import post_webhook, try_mail
 from ..transaction import use_case
@@ -62,9 +63,11 @@ def checklist(incident: Incident) -> list[str]:
             unmet.append(f"The action item '{item.title}' has neither an owner nor a team.")
         if item.due_on is None:
             unmet.append(f"The action item '{item.title}' has no due date.")
+    titles = {section.key: section.title for section in incident.sections}
     for comment in open_comments(incident):
-        where = f" on '{comment.section_key}'" if comment.section_key else ""
-        unmet.append(f"A review comment{where} is not resolved: \"{comment.body[:80]}\"")
+        where = (f" on '{titles.get(comment.section_key, comment.section_key)}'"
+                 if comment.section_key else "")
+        unmet.append(f"A review comment{where} is not resolved: \"{shorten(comment.body, 80)}\"")
     return unmet
 
 
@@ -159,7 +162,7 @@ def transition_incident(incident: Incident, actor: User, to: str,
                                      resolved_at=utcnow(), resolved_by=actor))
         summary += f": {comment.strip()}"
     db.session.flush()
-    revisions.record_revision(incident, actor, summary[:300])
+    revisions.record_revision(incident, actor, summary)
     db.session.commit()
     return incident
 
