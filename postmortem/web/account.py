@@ -25,7 +25,7 @@ def _page(token_form: TokenForm, password_form: PasswordChangeForm, new_token: s
         password_form=password_form,
         confirm=ConfirmForm(),
         new_token=new_token,
-        preferences=accounts.preferences_of(current_user.id),
+        prefs=accounts.preferences_of(current_user.id),
         timezones=TIMEZONES,
     ), status
 

@@ -35,6 +35,7 @@ from .page_cache import shared_page
 bp = Blueprint("actions", __name__)
 BOARD_PER_PAGE = 50
 PRESENT_LIMIT = 30  # items of one group on the projector; the rest are counted
+PRESENT_PER_PAGE = 5  # what fits a 1080p screen in the presentation's type
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
 CSV_COLUMNS = ("Incident", "Incident title", "Action item", "Kind", "Priority", "Status",
                "Owner", "Owner email", "Team", "Due", "Overdue", "Created", "Done",
@@ -112,14 +113,18 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     filters, error = _filters()
     group = _group_by()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    figures = action_items.board_figures(filters)
+    # The headline and the charts count every status of the items the other filters select:
+    # under the default "Not finished" view, done items are what the completion rate is about.
+    counted = {**filters, "status": None, "overdue": None} if filters else filters
+    figures = action_items.board_figures(counted)
     page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE)
     items = list(page.items)
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
         "group_totals": _group_totals(filters, group), "page": page,
         "args": request.args, "error": error, "today": today(),
-        "stats": figures["stats"],
+        "stats": figures["stats"], "shown_total": page.total,
+        "status_filtered": bool(filters.get("status") or filters.get("overdue")),
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": action_items.teams(),
         "owners": accounts.list_owners(),
@@ -139,22 +144,40 @@ def board() -> Any:
 @login_required
 @shared_page(deployments=False)
 def present() -> Any:
-    """The board for a retro on a projector: one team (or incident, or owner) at a time in
-    large type; ← and → (or the links) step through, items are marked reviewed as you go."""
+    """The board for a retro on a projector, full screen: one team (or incident, or owner) at a
+    time, PRESENT_PER_PAGE items to a page in large type; ← and → (or the links) page through,
+    ↑ and ↓ pick an item, and keys set its status or mark it reviewed."""
     filters, error = _filters()
     group = request.args.get("group", "team")
     if group not in GROUPINGS or not group:
         group = "team"
     groups = action_items.group_counts(filters, group)
     step = min(max(request.args.get("step", 1, type=int) or 1, 1), max(len(groups), 1))
-    items = (action_items.group_items(filters, group, groups[step - 1][0], PRESENT_LIMIT)
+
+    def pages_of(index: int) -> int:
+        shown = min(groups[index][1], PRESENT_LIMIT)
+        return max(1, -(-shown // PRESENT_PER_PAGE))
+
+    pages = pages_of(step - 1) if groups else 1
+    part = min(max(request.args.get("part", 1, type=int) or 1, 1), pages)
+    shown = (action_items.group_items(filters, group, groups[step - 1][0], PRESENT_LIMIT)
              if groups else [])
-    label = _label(items[0], group) if items else ""
-    more = groups[step - 1][1] - len(items) if groups else 0
-    args = {k: v for k, v in request.args.items() if k != "step"}
+    items = shown[(part - 1) * PRESENT_PER_PAGE:part * PRESENT_PER_PAGE]
+    label = _label(shown[0], group) if shown else ""
+    more = groups[step - 1][1] - len(shown) if groups else 0
+    args = {k: v for k, v in request.args.items() if k not in ("step", "part")}
+    previous = ({"step": step, "part": part - 1} if part > 1 else
+                {"step": step - 1, "part": pages_of(step - 2)} if step > 1 else None)
+    following = ({"step": step, "part": part + 1} if part < pages else
+                 {"step": step + 1, "part": 1} if step < len(groups) else None)
+    previous_url = url_for("actions.present", **args, **previous) if previous else None
+    following_url = url_for("actions.present", **args, **following) if following else None
     return render_template("actions/present.html", label=label, items=items, step=step, more=more,
                            steps=len(groups), group=group, groupings=GROUPINGS, args=args,
-                           error=error, today=today())
+                           part=part, pages=pages, previous_url=previous_url,
+                           following_url=following_url,
+                           group_total=groups[step - 1][1] if groups else 0,
+                           statuses=list(ActionStatus), error=error, today=today())
 
 
 @bp.get("/action-items/mine")

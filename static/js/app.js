@@ -31,6 +31,11 @@
     event.preventDefault();
     if (area.form.requestSubmit) area.form.requestSubmit(); else area.form.submit();
   });
+  // A long list that would fill a phone's first screen starts folded there (its summary says
+  // how far along it is).
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details[data-close-narrow]").forEach(function (d) { d.open = false; });
+  }
   // Small GET forms (a period picker) apply as soon as a choice is made.
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

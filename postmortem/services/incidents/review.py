@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ...errors import Conflict, Forbidden, NotFound, ValidationError
 from ...extensions import db
@@ -276,6 +278,40 @@ def changes_requested(incident: Incident) -> Revision | None:
         if revision.summary.startswith(("Submitted for review", "Reopened", "Published")):
             return None
     return None
+
+
+WORKFLOW_MOVES = ("Changes requested", "Submitted for review", "Reopened", "Published")
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """Who asked for changes to a draft, and when."""
+
+    by: str | None
+    at: datetime
+
+
+def changes_requested_of(drafts: list[Incident]) -> dict[int, SentBack]:
+    """{incident id: who sent it back and when} for those of these drafts that a reviewer
+    sent back with a request for changes (their last workflow move), in one query."""
+    ids = [incident.id for incident in drafts if incident.status == DRAFT]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Revision.incident_id, Revision.summary, Revision.created_at, User.name)
+        .outerjoin(User, User.id == Revision.author_id)
+        .where(Revision.incident_id.in_(ids),
+               or_(*(Revision.summary.startswith(move) for move in WORKFLOW_MOVES)))
+        .order_by(Revision.incident_id, Revision.number.desc()))
+    latest: dict[int, SentBack] = {}
+    seen: set[int] = set()
+    for incident_id, summary, created_at, name in rows:
+        if incident_id in seen:
+            continue
+        seen.add(incident_id)
+        if summary.startswith("Changes requested"):
+            latest[incident_id] = SentBack(by=name, at=created_at)
+    return latest
 
 
 def review_queue_count(user: User) -> int:
