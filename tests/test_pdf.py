@@ -86,7 +86,7 @@ def test_digest_pdf_renders_with_charts(api) -> None:
     assert pages >= 2
     for expected in ("incident digest", "Incidents by month and severity", "Configuration change",
                      "Checkout errors after cache config rollout", "edge-cache",
-                     "Compared with 29 Jan 2026", "Not published yet", "Draft checkout errors",
+                     "the period before: 29 Jan 2026", "the period before,", "Not published yet", "Draft checkout errors",
                      "Overdue action items"):
         assert expected.lower() in text.lower(), expected
     assert "published post- mortems 1" in " ".join(text.lower().split())
@@ -156,6 +156,28 @@ def test_demo_pdfs_have_no_near_empty_page(app) -> None:
         lines = [len([line for line in page.extract_text().splitlines() if line.strip()])
                  for page in reader.pages]
         assert all(count >= 12 for count in lines[:-1]), lines
+        # Nor a page that begins with a small section (the artifacts involved, the metadata):
+        # it goes with the end of what precedes it.
+        for page in reader.pages[1:]:
+            first = next(line for line in page.extract_text().splitlines() if line.strip())
+            assert first.strip() not in ("Deployed artifacts involved", "Metadata"), lines
+
+
+def test_demo_post_mortems_carry_their_review(app) -> None:
+    """A demo post-mortem says when it was published (days after it was resolved, not the day
+    the demo was loaded) and who reviewed it."""
+    from postmortem.services import demo, exchange, incidents
+
+    with app.app_context():
+        demo.load_demo()
+        incident = incidents.get_incident("INC-2")
+        assert incident.published_at is not None and incident.resolved_at is not None
+        assert 0 < (incident.published_at - incident.resolved_at).days < 14
+        assert [user.name for user in incident.reviewers] == ["Ana Lima"]
+        text = " ".join(PdfReader(io.BytesIO(exchange.render_incident_pdf(incident)))
+                        .pages[0].extract_text().split())
+    assert "PUBLISHED 25 JUN 2026 BY ANA LIMA" in text  # the cover's eyebrow is upper case
+    assert "REVIEWED BY Ana Lima" in text
 
 
 def test_the_warm_up_renders_and_never_stops_the_server(app, monkeypatch, caplog) -> None:

@@ -141,6 +141,8 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown_inline"] = render_inline
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["utcdate"] = lambda value: (
+        value.astimezone(UTC).strftime("%d %b %Y") if value else "—")
     app.jinja_env.filters["iso"] = isoformat
     app.jinja_env.filters["duration"] = humanize_duration
     app.jinja_env.filters["label"] = label
