@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from werkzeug.security import check_password_hash
 
@@ -98,6 +98,8 @@ def save_preferences() -> Any:
         for field, messages in (error.fields or {}).items():
             flash(f"{words.get(field, field)} {', '.join(messages)}.", "error")
         return redirect(url_for("account.index"))
+    if request.form.get("time_zone"):
+        session.pop("timezone", None)  # the editor's own choice gives way to the new setting
     if hidden is not None:
         flash("The getting-started list is hidden; it stays under Your account."
               if hidden == "1" else "The getting-started list is back on your home page.", "info")

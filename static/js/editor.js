@@ -33,14 +33,22 @@
     if (twelve) return (hour % 12 || 12) + tail + (hour < 12 ? " AM" : " PM");
     return pad(hour) + tail;
   }
+  // Now on the person's clock, in their zone (Your account), with the zone named.
   function timeNow() {
-    var d = new Date();
-    var zone = "";
+    var zone = document.body.dataset.zone || undefined;
     try {
-      zone = new Intl.DateTimeFormat("en-GB", {timeZoneName: "short"}).formatToParts(d)
-        .filter(function (p) { return p.type === "timeZoneName"; })[0].value;
-    } catch (e) { /* no zone name */ }
-    return clockText(d.getHours(), d.getMinutes(), d.getSeconds()) + (zone ? " " + zone : "");
+      var parts = new Intl.DateTimeFormat("en-GB", {timeZone: zone, hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hour12: false, timeZoneName: "short"}).formatToParts(new Date());
+      var get = function (type) {
+        var part = parts.filter(function (p) { return p.type === type; })[0];
+        return part ? part.value : "";
+      };
+      return clockText(parseInt(get("hour"), 10) % 24, parseInt(get("minute"), 10),
+                       parseInt(get("second"), 10)) + " " + get("timeZoneName");
+    } catch (e) {
+      var d = new Date();
+      return clockText(d.getHours(), d.getMinutes(), d.getSeconds());
+    }
   }
 
   function post(url, body) {
@@ -243,9 +251,16 @@
   }
 
   function updateMetricsFromInputs() {
+    // "2026-03-14 14:05", "2026-03-14T14:05" or "2026-03-14 2:05 PM", all four in the same
+    // zone: read as if UTC, the differences hold.
     var value = function (name) {
-      var v = form.querySelector('[name="' + name + '"]').value;
-      return v ? Date.parse(v + ":00Z") : null;  // same zone for all four: differences hold
+      var v = form.querySelector('[name="' + name + '"]').value.trim();
+      var m = /^(\d{4}-\d{2}-\d{2})[T ]\s*(\d{1,2})[:.h]?(\d{2})\s*(?:([AaPp])\.?\s*[Mm]?\.?)?$/.exec(v);
+      if (!m) return null;
+      var hour = parseInt(m[2], 10);
+      if (m[4]) hour = hour % 12 + (m[4].toLowerCase() === "p" ? 12 : 0);
+      var t = Date.parse(m[1] + "T" + (hour < 10 ? "0" : "") + hour + ":" + m[3] + ":00Z");
+      return isNaN(t) ? null : t;
     };
     var start = value("started_at");
     var pairs = {time_to_detect_s: "detected_at", time_to_mitigate_s: "mitigated_at",
