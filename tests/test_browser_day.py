@@ -184,3 +184,57 @@ def test_long_texts_grow_and_the_review_page_has_no_stray_button(app, api, page)
     field = page.locator("[id^=factor-text-]").first
     assert field.input_value() == long_text
     assert field.evaluate("el => el.scrollHeight <= el.clientHeight + 2")
+
+
+def test_the_presentation_view_fills_a_screen_and_works_from_the_keyboard(app, api, page) -> None:
+    author = api("author")
+    key = create_incident(author)["key"]
+    for n in range(7):
+        author.post(f"/api/v1/incidents/{key}/action-items", json={
+            "title": f"Edge follow-up number {n + 1} with a title of ordinary length",
+            "kind": "prevent", "team": "edge", "due_date": f"2026-0{n + 1}-10"})
+    author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Payments follow-up", "kind": "detect", "team": "payments", "due_date": "2099-01-01"})
+    with app.app_context():
+        builders.make_user(role="author", email="retro@example.com", name="Retro Lead")
+    browser_login(page, "retro@example.com", builders.PASSWORD)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto("/action-items/present")
+    # Full screen: no site navigation, large type, and one page fits the screen.
+    assert page.locator(".topbar").count() == 0
+    assert page.locator("[data-testid=present-title]").inner_text() == "edge"
+    assert "page 1 of 2" in (page.locator("[data-testid=present-where]").text_content() or "")
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    size = page.locator(".present-item-title").first.evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 28
+    badge = page.locator(".present-item .status-select").first.evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)")
+    assert badge >= 18
+    screenshot(page, "present-1080", height=1080)
+    # ↓ picks the first item, D marks it done; the page comes back with it still picked.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("d")
+    page.wait_for_selector(".flash-success")
+    assert "is now done" in page.inner_text("#flashes")
+    with app.app_context():
+        from postmortem.services import incidents
+
+        done = [i.title for i in incidents.get_incident(key).action_items if i.status == "done"]
+    assert done == ["Edge follow-up number 1 with a title of ordinary length"]
+    # → pages on inside the group, then to the next group; ← comes back.
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("/page 2 of/.test(document.querySelector('[data-testid=present-where]')"
+                           ".textContent) || /payments/.test(document.querySelector("
+                           "'[data-testid=present-title]').textContent)")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent"
+                           " === 'payments'")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent"
+                           " === 'edge'")
+    # R marks the picked item reviewed today; the button says what it does.
+    assert page.locator("button:has-text('Mark reviewed today')").count() > 0
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("r")
+    page.wait_for_selector("text=reviewed today")

@@ -16,6 +16,7 @@ from ..schemas import CommentIn, TransitionIn, parse
 from ..services import deployments, incidents, setup
 from ..services.accounts import list_active_users
 from .incidents import load_incident
+from .labels import field_label
 from .page_cache import shared_page
 
 bp = Blueprint("review", __name__, url_prefix="/incidents")
@@ -115,7 +116,7 @@ def add_comment(key: str) -> Any:
         for field, messages in (error.fields or {}).items():
             for message in messages:
                 if field != "body":
-                    flash(f"{field}: {message}", "error")
+                    flash(f"{field_label(field)}: {message}", "error")
         return render_review(incident, form), 422
     named = ", ".join(user.name for user in comment.mentioned if user.id != current_user.id)
     flash(f"Comment added; {named} will be told." if named else "Comment added.", "success")
