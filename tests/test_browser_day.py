@@ -238,3 +238,31 @@ def test_the_presentation_view_fills_a_screen_and_works_from_the_keyboard(app, a
     page.keyboard.press("ArrowDown")
     page.keyboard.press("r")
     page.wait_for_selector("text=reviewed today")
+
+
+# True when the chosen option's words fit inside the select (text, padding and the arrow).
+SELECT_FITS = """(el) => {
+  const style = getComputedStyle(el);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = style.font;
+  const text = context.measureText(el.options[el.selectedIndex].text).width;
+  return text + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20 <= el.clientWidth;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1360, "height": 900}, PHONE])
+def test_the_new_post_mortem_form_cuts_nothing_off(app, page, viewport) -> None:
+    with app.app_context():
+        builders.make_user(role="author", email="sam@example.com", name="Sam Okafor")
+    browser_login(page, "sam@example.com", builders.PASSWORD)
+    page.set_viewport_size(viewport)
+    page.goto("/incidents/new")
+    for select in ("#severity", "#template", "#timezone"):
+        assert page.locator(select).evaluate(SELECT_FITS), select
+    page.select_option("#severity", "SEV1")
+    assert page.locator("#severity").evaluate(SELECT_FITS)
+    started = page.locator("#started_at")
+    started.fill("2026-03-14 14:05")
+    assert started.evaluate("el => el.scrollWidth <= el.clientWidth")
+    if viewport is PHONE:
+        screenshot(page, "new-post-mortem-phone", height=844)
