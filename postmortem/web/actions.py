@@ -165,13 +165,15 @@ def present() -> Any:
     items = shown[(part - 1) * PRESENT_PER_PAGE:part * PRESENT_PER_PAGE]
     label = _label(shown[0], group) if shown else ""
     more = groups[step - 1][1] - len(shown) if groups else 0
-    args = {k: v for k, v in request.args.items() if k not in ("step", "part")}
-    previous = ({"step": step, "part": part - 1} if part > 1 else
-                {"step": step - 1, "part": pages_of(step - 2)} if step > 1 else None)
-    following = ({"step": step, "part": part + 1} if part < pages else
-                 {"step": step + 1, "part": 1} if step < len(groups) else None)
-    previous_url = url_for("actions.present", **args, **previous) if previous else None
-    following_url = url_for("actions.present", **args, **following) if following else None
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("step", "part")}
+    previous: dict[str, Any] | None = (
+        {"step": step, "part": part - 1} if part > 1 else
+        {"step": step - 1, "part": pages_of(step - 2)} if step > 1 else None)
+    following: dict[str, Any] | None = (
+        {"step": step, "part": part + 1} if part < pages else
+        {"step": step + 1, "part": 1} if step < len(groups) else None)
+    previous_url = url_for("actions.present", **{**args, **previous}) if previous else None
+    following_url = url_for("actions.present", **{**args, **following}) if following else None
     return render_template("actions/present.html", label=label, items=items, step=step, more=more,
                            steps=len(groups), group=group, groupings=GROUPINGS, args=args,
                            part=part, pages=pages, previous_url=previous_url,

@@ -29,7 +29,7 @@ def preferences_of(user_id: int | None) -> Preferences:
     """The person's settings (the defaults for nobody, or for what is not set)."""
     row = db.session.get(Setting, _key(user_id)) if user_id else None
     value = row.value if row is not None and isinstance(row.value, dict) else {}
-    clock = value.get("clock") if value.get("clock") in CLOCKS else "24h"
+    clock = str(value["clock"]) if value.get("clock") in CLOCKS else "24h"
     zone = value.get("time_zone") if isinstance(value.get("time_zone"), str) else DEFAULT_ZONE
     return Preferences(clock=clock, time_zone=zone or DEFAULT_ZONE,
                        steps_hidden=bool(value.get("steps_hidden")),
