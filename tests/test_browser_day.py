@@ -186,6 +186,11 @@ def test_long_texts_grow_and_the_review_page_has_no_stray_button(app, api, page)
     assert field.evaluate("el => el.scrollHeight <= el.clientHeight + 2")
 
 
+def ready(page) -> None:  # noqa: ANN001
+    """Wait until the presentation's keys work (its script ran on this page)."""
+    page.wait_for_function("document.documentElement.classList.contains('js-present')")
+
+
 def test_the_presentation_view_fills_a_screen_and_works_from_the_keyboard(app, api, page) -> None:
     author = api("author")
     key = create_incident(author)["key"]
@@ -213,8 +218,11 @@ def test_the_presentation_view_fills_a_screen_and_works_from_the_keyboard(app, a
     assert badge >= 18
     screenshot(page, "present-1080", height=1080)
     # ↓ picks the first item, D marks it done; the page comes back with it still picked.
+    ready(page)
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("d")
+    with page.expect_navigation():
+        page.keyboard.press("d")
+    ready(page)
     page.wait_for_selector(".flash-success")
     assert "is now done" in page.inner_text("#flashes")
     with app.app_context():
@@ -223,20 +231,27 @@ def test_the_presentation_view_fills_a_screen_and_works_from_the_keyboard(app, a
         done = [i.title for i in incidents.get_incident(key).action_items if i.status == "done"]
     assert done == ["Edge follow-up number 1 with a title of ordinary length"]
     # → pages on inside the group, then to the next group; ← comes back.
-    page.keyboard.press("ArrowRight")
+    with page.expect_navigation():
+        page.keyboard.press("ArrowRight")
+    ready(page)
     page.wait_for_function("/page 2 of/.test(document.querySelector('[data-testid=present-where]')"
                            ".textContent) || /payments/.test(document.querySelector("
                            "'[data-testid=present-title]').textContent)")
-    page.keyboard.press("ArrowRight")
+    with page.expect_navigation():
+        page.keyboard.press("ArrowRight")
+    ready(page)
     page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent"
                            " === 'payments'")
-    page.keyboard.press("ArrowLeft")
+    with page.expect_navigation():
+        page.keyboard.press("ArrowLeft")
+    ready(page)
     page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent"
                            " === 'edge'")
     # R marks the picked item reviewed today; the button says what it does.
     assert page.locator("button:has-text('Mark reviewed today')").count() > 0
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("r")
+    with page.expect_navigation():
+        page.keyboard.press("r")
     page.wait_for_selector("text=reviewed today")
 
 

@@ -24,14 +24,15 @@ def pdf_text(data: bytes) -> tuple[str, int]:
     return re.sub(r"\s+", " ", text), len(reader.pages)
 
 
-def save_pages_as_png(data: bytes, name: str) -> None:
-    """docs/screenshots/<name>-N.png, for people to look at (needs poppler's pdftoppm)."""
+def save_pages_as_png(data: bytes, name: str, first: int = 1, last: int = 2) -> None:
+    """docs/screenshots/<name>-N.png of pages first..last, for people to look at (needs
+    poppler's pdftoppm)."""
     if not shutil.which("pdftoppm"):
         pytest.fail("pdftoppm is missing: `make test` installs poppler-utils")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     source = SCREENSHOTS / f"{name}.pdf"
     source.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "70", "-png", "-l", "2", str(source),
+    subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", str(first), "-l", str(last), str(source),
                     str(SCREENSHOTS / name)], check=True, timeout=60)
     source.unlink()
 
@@ -151,6 +152,12 @@ def test_demo_pdfs_have_no_near_empty_page(app) -> None:
                      for n in range(1, 13)]
         since, until = insights.parse_period({"since": "2026-01-01", "until": "2026-12-31"})
         documents.append(exchange.render_digest_pdf(since, until))
+        since, until = insights.parse_period({"since": "2026-06-01", "until": "2026-11-30"})
+        documents.append(exchange.render_digest_pdf(since, until))
+    # What a stakeholder sees: INC-2's last two pages (its small artifacts table goes with
+    # the end of the action items) and the demo's half-year digest.
+    save_pages_as_png(documents[1], "pdf-demo-inc-2", first=2, last=3)
+    save_pages_as_png(documents[-1], "pdf-demo-digest", first=1, last=3)
     for data in documents:
         reader = PdfReader(io.BytesIO(data))
         lines = [len([line for line in page.extract_text().splitlines() if line.strip()])
