@@ -300,6 +300,12 @@ def test_pasting_a_slack_transcript_proposes_timeline_events(app, api, page) -> 
     page.click("text=Propose events")
     page.wait_for_selector("[data-testid=proposal]")
     assert page.locator("[data-testid=proposal]").count() == 7
+    # Each proposed time on the person's clock (24-hour by default), whole in its field.
+    when = page.locator("[data-testid=proposal] input[name^=at-]")
+    assert when.first.input_value() == "2026-03-14 09:02"
+    assert when.last.input_value() == "2026-03-14 11:30"
+    assert all(when.nth(i).evaluate("el => el.scrollWidth <= el.clientWidth")
+               for i in range(when.count()))
     page.locator("[data-testid=proposal] input[type=checkbox]").nth(3).uncheck()  # the status page
     page.click("text=Add the ticked events")
     page.wait_for_function("document.querySelectorAll('[data-testid=timeline-row]').length === 6")

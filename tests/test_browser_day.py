@@ -281,3 +281,32 @@ def test_the_new_post_mortem_form_cuts_nothing_off(app, page, viewport) -> None:
     assert started.evaluate("el => el.scrollWidth <= el.clientWidth")
     if viewport is PHONE:
         screenshot(page, "new-post-mortem-phone", height=844)
+
+
+def test_a_transcript_proposal_keeps_the_afternoon(app, page) -> None:
+    """'2:40 PM' in a pasted chat is proposed as 2:40 PM on a 12-hour clock (never '02:40')."""
+    with app.app_context():
+        author = builders.make_user(role="author", email="ana@example.com", name="Ana Lima")
+        from postmortem.services import accounts
+
+        accounts.save_preferences(author, clock="12h")
+        key = builders.new_incident(author, started_at="2026-03-14T13:00:00Z",
+                                    detected_at=None).key
+    browser_login(page, "ana@example.com", builders.PASSWORD)
+    page.goto(f"/incidents/{key}/edit?timezone=UTC")
+    page.click("summary:has-text('Paste a chat transcript')")
+    page.fill("#transcript", "[2:40 PM] Ana Lima: error rate back to normal\n"
+                             "[2:52 PM] Sam Okafor: resolved")
+    page.click("text=Propose events")
+    page.wait_for_selector("[data-testid=proposal]")
+    when = page.locator("[data-testid=proposal] input[name^=at-]")
+    assert [when.nth(i).input_value() for i in range(when.count())] == [
+        "2026-03-14 2:40 PM", "2026-03-14 2:52 PM"]
+    assert when.first.evaluate("el => el.scrollWidth <= el.clientWidth")
+    page.click("text=Add the ticked events")
+    page.wait_for_function("document.querySelectorAll('[data-testid=timeline-row]').length === 2")
+    with app.app_context():
+        from postmortem.services import incidents
+
+        assert [e.at.strftime("%H:%M") for e in incidents.get_incident(key).timeline] == [
+            "14:40", "14:52"]
