@@ -64,3 +64,19 @@ def test_owner_lists_offer_only_people_who_can_own_work(app, api, client, login)
         html = client.get(path).text
         assert "Ana Lima" in html, path
         assert "CI pipeline" not in html and "Vera Santos" not in html, path
+
+
+def test_workflow_refusals_name_states_as_the_screen_does(api, client, login) -> None:
+    author = api("author")
+    key = create_incident(author)["key"]
+    make_publishable(author, key)
+    submit_for_review(author, key)
+    login("author")
+    refused = client.post(f"/incidents/{key}/transition", data={"to": "published"},
+                          follow_redirects=True)
+    assert "Only a reviewer or above can move a post-mortem from in review to published" \
+        in refused.text
+    again = client.post(f"/incidents/{key}/transition", data={"to": "in_review"},
+                        follow_redirects=True)
+    assert "is in review already" in again.text
+    assert "in_review" not in again.text.split('id="flashes"')[1].split("</div>")[0]

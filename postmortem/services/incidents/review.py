@@ -44,6 +44,10 @@ TRANSITIONS: dict[tuple[str, str], tuple[Role, str]] = {
 }
 
 
+# What the workflow's states are called on the screen (its messages name them so).
+STATUS_WORDS = {"draft": "a draft", "in_review": "in review", "published": "published"}
+
+
 def checklist(incident: Incident) -> list[str]:
     """Every unmet item of the review checklist, in reading order (empty when it passes)."""
     unmet: list[str] = []
@@ -137,11 +141,14 @@ def transition_incident(incident: Incident, actor: User, to: str,
     lock(incident)
     rule = TRANSITIONS.get((incident.status, to))
     if rule is None:
-        raise Conflict(f"{incident.key} is {incident.status}; it cannot move to {to}.")
+        now = STATUS_WORDS.get(incident.status, incident.status)
+        raise Conflict(f"{incident.key} is {now} already." if to == incident.status else
+                       f"{incident.key} is {now}; it cannot become {STATUS_WORDS.get(to, 'that')}.")
     role, summary = rule
     if not actor.can(role):
-        raise Forbidden(f"Moving a post-mortem from {incident.status} to {to} needs the "
-                        f"'{role.value}' role.")
+        raise Forbidden(f"Only a {role.value} or above can move a post-mortem from "
+                        f"{STATUS_WORDS.get(incident.status, incident.status)} to "
+                        f"{STATUS_WORDS.get(to, to)}.")
     if to == IN_REVIEW and is_empty(incident):
         message = "Every section is empty: write the post-mortem before asking for a review."
         raise ValidationError(message, fields={"checklist": [message]})
