@@ -204,3 +204,21 @@ def test_the_warm_up_renders_and_never_stops_the_server(app, monkeypatch, caplog
     with app.app_context():
         pdf.warm_up()  # logged, not raised
     assert "PDF warm-up failed" in caplog.text
+
+
+def test_the_insights_page_and_its_pdf_mean_one_period(client, login, api) -> None:
+    """The default period (and the one before it) is the same on the page, in its PDF link and
+    in the PDF; each figure says the period before's value, then the change."""
+    post_import(api("reviewer"), DOCUMENT)
+    login("viewer")
+    page = client.get("/insights").text
+    period = re.search(r"Figures of (\d\d \w{3} \d{4}) – (\d\d \w{3} \d{4}), each compared with "
+                       r"the period before: (\d\d \w{3} \d{4}) – (\d\d \w{3} \d{4})", page)
+    assert period is not None
+    link = re.search(r'href="(/reports/digest\.pdf\?[^"]+)"', page)
+    assert link is not None
+    text, _ = pdf_text(client.get(link.group(1).replace("&amp;", "&")).data)
+    since, until, before_since, before_until = period.groups()
+    assert f"{since} – {until}" in text
+    assert f"the period before: {before_since} – {before_until}" in text
+    assert re.search(r"\(\d+ the period before, (▲\d+|▼\d+|no change)\)", " ".join(page.split()))
