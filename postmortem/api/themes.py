@@ -9,12 +9,10 @@ from flask import Blueprint, Response, current_app, request
 from ..models import ListView
 from ..schemas import ThemeQuery, parse
 from ..services import insights
-from ..web.page_cache import shared_page
 
 bp = Blueprint("themes", __name__)
 
 @bp.get("/themes")
-@shared_page(deployments=False)
 def list_themes() -> Any:
     query = parse(ThemeQuery, request.args.to_dict())
     insights.wait_until_fresh(current_app)
@@ -27,7 +25,6 @@ def list_themes() -> Any:
 
 
 @bp.get("/themes/<theme_id>")
-@shared_page(deployments=False)
 def get_theme(theme_id: str) -> Any:
     insights.wait_until_fresh(current_app)
     return insights.get_theme(theme_id[:80])

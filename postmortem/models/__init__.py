@@ -27,8 +27,9 @@ from .incident import (
     incident_services,
 )
 from .insight import (
-    CachedFigure,
     IncidentNeighbour,
+    InputVersion,
+    InsightQueue,
     InsightState,
     SearchDocument,
     Theme,
@@ -74,7 +75,8 @@ __all__ = [
     "UTCDateTime",
     "User",
     "comment_mentions", "incident_reviewers", "incident_services",
-    "CachedFigure", "IncidentNeighbour", "InsightState", "SearchDocument", "Theme", "ThemeMember",
+    "IncidentNeighbour", "InputVersion", "InsightQueue", "InsightState", "SearchDocument",
+    "Theme", "ThemeMember",
     "search_ddl",
     "today",
     "utcnow",

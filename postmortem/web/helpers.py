@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from jinja2 import Environment
 from jinja2.filters import do_truncate
@@ -81,6 +81,12 @@ def truncate(text: object, length: int = 255, killwords: bool = False, end: str 
     return do_truncate(_env, str(text or ""), length, killwords, end, leeway)
 
 
+def display_key() -> tuple[Any, ...]:
+    """What a kept page's look depends on for this reader: their time zone and clock."""
+    chosen = preferences()
+    return (session.get("timezone"), chosen.clock, chosen.time_zone)
+
+
 def format_date(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else "—"
 
@@ -125,9 +131,9 @@ def comment_html(comment: ReviewComment) -> Markup:
 
 
 def init_template_helpers(app: Flask) -> None:
-    from .page_cache import init_page_cache
+    from .http_cache import init_http_cache
 
-    init_page_cache(app)
+    init_http_cache(app)
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
     app.jinja_env.globals["comment_html"] = comment_html

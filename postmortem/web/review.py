@@ -17,7 +17,6 @@ from ..services import deployments, incidents, setup
 from ..services.accounts import list_active_users
 from .incidents import load_incident
 from .labels import field_label
-from .page_cache import shared_page
 
 bp = Blueprint("review", __name__, url_prefix="/incidents")
 
@@ -30,7 +29,6 @@ TRANSITION_MESSAGES = {
 
 @bp.get("/<key>/review")
 @login_required
-@shared_page
 def review_page(key: str) -> Any:
     """The post-mortem itself, with the reviewers' comments in place beside its sections (and
     on the passages they quote), the checklist and the workflow."""
@@ -134,7 +132,6 @@ def resolve_comment(key: str, comment_id: int) -> Any:
 
 @bp.get("/<key>/history")
 @login_required
-@shared_page(deployments=False)
 def history(key: str) -> Any:
     incident = load_incident(key)
     return render_template("incidents/history.html", incident=incident,
@@ -143,7 +140,6 @@ def history(key: str) -> Any:
 
 @bp.get("/<key>/history/diff")
 @login_required
-@shared_page(deployments=False)
 def diff(key: str) -> Any:
     incident = load_incident(key)
     all_revisions = incidents.list_revisions(incident)

@@ -14,9 +14,11 @@ and stored, so every worker of every instance reads the same results and no page
 - Taxonomy themes: the factor categories, with their members.
 - Recurrences: a member that started after an earlier fix of the theme was done.
 
-One recomputation runs at a time across workers and instances: `acquire()` takes a lease on
-the single insight_state row with a conditional UPDATE. Writers only bump a counter in that
-row (search.mark_changed), so they never wait for the job.
+One recomputation (or incremental step, incremental.py) runs at a time across workers and
+instances: `acquire()` takes a lease on the single insight_state row with a conditional
+UPDATE. Writers never touch that row: they queue what they wrote (search.queue_for_insights),
+so they never wait for the job. When the full recomputation runs is the worker's schedule
+(worker.py); `postmortem insights refresh` runs it at any time.
 """
 
 from __future__ import annotations
@@ -29,22 +31,23 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 
 from ...extensions import db
 from ...models import (
     ActionItem,
     ActionStatus,
-    CachedFigure,
     Factor,
     FactorCategory,
     Incident,
     IncidentNeighbour,
+    InsightQueue,
     InsightState,
     SearchDocument,
     Service,
@@ -55,6 +58,7 @@ from ...models import (
     utcnow,
 )
 from ...timeutil import isoformat
+from .. import kept
 from .search import mark_changed
 
 log = logging.getLogger(__name__)
@@ -83,7 +87,8 @@ class Outcome:
 # -- the lease -----------------------------------------------------------------------------
 
 
-def _owner() -> str:
+def owner() -> str:
+    """Who holds the lease: this host, process and thread."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
@@ -91,11 +96,13 @@ def state() -> InsightState | None:
     return db.session.get(InsightState, 1)
 
 
-def acquire(owner: str) -> int | None:
+def acquire(owner: str, mark: bool = True) -> int | None:
     """Take the recomputation lease; the change counter it covers, or None when another
-    worker holds it."""
+    worker holds it (or, without mark, when nothing was ever computed)."""
     now = utcnow()
     if state() is None:
+        if not mark:
+            return None
         mark_changed()
         db.session.commit()
     taken = db.session.execute(
@@ -110,7 +117,10 @@ def acquire(owner: str) -> int | None:
 
 
 def release(owner: str, changes: int | None, seconds: float, error: str | None = None) -> None:
-    values: dict[str, Any] = {"locked_until": None, "locked_by": None, "error": error}
+    """Give the lease back; with changes, after a full recomputation (its error, or none)."""
+    values: dict[str, Any] = {"locked_until": None, "locked_by": None}
+    if changes is not None or error is not None:
+        values["error"] = error
     if changes is not None:
         values.update(computed_changes=changes, computed_at=utcnow(), seconds=seconds)
     db.session.execute(update(InsightState).where(
@@ -119,8 +129,15 @@ def release(owner: str, changes: int | None, seconds: float, error: str | None =
 
 
 def needs_refresh() -> bool:
+    """Never computed, asked for (mark_changed), or post-mortems written since the last one."""
     current = state()
-    return current is None or current.computed_changes < current.changes
+    return (current is None or current.computed_at is None
+            or current.computed_changes < current.changes or changed_since() > 0)
+
+
+def changed_since() -> int:
+    """How many post-mortems were written since the last full recomputation."""
+    return db.session.scalar(select(func.count()).select_from(InsightQueue)) or 0
 
 
 def refresh(force: bool = False) -> Outcome:
@@ -129,8 +146,8 @@ def refresh(force: bool = False) -> Outcome:
     db.session.rollback()
     if not force and not needs_refresh():
         return Outcome(skipped=True, notes=["up to date"])
-    owner = _owner()
-    changes = acquire(owner)
+    holder = owner()
+    changes = acquire(holder)
     if changes is None:
         return Outcome(skipped=True, notes=["another worker is recomputing"])
     started = time.perf_counter()
@@ -138,10 +155,10 @@ def refresh(force: bool = False) -> Outcome:
         outcome = compute_and_store()
     except Exception as error:
         db.session.rollback()
-        release(owner, None, 0.0, f"{type(error).__name__}: {error}"[:2000])
+        release(holder, None, 0.0, f"{type(error).__name__}: {error}"[:2000])
         raise
     outcome.seconds = time.perf_counter() - started
-    release(owner, changes, outcome.seconds)
+    release(holder, changes, outcome.seconds)
     if db.engine.dialect.name == "sqlite":
         # Keep the query planner's statistics current as the archive grows (cheap when they
         # are): SQLite does not gather them by itself; PostgreSQL's autovacuum does.
@@ -200,6 +217,7 @@ class Corpus:
     matrix: Any  # the l2-normalised TF-IDF rows, one per id
     terms: list[str]
     analyzer: Analyzer
+    idf: Any = None  # the vectorizer's idf weights, one per term (for incremental.py)
 
 
 def load_corpus() -> Corpus | None:
@@ -223,11 +241,15 @@ def load_corpus() -> Corpus | None:
     except ValueError:  # no term shared by two documents
         return None
     return Corpus([r[0] for r in rows], {r[0]: r[3] for r in rows}, matrix,
-                  list(vectorizer.get_feature_names_out()), analyzer)
+                  list(vectorizer.get_feature_names_out()), analyzer, vectorizer.idf_)
 
 
-def _with_pairs(stems: list[str]) -> list[str]:
+def with_pairs(stems: list[str]) -> list[str]:
+    """The stems and each pair of neighbouring stems (the vectorizer's terms)."""
     return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+_with_pairs = with_pairs
 
 
 # -- neighbours ----------------------------------------------------------------------------
@@ -533,7 +555,18 @@ def card_of(summary: dict[str, Any], shown: int = 5) -> dict[str, Any]:
     return card
 
 
+def model_blob(corpus: Corpus | None) -> bytes | None:
+    """The vocabulary and idf weights the incremental step places new post-mortems with,
+    compressed JSON."""
+    if corpus is None or corpus.idf is None:
+        return None
+    return zlib.compress(json.dumps(
+        {"terms": corpus.terms, "idf": [round(float(x), 5) for x in corpus.idf]},
+        separators=(",", ":")).encode(), 6)
+
+
 def compute_and_store() -> Outcome:
+    run_started = utcnow()
     corpus = load_corpus()
     neighbours = None
     pairs: list[list[list[str]]] = []
@@ -541,7 +574,7 @@ def compute_and_store() -> Outcome:
         neighbours = nearest(corpus, NEIGHBOURS)
         pairs = shared_terms(corpus, neighbours[0])
     found = taxonomy_found() + detected_found(corpus, neighbours)
-    kept = keep_ids(found)
+    kept_count = keep_ids(found)
     started = dict(db.session.execute(
         select(Incident.id, Incident.started_at).where(Incident.archived_at.is_(None))).all())
     fixes = fixes_by_theme(found)
@@ -584,15 +617,13 @@ def compute_and_store() -> Outcome:
     db.session.flush()
     for start in range(0, len(members), 5000):
         db.session.execute(insert(ThemeMember), members[start:start + 5000])
-    # Shared figures built from themes (the home page's, the themes page) are stale now.
-    db.session.execute(update(InsightState).where(InsightState.id == 1).values(
-        writes=InsightState.writes + 1, content_writes=InsightState.content_writes + 1))
-    # …and so is every figure computed before now: drop them rather than let the table grow
-    # (under the smaller counter: the pages keyed on it are stale below it too).
-    writes = db.session.scalar(select(InsightState.content_writes)
-                               .where(InsightState.id == 1)) or 0
-    db.session.execute(delete(CachedFigure).where(CachedFigure.changes < writes))
+    # What was written before this run is in it; what was written since waits for the
+    # incremental step. The vocabulary is kept for that step; kept answers about themes go.
+    db.session.execute(delete(InsightQueue).where(InsightQueue.written_at < run_started))
+    db.session.execute(update(InsightState).where(InsightState.id == 1)
+                       .values(model=model_blob(corpus)))
+    kept.bump(db.session, [kept.THEMES])
     db.session.commit()
     return Outcome(incidents=len(corpus.ids) if corpus else 0,
                    detected=sum(t.source == "detected" for t in found),
-                   taxonomy=sum(t.source == "taxonomy" for t in found), kept_ids=kept)
+                   taxonomy=sum(t.source == "taxonomy" for t in found), kept_ids=kept_count)
