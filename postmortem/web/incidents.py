@@ -14,6 +14,7 @@ from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..schemas import IncidentIn, parse
 from ..services import deployments, figures, incidents, insights, pages, setup
 from ..services.figures import figure_key
+from .helpers import display_key
 from .labels import SEVERITY_DESCRIPTIONS
 from .page_cache import shared_page
 from .timezones import TIMEZONES, local_input_to_iso
@@ -116,8 +117,10 @@ def show(key: str) -> Any:
             similar=insights.similar_incidents(whole, 5),
         )
 
-    # The same for everyone who may (or may not) edit it, until the next write: rendered once.
-    page = figures.cached(figure_key("read-view", incident.id, can_edit, today()), body)
+    # The same for everyone who may (or may not) edit it and reads times the same way, until
+    # the next write: rendered once.
+    page = figures.cached(figure_key("read-view", incident.id, can_edit, today(), *display_key()),
+                          body)
     return render_template("incidents/show.html", incident=incident, body=Markup(page))
 
 

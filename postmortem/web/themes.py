@@ -12,6 +12,7 @@ from ..errors import NotFound, ValidationError
 from ..services import deployments, insights
 from ..services.figures import cached, figure_key
 from ..services.pages import ListPage
+from .helpers import display_key
 from .page_cache import shared_page
 
 bp = Blueprint("themes", __name__)
@@ -51,7 +52,8 @@ def index() -> Any:
                                computed=insights.computed(), months=_months)
 
     # The cards are the same for everyone until the next write (or the next insight run).
-    body = cached(figure_key("themes-page", sorted(request.args.items(multi=True))), cards)
+    body = cached(figure_key("themes-page", sorted(request.args.items(multi=True)),
+                             *display_key()), cards)
     return render_template("themes/index.html", body=Markup(body), error=error,
                            args=request.args, services=deployments.service_names())
 
