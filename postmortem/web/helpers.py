@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 from jinja2 import Environment
 from jinja2.filters import do_truncate
@@ -26,10 +26,15 @@ _env = Environment()
 def preferences() -> accounts.Preferences:
     """The signed-in person's clock and zone (the defaults, 24-hour UTC, for anyone else),
     read once per request."""
-    if "preferences" not in g:
-        user_id = getattr(current_user, "id", None) if has_request_context() else None
-        g.preferences = accounts.preferences_of(user_id)
-    return g.preferences
+    if not has_request_context():
+        return accounts.preferences_of(None)
+    # Kept on the request itself: an application context may outlive one request (tests hold
+    # one across several), and a person's settings may change between two requests.
+    stored = request.environ.get("postmortem.preferences")
+    if stored is None:
+        stored = accounts.preferences_of(getattr(current_user, "id", None))
+        request.environ["postmortem.preferences"] = stored
+    return stored
 
 
 def display_zone() -> ZoneInfo | timezone:
@@ -70,6 +75,13 @@ def format_datetime(value: datetime | None, style: str = "long") -> str:
     return f"{value.strftime('%d %b %Y')}, {clock(value)} {zone_name(value)}"
 
 
+def display_key() -> tuple[Any, ...]:
+    """What a shared rendering's look depends on for this reader: their clock and zone (and
+    the editor's zone of the session)."""
+    chosen = preferences()
+    return (session.get("timezone"), chosen.clock, chosen.time_zone)
+
+
 def zone_label() -> str:
     """The zone times are shown in, for headings: 'UTC', 'Europe/Berlin'."""
     return preferences().time_zone or "UTC"
@@ -79,12 +91,6 @@ def truncate(text: object, length: int = 255, killwords: bool = False, end: str 
              leeway: int = 0) -> str:
     """Jinja's truncate, ending a cut text with '…' (not '...') and cutting at a word."""
     return do_truncate(_env, str(text or ""), length, killwords, end, leeway)
-
-
-def display_key() -> tuple[Any, ...]:
-    """What a kept page's look depends on for this reader: their time zone and clock."""
-    chosen = preferences()
-    return (session.get("timezone"), chosen.clock, chosen.time_zone)
 
 
 def format_date(value: date | None) -> str:
