@@ -75,15 +75,15 @@ def test_write_review_and_publish_a_post_mortem(app, page, chromium, live_server
         page.focus("#tl-new-text")
         page.keyboard.type(text)
         page.keyboard.press("Enter")
-        page.wait_for_function(f"[...document.querySelectorAll('[data-testid=timeline-row] input[name=text]')].some(i => i.value === {text!r})")
+        page.wait_for_function(f"[...document.querySelectorAll('[data-testid=timeline-row] [name=text]')].some(i => i.value === {text!r})")
         page.wait_for_function("document.activeElement && document.activeElement.id === 'tl-new-time'")
-    rows = page.locator("[data-testid=timeline-row] input[name=text]")
+    rows = page.locator("[data-testid=timeline-row] [name=text]")
     assert [rows.nth(i).input_value() for i in range(rows.count())] == [
         "Cache TTL change rolled out", "Error-rate alert fired", "Config rolled back"]
 
     # A contributing factor and an action item that addresses it.
     page.select_option("#factors .factor-new select", "config-change")
-    page.fill("#factors .factor-new input[name=text]", "The TTL was validated for type, not range")
+    page.fill("#factors .factor-new [name=text]", "The TTL was validated for type, not range")
     page.click("text=Add factor")
     page.wait_for_selector("[data-testid=factor-row]")
     assert "No action item addresses this factor yet" in page.inner_text("#factors")
@@ -128,7 +128,9 @@ def test_write_review_and_publish_a_post_mortem(app, page, chromium, live_server
     screenshot(page, "review-checklist")
     page.fill("form.transition-form:has(input[value=draft]) input[name=comment]", "Recovery is empty")
     page.click("button:has-text('Request changes')")
-    page.wait_for_url("**/edit")
+    page.wait_for_selector("text=Changes requested")
+    assert page.url.endswith(f"/incidents/{key}/review")  # the reviewer stays where they were
+    page.goto(f"/incidents/{key}/edit")
     fill_section(page, "recovery", builders.STANDARD_SECTIONS["recovery"])
     wait_saved(page)
     page.click("text=Submit for review")
@@ -229,11 +231,11 @@ def test_changing_the_time_zone_redraws_times_without_moving_them(app, page) -> 
         key = builders.new_incident(author, **dict()).key
     browser_login(page, "ana@example.com", builders.PASSWORD)
     page.goto(f"/incidents/{key}/edit?timezone=UTC")
-    assert page.input_value("#f-started_at") == "2026-03-14T09:02"
+    assert page.input_value("#f-started_at") == "2026-03-14 09:02"
     page.fill("textarea[name=section-summary]", "Typed before switching zones")
     page.select_option("#f-timezone", "Asia/Tokyo")
     page.wait_for_url("**timezone=Asia%2FTokyo**")
-    assert page.input_value("#f-started_at") == "2026-03-14T18:02"
+    assert page.input_value("#f-started_at") == "2026-03-14 18:02"
     assert page.input_value("textarea[name=section-summary]") == "Typed before switching zones"
     with app.app_context():
         saved = incidents.get_incident(key)
@@ -298,6 +300,12 @@ def test_pasting_a_slack_transcript_proposes_timeline_events(app, api, page) -> 
     page.click("text=Propose events")
     page.wait_for_selector("[data-testid=proposal]")
     assert page.locator("[data-testid=proposal]").count() == 7
+    # Each proposed time on the person's clock (24-hour by default), whole in its field.
+    when = page.locator("[data-testid=proposal] input[name^=at-]")
+    assert when.first.input_value() == "2026-03-14 09:02"
+    assert when.last.input_value() == "2026-03-14 11:30"
+    assert all(when.nth(i).evaluate("el => el.scrollWidth <= el.clientWidth")
+               for i in range(when.count()))
     page.locator("[data-testid=proposal] input[type=checkbox]").nth(3).uncheck()  # the status page
     page.click("text=Add the ticked events")
     page.wait_for_function("document.querySelectorAll('[data-testid=timeline-row]').length === 6")

@@ -38,6 +38,6 @@ def test_pages_raise_no_csp_or_script_errors(app, api, chromium, live_server) ->
     page.fill("#tl-new-time", "10:00")
     page.fill("#tl-new-text", "Added through htmx under the policy")
     page.click("text=Add event")
-    page.wait_for_selector("input[value='Added through htmx under the policy']")
+    page.wait_for_selector("[data-testid=timeline-row] textarea:text-is('Added through htmx under the policy')")
     context.close()
     assert problems == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import pytest
 
 from . import builders
@@ -21,7 +23,9 @@ def test_log_in_navigate_and_log_out(app, page) -> None:
     page.click("button[type=submit]")
     assert page.locator(".form-errors").inner_text().strip() == "Wrong email or password."
     browser_login(page, "admin@example.com", builders.PASSWORD)
-    assert page.url.endswith("/incidents")
+    assert urlparse(page.url).path == "/"  # signing in lands on the home page
+    assert page.locator("h1").inner_text().startswith("Hello")
+    page.goto("/incidents")
     assert page.locator("h1").inner_text() == "Incidents"
     nav = page.locator(".nav-links").inner_text()
     assert "Incidents" in nav and "Services" in nav

@@ -160,12 +160,12 @@ def test_a_stale_row_edit_shows_both_versions_and_loses_nothing(app, page) -> No
         event.text, event.version = "Rolled back to config v41", event.version + 1
         db.session.commit()
     row = page.locator("[data-testid=timeline-row]").first
-    row.locator("input[name=text]").fill("Rolled back the cache config to the last good version")
+    row.locator("[name=text]").fill("Rolled back the cache config to the last good version")
     row.locator("button:has-text('Save')").click()
     conflict = page.wait_for_selector("[data-testid=row-conflict]")
     assert "Rolled back to config v41" in conflict.inner_text()  # theirs
     row = page.locator("[data-testid=timeline-row]").first
-    assert row.locator("input[name=text]").input_value() == \
+    assert row.locator("[name=text]").input_value() == \
         "Rolled back the cache config to the last good version"  # mine, still in the field
     page.locator("#timeline").screenshot(path=str(SCREENSHOTS / "editor-row-conflict.png"))
     page.click("[data-testid=row-conflict] button:has-text('Keep mine')")
@@ -181,12 +181,12 @@ def test_a_stale_row_edit_shows_both_versions_and_loses_nothing(app, page) -> No
         factor.text, factor.version = "Config schema checks types, not ranges", factor.version + 1
         db.session.commit()
     factor_row = page.locator("[data-testid=factor-row]").first
-    factor_row.locator("input[name=text]").fill("Mine")
+    factor_row.locator("[name=text]").fill("Mine")
     factor_row.locator("button:has-text('Save')").click()
     page.wait_for_selector("#factors [data-testid=row-conflict]")
     page.click("#factors [data-testid=row-conflict] button:has-text('Use theirs')")
     page.wait_for_selector("#factors [data-testid=row-conflict]", state="detached")
-    assert page.locator("[data-testid=factor-row] input[name=text]").first.input_value() == \
+    assert page.locator("[data-testid=factor-row] [name=text]").first.input_value() == \
         "Config schema checks types, not ranges"
 
     # An event someone removed meanwhile: the edit is offered back, and re-added on request.
@@ -194,7 +194,7 @@ def test_a_stale_row_edit_shows_both_versions_and_loses_nothing(app, page) -> No
         db.session.delete(db.session.scalar(db.select(TimelineEvent).filter_by(kind="note")))
         db.session.commit()
     row = page.locator("[data-testid=timeline-row]").nth(1)
-    row.locator("input[name=text]").fill("Status page updated with the workaround")
+    row.locator("[name=text]").fill("Status page updated with the workaround")
     row.locator("button:has-text('Save')").click()
     gone = page.wait_for_selector("[data-testid=row-gone]")
     assert "removed by someone else" in gone.inner_text()
@@ -215,13 +215,13 @@ def test_adding_rows_keeps_the_form_open_and_the_cursor_in_place(app, page) -> N
     for text in ("TTL validated for type only", "No canary for config changes"):
         page.keyboard.type(text)
         page.keyboard.press("Enter")
-        page.wait_for_selector(f"[data-testid=factor-row] input[value='{text}']")
+        page.wait_for_selector(f"[data-testid=factor-row] textarea:text-is('{text}')")
         page.wait_for_function("document.activeElement && document.activeElement.id === 'factor-new-text'")
     # Editing a factor in place keeps the cursor in that factor's field.
-    first = page.locator("[data-testid=factor-row] input[name=text]").first
+    first = page.locator("[data-testid=factor-row] [name=text]").first
     first.fill("TTL validated for type, not range")
     first.press("Enter")
-    page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type, not range']")
+    page.wait_for_selector("[data-testid=factor-row] textarea:text-is('TTL validated for type, not range')")
     field_id = page.evaluate("document.activeElement.id")
     assert field_id.startswith("factor-text-")
     htmx_idle(page)
@@ -244,7 +244,7 @@ def test_a_save_in_one_section_leaves_what_is_typed_in_the_other(app, page) -> N
     page.goto(f"/incidents/{key}/edit")
     page.fill("#factor-new-text", "TTL validated for type only")
     page.press("#factor-new-text", "Enter")
-    page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type only']")
+    page.wait_for_selector("[data-testid=factor-row] textarea:text-is('TTL validated for type only')")
     htmx_idle(page)
     # An action item typed, its factor chosen; then another factor is added, and "Add action
     # item" clicked at once, while that factor's save may still be redrawing the choice.
@@ -254,7 +254,7 @@ def test_a_save_in_one_section_leaves_what_is_typed_in_the_other(app, page) -> N
     page.press("#factor-new-text", "Enter")
     page.click(".action-form button[type=submit]")
     page.wait_for_selector("#action-items td:has-text('Validate TTL ranges')")
-    page.wait_for_selector("[data-testid=factor-row] input[value='No canary for config changes']")
+    page.wait_for_selector("[data-testid=factor-row] textarea:text-is('No canary for config changes')")
     htmx_idle(page)
     with app.app_context():
         item = db.session.scalar(db.select(ActionItem).where(ActionItem.title == "Validate TTL ranges"))
@@ -285,7 +285,7 @@ def test_saving_one_row_keeps_what_is_typed_in_the_others(app, page) -> None:
     for text in ("TTL validated for type only", "No canary for config changes"):
         page.fill("#factor-new-text", text)
         page.press("#factor-new-text", "Enter")
-        page.wait_for_selector(f"[data-testid=factor-row] input[value='{text}']")
+        page.wait_for_selector(f"[data-testid=factor-row] textarea:text-is('{text}')")
         htmx_idle(page)
     with app.app_context():
         first, second = [f.id for f in db.session.scalars(db.select(Factor).order_by(Factor.id))]
@@ -293,13 +293,13 @@ def test_saving_one_row_keeps_what_is_typed_in_the_others(app, page) -> None:
     page.fill(f"#factor-text-{first}", "TTL validated for type, not range")
     page.fill(f"#factor-text-{second}", "No canary stage for config changes")
     page.press(f"#factor-text-{second}", "Enter")
-    page.wait_for_selector("[data-testid=factor-row] input[value='No canary stage for config changes']")
+    page.wait_for_selector("[data-testid=factor-row] textarea:text-is('No canary stage for config changes')")
     htmx_idle(page)
     assert page.input_value(f"#factor-text-{first}") == "TTL validated for type, not range"
     # …and when a new factor is added.
     page.fill("#factor-new-text", "Alert only on totals")
     page.press("#factor-new-text", "Enter")
-    page.wait_for_selector("[data-testid=factor-row] input[value='Alert only on totals']")
+    page.wait_for_selector("[data-testid=factor-row] textarea:text-is('Alert only on totals')")
     htmx_idle(page)
     assert page.input_value(f"#factor-text-{first}") == "TTL validated for type, not range"
     assert page.input_value("#factor-new-text") == ""  # the added one is not put back
@@ -309,4 +309,4 @@ def test_saving_one_row_keeps_what_is_typed_in_the_others(app, page) -> None:
     assert texts[second] == "No canary stage for config changes"
     # Saving the first keeps its text.
     page.press(f"#factor-text-{first}", "Enter")
-    page.wait_for_selector("[data-testid=factor-row] input[value='TTL validated for type, not range']")
+    page.wait_for_selector("[data-testid=factor-row] textarea:text-is('TTL validated for type, not range')")

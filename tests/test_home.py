@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from . import builders
 from .builders import create_incident, submit_for_review
 
 
@@ -43,22 +44,67 @@ def test_home_shows_what_needs_me(app, api, client, login) -> None:
     assert "Unwritten SEV1" in html.split('data-testid="owed"')[1].split("</section>")[0]
 
 
+def _steps(html: str) -> dict[str, str]:
+    return {step: cls for cls, step in re.findall(r'<li class="(met|unmet)" data-step="(\w+)">', html)}
+
+
 def test_first_run_checklist_ticks_itself(app, api, client, login) -> None:
     login("admin")
     html = client.get("/").text
     assert 'data-testid="first-run"' in html
-    steps = {step: cls for cls, step in
-             re.findall(r'<li class="(met|unmet)" data-step="(\w+)">', html)}
-    assert steps == {"invite": "unmet", "ci_token": "unmet", "templates": "unmet",
-                     "first_post_mortem": "unmet"}
-    ci = api("deployer")  # a second user, with a CI token
-    assert ci.token
-    create_incident(api("author"))
-    steps = dict((step, cls) for cls, step in
-                 re.findall(r'<li class="(met|unmet)" data-step="(\w+)">',
-                                          client.get("/").text))
+    assert _steps(html) == {"invite": "unmet", "ci_token": "unmet", "templates": "unmet",
+                            "first_post_mortem": "unmet", "clock": "unmet"}
+    author = api("author")  # a second user
+    create_incident(author)
+    # Deployments recorded (by anyone, with any token) tick "Record deployments from CI".
+    author.post("/api/v1/deployments", json={"service": "x", "version": "1",
+                                             "environment": "production"})
+    steps = _steps(client.get("/").text)
     assert steps["invite"] == steps["ci_token"] == steps["first_post_mortem"] == "met"
     assert steps["templates"] == "unmet"
+    assert "Deployments are being recorded" in client.get("/").text
+
+
+def test_each_person_sees_their_own_steps_and_can_hide_them(app, api, client, login) -> None:
+    login("author")
+    html = client.get("/").text
+    # No admin's steps (a CI token, templates, inviting people) for an author.
+    assert _steps(html) == {"first_post_mortem": "unmet", "clock": "unmet"}
+    assert "/api/v1/deployments" not in html
+    response = client.post("/account/preferences", data={"clock": "12h", "time_zone": "UTC"})
+    assert response.status_code == 302
+    assert _steps(client.get("/").text)["clock"] == "met"
+    response = client.post("/account/preferences", data={"steps_hidden": "1", "next": "/"})
+    assert response.headers["Location"] == "/"
+    assert 'data-testid="first-run"' not in client.get("/").text
+    assert "Show it on my home page again" in client.get("/account/").text
+    client.post("/account/preferences", data={"steps_hidden": "0"})
+    assert 'data-testid="first-run"' in client.get("/").text
+
+
+def test_preferences_refuse_unknown_values_without_an_error_page(client, login) -> None:
+    login("viewer")
+    for data in ({"clock": "25h"}, {"time_zone": "Mars/Olympus"}, {"time_zone": "../../etc"}):
+        response = client.post("/account/preferences", data=data, follow_redirects=True)
+        assert response.status_code == 200
+        assert "not saved" in response.text or "is not" in response.text or "must be" in response.text
+    assert _steps(client.get("/").text) == {"clock": "unmet"}
+
+
+def test_the_authors_home_says_who_requested_changes(app, api, client, login) -> None:
+    author = api("author")
+    reviewer = api("reviewer")
+    with app.app_context():
+        builders.rename(reviewer.email, "Ana Lima")
+    email = login("author", name="Sam Okafor")
+    key = create_incident(author, title="Needs more work", commander=email,
+                          reviewers=[reviewer.email])["key"]
+    submit_for_review(author, key)
+    assert reviewer.post(f"/api/v1/incidents/{key}/transition", json={
+        "to": "draft", "comment": "The impact section needs numbers."}).status_code == 200
+    waiting = client.get("/").text.split('data-testid="waiting"')[1].split("</section>")[0]
+    assert "Needs more work" in waiting
+    assert "Changes requested by Ana Lima" in waiting
 
 
 def test_admin_sets_when_a_post_mortem_is_owed(api, client, login) -> None:

@@ -195,6 +195,9 @@ FORM_ROUTES = [
                               "due_date", "factor_id", "status", "resolution_note", "completed_at"]),
     ("/action-items/{item}/status", ["status", "resolution_note", "next"]),
     ("/action-items/bulk", ["ids", "operation", "resolution_note", "next"]),
+    ("/account/preferences", ["clock", "time_zone", "steps_hidden", "next"]),
+    ("/incidents/{key}/presence", ["activity", "page"]),
+    ("/incidents/{key}/presence/leave", ["page"]),
     ("/admin/taxonomy", ["key", "name", "description", "active"]),
     ("/admin/templates/new", ["key", "name", "description", "section-0-key", "section-0-title"]),
     ("/admin/users", ["email", "name", "role", "password"]),
@@ -215,7 +218,7 @@ FORM_ROUTES = [
     ("/incidents/preview", ["markdown", "section"]),
     ("/services", ["name", "team", "description"]),
 ]
-LIST_PAGES = ["/incidents", "/action-items", "/action-items.csv", "/services", "/insights",
+LIST_PAGES = ["/incidents", "/action-items", "/action-items.csv", "/action-items/present", "/", "/services", "/insights",
               "/themes", "/incidents/search", "/incidents/{key}", "/incidents/{key}/edit"]
 form_values = st.one_of(st.sampled_from([value for value in HOSTILE_STRINGS if "\ud800" not in value
                                          and "\udfff" not in value] + ["Europe/Nowhere", "x" * 300]),
@@ -239,7 +242,8 @@ def test_html_forms_never_answer_5xx(world, client, login, route, data, htmx) ->
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(page=st.sampled_from(LIST_PAGES), name=st.sampled_from([
     "page", "status", "severity", "service", "tag", "theme", "since", "until", "q", "sort",
-    "owner", "team", "kind", "incident", "overdue", "group", "environment", "days", "timezone"]),
+    "owner", "team", "kind", "incident", "overdue", "group", "environment", "days", "timezone",
+    "step", "part"]),
     value=form_values)
 def test_html_pages_never_answer_5xx(world, client, login, page, name, value) -> None:  # noqa: ANN001
     _, ids = world

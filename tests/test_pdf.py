@@ -24,14 +24,15 @@ def pdf_text(data: bytes) -> tuple[str, int]:
     return re.sub(r"\s+", " ", text), len(reader.pages)
 
 
-def save_pages_as_png(data: bytes, name: str) -> None:
-    """docs/screenshots/<name>-N.png, for people to look at (needs poppler's pdftoppm)."""
+def save_pages_as_png(data: bytes, name: str, first: int = 1, last: int = 2) -> None:
+    """docs/screenshots/<name>-N.png of pages first..last, for people to look at (needs
+    poppler's pdftoppm)."""
     if not shutil.which("pdftoppm"):
         pytest.fail("pdftoppm is missing: `make test` installs poppler-utils")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     source = SCREENSHOTS / f"{name}.pdf"
     source.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "70", "-png", "-l", "2", str(source),
+    subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", str(first), "-l", str(last), str(source),
                     str(SCREENSHOTS / name)], check=True, timeout=60)
     source.unlink()
 
@@ -86,7 +87,7 @@ def test_digest_pdf_renders_with_charts(api) -> None:
     assert pages >= 2
     for expected in ("incident digest", "Incidents by month and severity", "Configuration change",
                      "Checkout errors after cache config rollout", "edge-cache",
-                     "Compared with 29 Jan 2026", "Not published yet", "Draft checkout errors",
+                     "the period before: 29 Jan 2026", "the period before,", "Not published yet", "Draft checkout errors",
                      "Overdue action items"):
         assert expected.lower() in text.lower(), expected
     assert "published post- mortems 1" in " ".join(text.lower().split())
@@ -151,11 +152,39 @@ def test_demo_pdfs_have_no_near_empty_page(app) -> None:
                      for n in range(1, 13)]
         since, until = insights.parse_period({"since": "2026-01-01", "until": "2026-12-31"})
         documents.append(exchange.render_digest_pdf(since, until))
+        since, until = insights.parse_period({"since": "2026-06-01", "until": "2026-11-30"})
+        documents.append(exchange.render_digest_pdf(since, until))
+    # What a stakeholder sees: INC-2's last two pages (its small artifacts table goes with
+    # the end of the action items) and the demo's half-year digest.
+    save_pages_as_png(documents[1], "pdf-demo-inc-2", first=2, last=3)
+    save_pages_as_png(documents[-1], "pdf-demo-digest", first=1, last=3)
     for data in documents:
         reader = PdfReader(io.BytesIO(data))
         lines = [len([line for line in page.extract_text().splitlines() if line.strip()])
                  for page in reader.pages]
         assert all(count >= 12 for count in lines[:-1]), lines
+        # Nor a page that begins with a small section (the artifacts involved, the metadata):
+        # it goes with the end of what precedes it.
+        for page in reader.pages[1:]:
+            first = next(line for line in page.extract_text().splitlines() if line.strip())
+            assert first.strip() not in ("Deployed artifacts involved", "Metadata"), lines
+
+
+def test_demo_post_mortems_carry_their_review(app) -> None:
+    """A demo post-mortem says when it was published (days after it was resolved, not the day
+    the demo was loaded) and who reviewed it."""
+    from postmortem.services import demo, exchange, incidents
+
+    with app.app_context():
+        demo.load_demo()
+        incident = incidents.get_incident("INC-2")
+        assert incident.published_at is not None and incident.resolved_at is not None
+        assert 0 < (incident.published_at - incident.resolved_at).days < 14
+        assert [user.name for user in incident.reviewers] == ["Ana Lima"]
+        text = " ".join(PdfReader(io.BytesIO(exchange.render_incident_pdf(incident)))
+                        .pages[0].extract_text().split())
+    assert "PUBLISHED 25 JUN 2026 BY ANA LIMA" in text  # the cover's eyebrow is upper case
+    assert "REVIEWED BY Ana Lima" in text
 
 
 def test_the_warm_up_renders_and_never_stops_the_server(app, monkeypatch, caplog) -> None:
@@ -175,3 +204,21 @@ def test_the_warm_up_renders_and_never_stops_the_server(app, monkeypatch, caplog
     with app.app_context():
         pdf.warm_up()  # logged, not raised
     assert "PDF warm-up failed" in caplog.text
+
+
+def test_the_insights_page_and_its_pdf_mean_one_period(client, login, api) -> None:
+    """The default period (and the one before it) is the same on the page, in its PDF link and
+    in the PDF; each figure says the period before's value, then the change."""
+    post_import(api("reviewer"), DOCUMENT)
+    login("viewer")
+    page = client.get("/insights").text
+    period = re.search(r"Figures of (\d\d \w{3} \d{4}) – (\d\d \w{3} \d{4}), each compared with "
+                       r"the period before: (\d\d \w{3} \d{4}) – (\d\d \w{3} \d{4})", page)
+    assert period is not None
+    link = re.search(r'href="(/reports/digest\.pdf\?[^"]+)"', page)
+    assert link is not None
+    text, _ = pdf_text(client.get(link.group(1).replace("&amp;", "&")).data)
+    since, until, before_since, before_until = period.groups()
+    assert f"{since} – {until}" in text
+    assert f"the period before: {before_since} – {before_until}" in text
+    assert re.search(r"\(\d+ the period before, (▲\d+|▼\d+|no change)\)", " ".join(page.split()))

@@ -3,6 +3,7 @@ by several people, deployments around an incident, and what holds back a review 
 
 from __future__ import annotations
 
+from . import builders
 from .builders import assert_error, create_incident, make_publishable, submit_for_review
 
 
@@ -353,3 +354,21 @@ def test_archive_and_restore_in_the_browser(app, api, client, login) -> None:
     assert "Opened by mistake" in client.get("/incidents").get_data(as_text=True)
     assert author.get(f"/api/v1/incidents/{key}/revisions").get_json()[-1]["summary"] == \
         "Restored from the archive"
+
+
+def test_a_ping_sent_before_the_leave_does_not_bring_the_person_back(app, api, client, login) -> None:
+    """A page's last ping can reach the server after the page said it left (the two race):
+    that page no longer counts, while a new page of the same person does."""
+    key = create_incident(api("author"))["key"]
+    login("author")
+    other = app.test_client()
+    with app.app_context():
+        builders.make_user(role="reviewer", email="vic@example.com", name="Vic Reviewer")
+    other.post("/login", data={"email": "vic@example.com", "password": builders.PASSWORD})
+    other.post(f"/incidents/{key}/presence", data={"activity": "reviewing", "page": "abc123"})
+    assert "Vic" in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).text
+    other.post(f"/incidents/{key}/presence/leave", data={"page": "abc123"})
+    other.post(f"/incidents/{key}/presence", data={"activity": "reviewing", "page": "abc123"})
+    assert "Vic" not in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).text
+    other.post(f"/incidents/{key}/presence", data={"activity": "reviewing", "page": "def456"})
+    assert "Vic" in client.post(f"/incidents/{key}/presence", data={"activity": "editing"}).text

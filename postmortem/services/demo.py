@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Incident, Service
+from ..models import Incident, IncidentStatus, Service, utcnow
 from ..schemas import DeploymentIn, parse
+from . import incidents
 from .accounts import users as accounts
 from .deployments import recording as deployments
 from .exchange import importer
@@ -29,7 +30,7 @@ SERVICES = [
 PEOPLE = [
     ("ana@example.com", "Ana Lima", "reviewer"),
     ("sam@example.com", "Sam Okafor", "author"),
-    ("lee@example.com", "Lee Chen", "author"),
+    ("lee@example.com", "Lee Chen", "reviewer"),
     ("vera@example.com", "Vera Santos", "viewer"),
     ("ci@example.com", "CI pipeline", "deployer"),
 ]
@@ -83,6 +84,32 @@ def _history() -> int:
     return count
 
 
+# Days from resolution to publication, one per published demo post-mortem in turn.
+DAYS_TO_PUBLISH = (4, 6, 3, 8, 5, 7, 4, 9, 6, 5, 7, 3)
+
+
+def _reviews() -> None:
+    """What a real review leaves: a reviewer named on each post-mortem past its draft (Ana,
+    or Lee on Ana's own), and on the published ones the day it was published, by them."""
+    ana = accounts.find_user_by_email("ana@example.com")
+    lee = accounts.find_user_by_email("lee@example.com")
+    reviewed = [incident for incident in db.session.scalars(select(Incident).order_by(Incident.id))
+                if incident.status != IncidentStatus.DRAFT.value]
+    for turn, incident in enumerate(reviewed):
+        reviewer = lee if incident.commander is not None and incident.commander == ana else ana
+        if reviewer is None:
+            continue
+        incident.reviewers = [reviewer]
+        if incident.status != IncidentStatus.PUBLISHED.value:
+            continue
+        finished = incident.resolved_at or incident.started_at
+        published = finished + timedelta(days=DAYS_TO_PUBLISH[turn % len(DAYS_TO_PUBLISH)])
+        published = min(published.replace(hour=15, minute=30, second=0, microsecond=0), utcnow())
+        incident.published_at = published
+        incidents.record_revision(incident, reviewer, "Published").created_at = published
+    db.session.commit()
+
+
 def load() -> str:
     password = accounts.generate_password()
     for email, name, role in PEOPLE:
@@ -96,6 +123,7 @@ def load() -> str:
     for path in sorted(DEMO_DIR.glob("*.md")):
         importer.import_markdown(path.read_text(encoding="utf-8"), None)
         imported += 1
+    _reviews()
     return (
         f"Demo data loaded: {imported} post-mortems, {len(SERVICES)} services, {deployed} "
         f"deployments, {len(PEOPLE)} people (their password: {password})."

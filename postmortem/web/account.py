@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from werkzeug.security import check_password_hash
 
-from ..errors import DomainError
+from ..auth import is_safe_next
+from ..errors import DomainError, ValidationError
 from ..forms import ConfirmForm, PasswordChangeForm, TokenForm
 from ..services import accounts
+from .timezones import KNOWN, TIMEZONES
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -23,6 +25,8 @@ def _page(token_form: TokenForm, password_form: PasswordChangeForm, new_token: s
         password_form=password_form,
         confirm=ConfirmForm(),
         new_token=new_token,
+        prefs=accounts.preferences_of(current_user.id),
+        timezones=TIMEZONES,
     ), status
 
 
@@ -72,3 +76,34 @@ def change_password() -> Any:
             flash("Password changed. Your other sessions were logged out.", "success")
             return redirect(url_for("account.index"))
     return _page(TokenForm(formdata=None), form, status=422)
+
+
+@bp.post("/preferences")
+@login_required
+def save_preferences() -> Any:
+    """How times are shown (clock and zone), and the getting-started list shown or hidden."""
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("account.index"))
+    hidden = request.form.get("steps_hidden")
+    try:
+        accounts.save_preferences(
+            accounts.get_user(current_user.id),
+            clock=request.form.get("clock") or None,
+            time_zone=request.form.get("time_zone") or None,
+            steps_hidden=None if hidden is None else hidden == "1",
+            known_zones=KNOWN)
+    except ValidationError as error:
+        words = {"clock": "Clock", "time_zone": "Time zone"}
+        for field, messages in (error.fields or {}).items():
+            flash(f"{words.get(field, field)} {', '.join(messages)}.", "error")
+        return redirect(url_for("account.index"))
+    if request.form.get("time_zone"):
+        session.pop("timezone", None)  # the editor's own choice gives way to the new setting
+    if hidden is not None:
+        flash("The getting-started list is hidden; it stays under Your account."
+              if hidden == "1" else "The getting-started list is back on your home page.", "info")
+    else:
+        flash("Saved: times are shown your way everywhere.", "success")
+    target = request.form.get("next") or ""
+    return redirect(target if is_safe_next(target) else url_for("account.index"))

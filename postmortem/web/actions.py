@@ -34,6 +34,7 @@ from .labels import field_label, label
 bp = Blueprint("actions", __name__)
 BOARD_PER_PAGE = 50
 PRESENT_LIMIT = 30  # items of one group on the projector; the rest are counted
+PRESENT_PER_PAGE = 5  # what fits a 1080p screen in the presentation's type
 GROUPINGS = {"team": "Team", "owner": "Owner", "incident": "Incident", "": "No grouping"}
 CSV_COLUMNS = ("Incident", "Incident title", "Action item", "Kind", "Priority", "Status",
                "Owner", "Owner email", "Team", "Due", "Overdue", "Created", "Done",
@@ -111,17 +112,21 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     filters, error = _filters()
     group = _group_by()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    figures = action_items.board_figures(filters)
+    # The headline and the charts count every status of the items the other filters select:
+    # under the default "Not finished" view, done items are what the completion rate is about.
+    counted = {**filters, "status": None, "overdue": None} if filters else filters
+    figures = action_items.board_figures(counted)
     page = action_items.board_page(filters, group, page_number, BOARD_PER_PAGE)
     items = list(page.items)
     return {
         "items": items, "groups": _group(items, group), "group": group, "groupings": GROUPINGS,
         "group_totals": _group_totals(filters, group), "page": page,
         "args": request.args, "error": error, "today": today(),
-        "stats": figures["stats"],
+        "stats": figures["stats"], "shown_total": page.total,
+        "status_filtered": bool(filters.get("status") or filters.get("overdue")),
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": action_items.teams(),
-        "owners": accounts.list_active_users(),
+        "owners": accounts.list_owners(),
         **_charts(figures),
         **extra,
     }
@@ -136,22 +141,42 @@ def board() -> Any:
 @bp.get("/action-items/present")
 @login_required
 def present() -> Any:
-    """The board for a retro on a projector: one team (or incident, or owner) at a time in
-    large type; ← and → (or the links) step through, items are marked reviewed as you go."""
+    """The board for a retro on a projector, full screen: one team (or incident, or owner) at a
+    time, PRESENT_PER_PAGE items to a page in large type; ← and → (or the links) page through,
+    ↑ and ↓ pick an item, and keys set its status or mark it reviewed."""
     filters, error = _filters()
     group = request.args.get("group", "team")
     if group not in GROUPINGS or not group:
         group = "team"
     groups = action_items.group_counts(filters, group)
     step = min(max(request.args.get("step", 1, type=int) or 1, 1), max(len(groups), 1))
-    items = (action_items.group_items(filters, group, groups[step - 1][0], PRESENT_LIMIT)
+
+    def pages_of(index: int) -> int:
+        shown = min(groups[index][1], PRESENT_LIMIT)
+        return max(1, -(-shown // PRESENT_PER_PAGE))
+
+    pages = pages_of(step - 1) if groups else 1
+    part = min(max(request.args.get("part", 1, type=int) or 1, 1), pages)
+    shown = (action_items.group_items(filters, group, groups[step - 1][0], PRESENT_LIMIT)
              if groups else [])
-    label = _label(items[0], group) if items else ""
-    more = groups[step - 1][1] - len(items) if groups else 0
-    args = {k: v for k, v in request.args.items() if k != "step"}
+    items = shown[(part - 1) * PRESENT_PER_PAGE:part * PRESENT_PER_PAGE]
+    label = _label(shown[0], group) if shown else ""
+    more = groups[step - 1][1] - len(shown) if groups else 0
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("step", "part")}
+    previous: dict[str, Any] | None = (
+        {"step": step, "part": part - 1} if part > 1 else
+        {"step": step - 1, "part": pages_of(step - 2)} if step > 1 else None)
+    following: dict[str, Any] | None = (
+        {"step": step, "part": part + 1} if part < pages else
+        {"step": step + 1, "part": 1} if step < len(groups) else None)
+    previous_url = url_for("actions.present", **{**args, **previous}) if previous else None
+    following_url = url_for("actions.present", **{**args, **following}) if following else None
     return render_template("actions/present.html", label=label, items=items, step=step, more=more,
                            steps=len(groups), group=group, groupings=GROUPINGS, args=args,
-                           error=error, today=today())
+                           part=part, pages=pages, previous_url=previous_url,
+                           following_url=following_url,
+                           group_total=groups[step - 1][1] if groups else 0,
+                           statuses=list(ActionStatus), error=error, today=today())
 
 
 @bp.get("/action-items/mine")
@@ -217,6 +242,12 @@ def _day(value: date | datetime | None) -> str:
     return (value.astimezone(UTC).date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _worded(error: ValidationError) -> str:
+    """A refusal in the screen's words: 'Reason is required …', never a field's name."""
+    return "; ".join(f"{field_label(k)} {', '.join(v)}".strip()
+                     for k, v in (error.fields or {}).items()) or error.message
+
+
 def _clear_flashes() -> str:
     """An out-of-band swap that empties the page's messages: an inline change is its own news."""
     return render_template("_partials/clear_flashes.html")
@@ -245,8 +276,7 @@ def set_status(item_id: int) -> Any:
     try:
         action_items.update_action_item(item, current_user, parse(ActionItemChanges, data))
     except ValidationError as error:
-        error_message = "; ".join(f"{field_label(k)} {', '.join(v)}"
-                                  for k, v in (error.fields or {}).items()) or error.message
+        error_message = _worded(error)
     if request.headers.get("HX-Request"):
         return render_template("actions/_row.html", item=item, today=today(),
                                statuses=list(ActionStatus), row_error=error_message,
@@ -278,8 +308,8 @@ def bulk() -> Any:
         done = len(items) - len(errors)
         if done:
             flash(f"{done} item(s) moved to {label(ActionStatus(operation)).lower()}.", "success")
-        for item_id, message in errors.items():
-            flash(f"'{titles[item_id]}' not updated: {message}", "error")
+        for item_id, error in errors.items():
+            flash(f"'{titles[item_id]}' not updated: {_worded(error)}", "error")
     else:
         flash("Choose what to do with the selected items.", "error")
     return redirect(_back())
@@ -344,5 +374,5 @@ def detail(item_id: int) -> Any:
         conflict=conflict,
         today=today(), statuses=list(ActionStatus), kinds=list(ActionKind),
         priorities=list(Priority),
-        owners=accounts.list_active_users(),
+        owners=accounts.list_owners(),
     ), (422 if errors else 200)

@@ -17,7 +17,7 @@ bp = Blueprint("auth", __name__)
 
 def _next_url() -> str:
     target = request.values.get("next")
-    return target if target and is_safe_next(target) else url_for("incidents.index")
+    return target if target and is_safe_next(target) else url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

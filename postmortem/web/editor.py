@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,8 +37,9 @@ from ..schemas import (
 from ..services import accounts, action_items, deployments, incidents, insights, setup
 from ..timeutil import humanize_duration
 from . import editor_state
+from .helpers import preferences
 from .incidents import load_incident
-from .timezones import TIMEZONES, local_input_to_iso, zone
+from .timezones import TIMEZONES, local_input_to_iso, parse_clock, zone
 
 bp = Blueprint("editor", __name__, url_prefix="/incidents")
 
@@ -50,8 +50,9 @@ OOB_PARTNERS = {"factors_editor": ("actions_editor_oob",), "actions_editor": ("f
 
 
 def current_tz() -> str:
-    """The zone the editor shows times in: the form's choice, remembered in the session."""
-    tz = request.values.get("timezone") or session.get("timezone") or "UTC"
+    """The zone the editor shows times in: the form's choice, remembered in the session;
+    at first the person's own (Your account)."""
+    tz = request.values.get("timezone") or session.get("timezone") or preferences().time_zone
     try:
         zone(tz)
     except ValueError:
@@ -85,6 +86,7 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "priorities": list(Priority),
         "categories": setup.list_categories(),
         "users": accounts.list_active_users(),
+        "owners": accounts.list_owners(),
         "findings": incidents.check_incident(incident),
         "checklist": incidents.checklist(incident),
         "changes_requested": incidents.changes_requested(incident),
@@ -275,19 +277,18 @@ def _frozen_redirect(incident: Incident, error: Frozen) -> Any:
     return redirect(url_for("incidents.show", key=incident.key))
 
 
-TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.h]?([0-5]\d)$")
-
-
 def _event_data(tz: str) -> dict[str, Any]:
-    """A timeline row from the form: a full local date and time (`at`), or a day and a 24-hour
-    time (`day` + `time`, as the quick-entry row sends them), in the editor's time zone."""
+    """A timeline row from the form: a full local date and time (`at`), or a day and a time
+    (`day` + `time`, as the quick-entry row sends them; 24-hour or with AM/PM), in the
+    editor's time zone."""
     data = {"kind": request.form.get("kind"), "text": request.form.get("text")}
     local = request.form.get("at")
     if request.form.get("time") is not None:
-        match = TIME_RE.match(request.form.get("time", "").strip())
-        if not match:
-            raise ValidationError("Invalid time.", fields={"at": ["must be a time such as 09:05 (24-hour)"]})
-        local = f"{request.form.get('day', '')[:10]}T{int(match.group(1)):02d}:{match.group(2)}"
+        try:
+            hour, minute = parse_clock(request.form.get("time", "")[:20])
+        except ValueError as error:
+            raise ValidationError("Invalid time.", fields={"at": [str(error)]}) from None
+        local = f"{request.form.get('day', '')[:10]}T{hour:02d}:{minute:02d}"
     try:
         data["at"] = local_input_to_iso(local, tz)
     except ValueError as error:

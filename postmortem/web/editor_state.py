@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from ..models import Incident, Revision, today
 from ..services.incidents import incident_dict
 from ..timeutil import parse_timestamp
+from .helpers import preferences
 from .timezones import local_input_to_iso, to_local_input
 
 TIMESTAMP_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
@@ -33,7 +34,8 @@ def snapshot_values(snapshot: dict[str, Any], tz: str) -> dict[str, str]:
     }
     for name in TIMESTAMP_FIELDS:
         raw = snapshot.get(name)
-        values[name] = to_local_input(parse_timestamp(raw), tz) if raw else ""
+        values[name] = (to_local_input(parse_timestamp(raw), tz, preferences().clock)
+                        if raw else "")
     for section in snapshot.get("sections") or []:
         values[f"section-{section['key']}"] = section.get("markdown") or ""
     return values
@@ -86,11 +88,12 @@ def three_way(incident: Incident, yours: dict[str, str], base_revision: Revision
     fields: list[dict[str, Any]] = []
     for name in yours:
         mine, their = yours.get(name, ""), theirs.get(name, "")
-        if _same(mine, their):
+        zone = tz if name in TIMESTAMP_FIELDS else None
+        if _same(mine, their, zone):
             continue
         original = base.get(name)
-        you_changed = original is None or not _same(mine, original)
-        they_changed = original is None or not _same(their, original)
+        you_changed = original is None or not _same(mine, original, zone)
+        they_changed = original is None or not _same(their, original, zone)
         if not they_changed:
             continue  # only you changed it: your value stands
         kind = "conflict" if you_changed else "theirs"
@@ -101,5 +104,13 @@ def three_way(incident: Incident, yours: dict[str, str], base_revision: Revision
     return {"fields": fields, "merged": merged}
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    return (a or "").strip() == (b or "").strip()
+def _same(a: str | None, b: str | None, tz: str | None = None) -> bool:
+    """Equal as text, or (given the zone) as the same moment written two ways."""
+    if (a or "").strip() == (b or "").strip():
+        return True
+    if tz is None:
+        return False
+    try:
+        return local_input_to_iso(a, tz) == local_input_to_iso(b, tz)
+    except ValueError:
+        return False

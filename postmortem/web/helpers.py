@@ -3,33 +3,94 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
+from jinja2 import Environment
+from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from ..markup import render_markdown
 from ..models import ReviewComment, Role
-from ..services import incidents
+from ..services import accounts, incidents
 from ..timeutil import humanize_duration, isoformat
+from .timezones import zone
+
+_env = Environment()
+
+
+def preferences() -> accounts.Preferences:
+    """The signed-in person's clock and zone (the defaults, 24-hour UTC, for anyone else),
+    read once per request."""
+    if not has_request_context():
+        return accounts.preferences_of(None)
+    # Kept on the request itself: an application context may outlive one request (tests hold
+    # one across several), and a person's settings may change between two requests.
+    stored = request.environ.get("postmortem.preferences")
+    if stored is None:
+        stored = accounts.preferences_of(getattr(current_user, "id", None))
+        request.environ["postmortem.preferences"] = stored
+    return stored
+
+
+def display_zone() -> ZoneInfo | timezone:
+    try:
+        return zone(preferences().time_zone)
+    except ValueError:
+        return UTC
+
+
+def clock(value: datetime, seconds: bool = False) -> str:
+    """The time of day on the person's clock: '14:05' or '2:05 PM' (with ':09' seconds)."""
+    if preferences().clock == "12h":
+        hour = value.hour % 12 or 12
+        rest = value.strftime(":%M:%S" if seconds else ":%M")
+        return f"{hour}{rest} {'AM' if value.hour < 12 else 'PM'}"
+    return value.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def zone_name(value: datetime) -> str:
+    """The zone's short name at that moment ('UTC', 'CET', 'EDT', or '+03')."""
+    return value.tzname() or "UTC"
 
 
 def format_datetime(value: datetime | None, style: str = "long") -> str:
+    """A moment in the person's zone and clock. 'long': '14 Mar 2026, 14:05 UTC' (the zone
+    named); 'short': '14 Mar 14:05' (where a heading names the zone); 'time': '14:05';
+    'date': '14 Mar 2026'."""
     if value is None:
         return "—"
+    if value.tzinfo is not None:
+        value = value.astimezone(display_zone())
     if style == "date":
         return value.strftime("%d %b %Y")
     if style == "short":
-        return value.strftime("%d %b %H:%M")
-    return value.strftime("%d %b %Y, %H:%M UTC")
+        return f"{value.strftime('%d %b')} {clock(value)}"
+    if style == "time":
+        return clock(value)
+    return f"{value.strftime('%d %b %Y')}, {clock(value)} {zone_name(value)}"
 
 
 def display_key() -> tuple[Any, ...]:
-    """What a kept page's look depends on for this reader: their time zone and clock."""
-    return (session.get("timezone"),)
+    """What a shared rendering's look depends on for this reader: their clock and zone (and
+    the editor's zone of the session)."""
+    chosen = preferences()
+    return (session.get("timezone"), chosen.clock, chosen.time_zone)
+
+
+def zone_label() -> str:
+    """The zone times are shown in, for headings: 'UTC', 'Europe/Berlin'."""
+    return preferences().time_zone or "UTC"
+
+
+def truncate(text: object, length: int = 255, killwords: bool = False, end: str = "…",
+             leeway: int = 0) -> str:
+    """Jinja's truncate, ending a cut text with '…' (not '...') and cutting at a word."""
+    return do_truncate(_env, str(text or ""), length, killwords, end, leeway)
 
 
 def format_date(value: date | None) -> str:
@@ -86,16 +147,22 @@ def init_template_helpers(app: Flask) -> None:
     from .labels import field_label, label
     from .timezones import to_local_input
 
-    app.jinja_env.filters["localinput"] = to_local_input
+    app.jinja_env.filters["localinput"] = lambda value, tz: to_local_input(
+        value, tz, preferences().clock)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["markdown_inline"] = render_inline
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["utcdate"] = lambda value: (
+        value.astimezone(UTC).strftime("%d %b %Y") if value else "—")
     app.jinja_env.filters["iso"] = isoformat
     app.jinja_env.filters["duration"] = humanize_duration
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["truncate"] = truncate
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["preferences"] = preferences
+    app.jinja_env.globals["zone_label"] = zone_label
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..services import accounts, insights, setup
+from ..services import accounts, incidents, insights, setup
 
 bp = Blueprint("main", __name__)
 
@@ -18,11 +18,15 @@ bp = Blueprint("main", __name__)
 def index() -> Any:
     """Per person: my due action items, drafts and reviews waiting, post-mortems owed, themes
     that came back, recent changes and 'on this day'; on a new install, the first steps."""
-    steps = setup.first_run_steps()
     user = accounts.get_user(current_user.id)
+    home = insights.home_for(user, setup.owed_after_days())
+    steps = [] if accounts.preferences_of(user.id).steps_hidden else setup.first_run_steps(user)
+    # Which of my drafts a reviewer sent back, and who: the home page says so by name.
+    requested = incidents.changes_requested_of(home.drafts)
     return render_template(
-        "main/home.html", home=insights.home_for(user, setup.owed_after_days()),
+        "main/home.html", home=home, requested=requested,
         steps=steps, steps_done=all(step.done for step in steps),
+        steps_met=sum(1 for step in steps if step.done),
         base_url=(current_app.config.get("BASE_URL") or request.host_url).rstrip("/"))
 
 

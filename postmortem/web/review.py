@@ -11,11 +11,12 @@ from markupsafe import Markup
 
 from ..auth import is_safe_next, role_required
 from ..errors import Conflict, Forbidden, ValidationError
-from ..models import Incident, ReviewComment, Role, today
+from ..models import Incident, IncidentStatus, ReviewComment, Role, today
 from ..schemas import CommentIn, TransitionIn, parse
 from ..services import deployments, incidents, setup
 from ..services.accounts import list_active_users
 from .incidents import load_incident
+from .labels import field_label
 
 bp = Blueprint("review", __name__, url_prefix="/incidents")
 
@@ -70,6 +71,7 @@ def render_review(incident: Incident, draft: dict[str, str] | None = None) -> st
 def transition(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     to = request.form.get("to", "")
+    was = incident.status
     try:
         move = parse(TransitionIn, request.form.to_dict())
         incidents.transition_incident(incident, current_user, move.to or "", move.comment)
@@ -86,9 +88,15 @@ def transition(key: str) -> Any:
     except (Conflict, Forbidden) as error:
         flash(error.message, "error")
         return redirect(url_for("review.review_page", key=incident.key)), 303
-    flash(TRANSITION_MESSAGES.get(to, "Done."), "success")
+    if to == "draft" and was == IncidentStatus.IN_REVIEW.value:
+        flash(f"Changes requested: {incident.key} is back with its author as a draft, and "
+              "their home page says so.", "success")
+    else:
+        flash(TRANSITION_MESSAGES.get(to, "Done."), "success")
+    # A reviewer who asks for changes stays where the review happened (the author is told on
+    # their home page); reopening a published one is done to edit it.
     target = "editor.edit" if to == "draft" else "incidents.show"
-    if to == "in_review":
+    if to == "in_review" or (to == "draft" and was == IncidentStatus.IN_REVIEW.value):
         target = "review.review_page"
     return redirect(url_for(target, key=incident.key))
 
@@ -106,7 +114,7 @@ def add_comment(key: str) -> Any:
         for field, messages in (error.fields or {}).items():
             for message in messages:
                 if field != "body":
-                    flash(f"{field}: {message}", "error")
+                    flash(f"{field_label(field)}: {message}", "error")
         return render_review(incident, form), 422
     named = ", ".join(user.name for user in comment.mentioned if user.id != current_user.id)
     flash(f"Comment added; {named} will be told." if named else "Comment added.", "success")
@@ -156,14 +164,15 @@ def presence(key: str) -> Any:
     activity = request.form.get("activity", "reading")
     if activity == "editing" and not current_user.can(Role.AUTHOR):
         activity = "reading"
-    others = incidents.ping(incident, current_user, activity)
+    others = incidents.ping(incident, current_user, activity, request.form.get("page", "")[:40])
     return render_template("_partials/presence.html", others=others, activity=activity)
 
 
 @bp.post("/<key>/presence/leave")
 @login_required
 def presence_leave(key: str) -> Any:
-    incidents.leave(load_incident(key, whole=False), current_user)
+    incidents.leave(load_incident(key, whole=False), current_user,
+                    request.form.get("page", "")[:40])
     return "", 204
 
 

@@ -13,6 +13,7 @@ from ..models import today
 from ..services import deployments, insights
 from ..services.kept import INCIDENTS, THEMES, keep, versions
 from ..services.pages import ListPage
+from .helpers import display_key
 
 bp = Blueprint("themes", __name__)
 THEMES_PER_PAGE = 15
@@ -49,9 +50,10 @@ def index() -> Any:
                                incidents=insights.incidents_by_key(keys),
                                computed=insights.computed(), months=_months)
 
-    # The cards are the same for everyone: kept by the page's arguments and the versions of the
-    # themes and of the post-mortems they name.
-    body = keep("themes-page", (sorted(request.args.items(multi=True)), today(),
+    # The cards are the same for everyone who reads dates the same way: kept by the page's
+    # arguments, the reader's zone and clock, and the versions of the themes and of the
+    # post-mortems they name.
+    body = keep("themes-page", (sorted(request.args.items(multi=True)), today(), *display_key(),
                                 *versions(THEMES, INCIDENTS)), cards)
     return render_template("themes/index.html", body=Markup(body), error=error,
                            args=request.args, services=deployments.service_names())

@@ -25,9 +25,30 @@
     statusEl.dataset.state = state || "";
   }
 
+  // Times on the person's clock (Your account: 24-hour unless they chose 12-hour).
+  var twelve = document.body.dataset.clock === "12h";
+  function clockText(hour, minute, second) {
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var tail = ":" + pad(minute) + (second === undefined ? "" : ":" + pad(second));
+    if (twelve) return (hour % 12 || 12) + tail + (hour < 12 ? " AM" : " PM");
+    return pad(hour) + tail;
+  }
+  // Now on the person's clock, in their zone (Your account), with the zone named.
   function timeNow() {
-    var d = new Date();
-    return d.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+    var zone = document.body.dataset.zone || undefined;
+    try {
+      var parts = new Intl.DateTimeFormat("en-GB", {timeZone: zone, hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hour12: false, timeZoneName: "short"}).formatToParts(new Date());
+      var get = function (type) {
+        var part = parts.filter(function (p) { return p.type === type; })[0];
+        return part ? part.value : "";
+      };
+      return clockText(parseInt(get("hour"), 10) % 24, parseInt(get("minute"), 10),
+                       parseInt(get("second"), 10)) + " " + get("timeZoneName");
+    } catch (e) {
+      var d = new Date();
+      return clockText(d.getHours(), d.getMinutes(), d.getSeconds());
+    }
   }
 
   function post(url, body) {
@@ -230,9 +251,16 @@
   }
 
   function updateMetricsFromInputs() {
+    // "2026-03-14 14:05", "2026-03-14T14:05" or "2026-03-14 2:05 PM", all four in the same
+    // zone: read as if UTC, the differences hold.
     var value = function (name) {
-      var v = form.querySelector('[name="' + name + '"]').value;
-      return v ? Date.parse(v + ":00Z") : null;  // same zone for all four: differences hold
+      var v = form.querySelector('[name="' + name + '"]').value.trim();
+      var m = /^(\d{4}-\d{2}-\d{2})[T ]\s*(\d{1,2})[:.h]?(\d{2})\s*(?:([AaPp])\.?\s*[Mm]?\.?)?$/.exec(v);
+      if (!m) return null;
+      var hour = parseInt(m[2], 10);
+      if (m[4]) hour = hour % 12 + (m[4].toLowerCase() === "p" ? 12 : 0);
+      var t = Date.parse(m[1] + "T" + (hour < 10 ? "0" : "") + hour + ":" + m[3] + ":00Z");
+      return isNaN(t) ? null : t;
     };
     var start = value("started_at");
     var pairs = {time_to_detect_s: "detected_at", time_to_mitigate_s: "mitigated_at",
@@ -273,7 +301,7 @@
     var parts = new Intl.DateTimeFormat("en-GB", {timeZone: zone, year: "numeric", month: "2-digit",
       day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false}).formatToParts(new Date());
     var get = function (type) { return parts.filter(function (p) { return p.type === type; })[0].value; };
-    row.querySelector("[name=time]").value = get("hour") + ":" + get("minute");
+    row.querySelector("[name=time]").value = clockText(parseInt(get("hour"), 10) % 24, parseInt(get("minute"), 10));
     var day = row.querySelector("[name=day]");
     var today = get("year") + "-" + get("month") + "-" + get("day");
     if (day && day.tagName === "SELECT" && Array.prototype.some.call(day.options, function (o) { return o.value === today; })) day.value = today;

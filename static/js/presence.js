@@ -5,16 +5,21 @@
   var slot = document.querySelector("[data-presence]");
   if (!slot) return;
   var EVERY_MS = 20000;
+  // This page's name: a ping still on its way when the page closes cannot bring the person
+  // back after the leave message.
+  var page = Math.random().toString(36).slice(2, 14);
+  var gone = false;
 
   function body() {
     var data = new FormData();
     data.append("csrf_token", slot.dataset.csrf);
     data.append("activity", slot.dataset.activity);
+    data.append("page", page);
     return data;
   }
 
   function ping() {
-    if (document.visibilityState === "hidden") return;
+    if (gone || document.visibilityState === "hidden") return;
     fetch(slot.dataset.presence, {method: "POST", body: body(), credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) { slot.innerHTML = html; slot.dataset.pinged = "yes"; })
@@ -25,6 +30,14 @@
   setInterval(ping, EVERY_MS);
   document.addEventListener("visibilitychange", ping);
   window.addEventListener("pagehide", function () {
+    gone = true;
     if (navigator.sendBeacon) navigator.sendBeacon(slot.dataset.leave, body());
+  });
+  // Back from the browser's page cache: a new visit, under a new name.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    gone = false;
+    page = Math.random().toString(36).slice(2, 14);
+    ping();
   });
 })();

@@ -92,8 +92,14 @@ def list_users() -> list[User]:
 
 
 def list_active_users() -> list[User]:
-    """Everyone who can be named owner or commander, by name."""
+    """Everyone active, by name (who can be mentioned or asked to review)."""
     return [user for user in list_users() if user.active]
+
+
+def list_owners() -> list[User]:
+    """Everyone who can own work (an action item, a post-mortem): active authors and above,
+    by name; never a viewer or a pipeline's deployer account."""
+    return [user for user in list_active_users() if user.can(Role.AUTHOR)]
 
 
 def count_users() -> int:

@@ -142,16 +142,16 @@ def update_action_item(item: ActionItem, actor: User | None, changes: ActionItem
 
 
 def bulk_update(items: list[ActionItem], actor: User | None,
-                changes: ActionItemChanges) -> dict[int, str]:
-    """Apply the same change to several items; {item id: error message} for those refused."""
-    errors: dict[int, str] = {}
+                changes: ActionItemChanges) -> dict[int, ValidationError]:
+    """Apply the same change to several items; {item id: the error} for those refused (the
+    door words it for the person: field names are not words on the screen)."""
+    errors: dict[int, ValidationError] = {}
     for item in items:
         try:
             update_action_item(item, actor, changes)
         except ValidationError as error:
             db.session.rollback()
-            detail = "; ".join(f"{k} {', '.join(v)}" for k, v in (error.fields or {}).items())
-            errors[item.id] = detail or error.message
+            errors[item.id] = error
     return errors
 
 

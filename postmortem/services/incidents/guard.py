@@ -46,5 +46,5 @@ def touch(incident: Incident, actor: User | None, summary: str) -> None:
     incident.updated_at = utcnow()
     db.session.flush()
     db.session.expire(incident, ["timeline", "factors", "action_items", "deployment_links"])
-    revisions.record_revision(incident, actor, summary[:300])
+    revisions.record_revision(incident, actor, summary)
     db.session.commit()

@@ -15,12 +15,16 @@ PRESENT_FOR = timedelta(seconds=45)
 ACTIVITIES = ("editing", "reviewing", "reading")
 
 
-def ping(incident: Incident, user: User, activity: str) -> list[Presence]:
-    """Note that `user` is on the post-mortem now; the others seen there recently, by name."""
+def ping(incident: Incident, user: User, activity: str, page: str = "") -> list[Presence]:
+    """Note that `user` is on the post-mortem now; the others seen there recently, by name.
+    `page` names the open page: a ping from a page that has already said it left (one sent
+    just before it closed, answered after the leave) does not bring the person back."""
     activity = activity if activity in ACTIVITIES else "reading"
     now = utcnow()
     row = db.session.scalar(select(Presence).where(Presence.incident_id == incident.id,
                                                     Presence.user_id == user.id))
+    if row is not None and page and row.activity == left_mark(page):
+        return others_here(incident, user)
     if row is None:
         db.session.add(Presence(incident_id=incident.id, user_id=user.id, activity=activity,
                                 seen_at=now))
@@ -33,9 +37,28 @@ def ping(incident: Incident, user: User, activity: str) -> list[Presence]:
     return others_here(incident, user)
 
 
-def leave(incident: Incident | None, user: User) -> None:
+def left_mark(page: str) -> str:
+    """What a left page leaves behind in the activity column (at most 20 characters)."""
+    return "left:" + "".join(ch for ch in page if ch.isalnum())[:15]
+
+
+def leave(incident: Incident | None, user: User, page: str = "") -> None:
     """The page was closed (or, without an incident, the person logged out): drop them at once
-    rather than when their ping runs out."""
+    rather than when their ping runs out. With `page`, a mark stays that turns away that page's
+    last ping if it arrives after this."""
+    if incident is not None and page:
+        row = db.session.scalar(select(Presence).where(Presence.incident_id == incident.id,
+                                                        Presence.user_id == user.id))
+        if row is None:
+            db.session.add(Presence(incident_id=incident.id, user_id=user.id,
+                                    activity=left_mark(page), seen_at=utcnow()))
+        else:
+            row.activity = left_mark(page)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+        return
     stmt = delete(Presence).where(Presence.user_id == user.id)
     if incident is not None:
         stmt = stmt.where(Presence.incident_id == incident.id)
@@ -46,6 +69,6 @@ def leave(incident: Incident | None, user: User) -> None:
 def others_here(incident: Incident, user: User) -> list[Presence]:
     stmt = (select(Presence).join(Presence.user)
             .where(Presence.incident_id == incident.id, Presence.user_id != user.id,
-                   Presence.seen_at >= utcnow() - PRESENT_FOR)
+                   Presence.activity.in_(ACTIVITIES), Presence.seen_at >= utcnow() - PRESENT_FOR)
             .order_by(User.name))
     return list(db.session.scalars(stmt))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ...errors import Conflict, Forbidden, NotFound, ValidationError
 from ...extensions import db
@@ -22,6 +24,7 @@ from ...models import (
     utcnow,
 )
 from ...schemas import CommentIn
+from ...wording import shorten
 from ..accounts import list_active_users
 from ..outbox import post_webhook, try_mail
 from ..transaction import use_case
@@ -39,6 +42,10 @@ TRANSITIONS: dict[tuple[str, str], tuple[Role, str]] = {
     (IN_REVIEW, DRAFT): (Role.REVIEWER, "Changes requested"),
     (PUBLISHED, DRAFT): (Role.REVIEWER, "Reopened"),
 }
+
+
+# What the workflow's states are called on the screen (its messages name them so).
+STATUS_WORDS = {"draft": "a draft", "in_review": "in review", "published": "published"}
 
 
 def checklist(incident: Incident) -> list[str]:
@@ -62,9 +69,11 @@ def checklist(incident: Incident) -> list[str]:
             unmet.append(f"The action item '{item.title}' has neither an owner nor a team.")
         if item.due_on is None:
             unmet.append(f"The action item '{item.title}' has no due date.")
+    titles = {section.key: section.title for section in incident.sections}
     for comment in open_comments(incident):
-        where = f" on '{comment.section_key}'" if comment.section_key else ""
-        unmet.append(f"A review comment{where} is not resolved: \"{comment.body[:80]}\"")
+        where = (f" on '{titles.get(comment.section_key, comment.section_key)}'"
+                 if comment.section_key else "")
+        unmet.append(f"A review comment{where} is not resolved: \"{shorten(comment.body, 80)}\"")
     return unmet
 
 
@@ -132,11 +141,14 @@ def transition_incident(incident: Incident, actor: User, to: str,
     lock(incident)
     rule = TRANSITIONS.get((incident.status, to))
     if rule is None:
-        raise Conflict(f"{incident.key} is {incident.status}; it cannot move to {to}.")
+        now = STATUS_WORDS.get(incident.status, incident.status)
+        raise Conflict(f"{incident.key} is {now} already." if to == incident.status else
+                       f"{incident.key} is {now}; it cannot become {STATUS_WORDS.get(to, 'that')}.")
     role, summary = rule
     if not actor.can(role):
-        raise Forbidden(f"Moving a post-mortem from {incident.status} to {to} needs the "
-                        f"'{role.value}' role.")
+        raise Forbidden(f"Only a {role.value} or above can move a post-mortem from "
+                        f"{STATUS_WORDS.get(incident.status, incident.status)} to "
+                        f"{STATUS_WORDS.get(to, to)}.")
     if to == IN_REVIEW and is_empty(incident):
         message = "Every section is empty: write the post-mortem before asking for a review."
         raise ValidationError(message, fields={"checklist": [message]})
@@ -159,7 +171,7 @@ def transition_incident(incident: Incident, actor: User, to: str,
                                      resolved_at=utcnow(), resolved_by=actor))
         summary += f": {comment.strip()}"
     db.session.flush()
-    revisions.record_revision(incident, actor, summary[:300])
+    revisions.record_revision(incident, actor, summary)
     db.session.commit()
     return incident
 
@@ -273,6 +285,40 @@ def changes_requested(incident: Incident) -> Revision | None:
         if revision.summary.startswith(("Submitted for review", "Reopened", "Published")):
             return None
     return None
+
+
+WORKFLOW_MOVES = ("Changes requested", "Submitted for review", "Reopened", "Published")
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """Who asked for changes to a draft, and when."""
+
+    by: str | None
+    at: datetime
+
+
+def changes_requested_of(drafts: list[Incident]) -> dict[int, SentBack]:
+    """{incident id: who sent it back and when} for those of these drafts that a reviewer
+    sent back with a request for changes (their last workflow move), in one query."""
+    ids = [incident.id for incident in drafts if incident.status == DRAFT]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Revision.incident_id, Revision.summary, Revision.created_at, User.name)
+        .outerjoin(User, User.id == Revision.author_id)
+        .where(Revision.incident_id.in_(ids),
+               or_(*(Revision.summary.startswith(move) for move in WORKFLOW_MOVES)))
+        .order_by(Revision.incident_id, Revision.number.desc()))
+    latest: dict[int, SentBack] = {}
+    seen: set[int] = set()
+    for incident_id, summary, created_at, name in rows:
+        if incident_id in seen:
+            continue
+        seen.add(incident_id)
+        if summary.startswith("Changes requested"):
+            latest[incident_id] = SentBack(by=name, at=created_at)
+    return latest
 
 
 def review_queue_count(user: User) -> int:

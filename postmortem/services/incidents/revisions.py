@@ -11,16 +11,18 @@ from sqlalchemy import func, select
 from ...errors import NotFound
 from ...extensions import db
 from ...models import Incident, Revision, User, today, utcnow
+from ...wording import shorten
 from .snapshots import incident_dict
 
 
 def record_revision(incident: Incident, actor: User | None, summary: str) -> Revision:
-    """Append a revision holding the incident as it is now (the caller commits)."""
+    """Append a revision holding the incident as it is now (the caller commits); a summary
+    longer than 300 characters is cut at a word and ends with '…'."""
     number = (db.session.scalar(
         select(func.max(Revision.number)).where(Revision.incident_id == incident.id)
     ) or 0) + 1
     revision = Revision(
-        incident_id=incident.id, number=number, author=actor, summary=summary,
+        incident_id=incident.id, number=number, author=actor, summary=shorten(summary, 300),
         snapshot=incident_dict(incident, today()), created_at=utcnow(),
     )
     db.session.add(revision)

@@ -8,6 +8,7 @@ from ...errors import NotFound, StaleRow, ValidationError
 from ...extensions import db
 from ...models import Factor, Incident, TimelineEvent, TimelineKind, User
 from ...schemas import FactorChanges, FactorIn, TimelineEventChanges, TimelineEventIn
+from ...wording import shorten
 from ..setup import templates
 from ..transaction import use_case
 from .guard import ensure_editable, touch
@@ -23,7 +24,7 @@ def add_event(incident: Incident, actor: User | None, data: TimelineEventIn) -> 
     event = TimelineEvent(incident=incident, at=data.at, text=data.text,
                           kind=data.kind or TimelineKind.NOTE.value)
     db.session.add(event)
-    touch(incident, actor, f"Added timeline event: {event.text[:80]}")
+    touch(incident, actor, f"Added timeline event: {shorten(event.text, 80)}")
     return event
 
 
@@ -70,7 +71,7 @@ def update_event(incident: Incident, actor: User | None, event_id: int,
     ensure_editable(incident)
     event = get_event(incident, event_id)
     _change_row(event, changes, "timeline event", event_dict(event))
-    touch(incident, actor, f"Edited timeline event: {event.text[:80]}")
+    touch(incident, actor, f"Edited timeline event: {shorten(event.text, 80)}")
     return event
 
 
@@ -80,7 +81,7 @@ def delete_event(incident: Incident, actor: User | None, event_id: int) -> None:
     event = get_event(incident, event_id)
     text = event.text
     db.session.delete(event)
-    touch(incident, actor, f"Removed timeline event: {text[:80]}")
+    touch(incident, actor, f"Removed timeline event: {shorten(text, 80)}")
 
 
 def _check_category(category: str | None, failure: str) -> None:
@@ -95,7 +96,7 @@ def add_factor(incident: Incident, actor: User | None, data: FactorIn) -> Factor
     _check_category(data.category, data.failure)
     factor = Factor(incident=incident, text=data.text, category=data.category)
     db.session.add(factor)
-    touch(incident, actor, f"Added contributing factor: {factor.text[:80]}")
+    touch(incident, actor, f"Added contributing factor: {shorten(factor.text, 80)}")
     return factor
 
 
@@ -111,7 +112,7 @@ def update_factor(incident: Incident, actor: User | None, factor_id: int,
     factor = get_factor(incident, factor_id)
     _check_category(changes.category, changes.failure)
     _change_row(factor, changes, "contributing factor", factor_dict(factor))
-    touch(incident, actor, f"Edited contributing factor: {factor.text[:80]}")
+    touch(incident, actor, f"Edited contributing factor: {shorten(factor.text, 80)}")
     return factor
 
 
@@ -124,6 +125,6 @@ def delete_factor(incident: Incident, actor: User | None, factor_id: int) -> Non
         if item.factor_id == factor.id:
             item.factor_id = None
     db.session.delete(factor)
-    touch(incident, actor, f"Removed contributing factor: {text[:80]}")
+    touch(incident, actor, f"Removed contributing factor: {shorten(text, 80)}")
 
 

@@ -155,7 +155,7 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     incident.updated_at = utcnow()
     db.session.flush()
     summary = "Edited " + ", ".join(done) if done else "Saved without changes"
-    revisions.record_revision(incident, actor, summary[:300])
+    revisions.record_revision(incident, actor, summary)
     db.session.commit()
     ask_to_review(incident, asked, actor)
     return incident

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,19 +16,24 @@ from ...errors import ValidationError
 from ...extensions import db
 from ...models import Incident, IncidentStatus, Severity, utcnow
 from ...schemas import Period, parse
+from ...timeutil import end_of_day
 from ..action_items import board as actions
 from ..setup import templates
 from . import charts
 
 
 def parse_period(args: dict[str, Any]) -> tuple[datetime, datetime]:
-    """since/until from query arguments (dates or timestamps); default: the last 6 months.
+    """since/until from query arguments (dates or timestamps); default: the last 6 months in
+    whole UTC days (today and the 182 days before).
 
     A bare `until` date includes that whole day. Raises ValidationError for bad values.
     """
     period = parse(Period, args)
-    until = period.until or utcnow()
-    since = period.since or (until - timedelta(days=182))
+    # The default is whole UTC days (today and the 182 before), so the page, its PDF link
+    # (which carries the dates) and the PDF all mean the same period.
+    until = period.until or end_of_day(utcnow())
+    since = period.since or datetime.combine((until - timedelta(days=182)).date(), time.min,
+                                             tzinfo=UTC)
     if since > until:
         raise ValidationError(period.failure, fields={"since": ["must be before until"]})
     return since, until
@@ -92,7 +97,9 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
                  selectinload(Incident.services))))
     incidents = [i for i in in_period if i.status == IncidentStatus.PUBLISHED]
     unpublished = [i for i in in_period if i.status != IncidentStatus.PUBLISHED]
-    length = until - since
+    # A period of whole days ends a microsecond before midnight: the previous one is as long.
+    length = until - since + (timedelta(microseconds=1) if until.microsecond == 999_999 else
+                              timedelta(0))
     previous_since, previous_until = since - length, since - timedelta(microseconds=1)
     previous = list(db.session.scalars(
         select(Incident).where(Incident.started_at >= previous_since,

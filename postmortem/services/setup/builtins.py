@@ -6,13 +6,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import make_url
 
 from ...errors import ValidationError
 from ...extensions import db
-from ...models import ApiToken, Incident, Role, Setting, Template, User
-from ..accounts import users as accounts
+from ...models import (
+    ApiToken,
+    Deployment,
+    Incident,
+    Role,
+    Setting,
+    Template,
+    User,
+    incident_reviewers,
+)
+from .. import accounts
 from . import templates
 
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
@@ -55,20 +64,38 @@ class FirstRunStep:
     done: bool
 
 
-def first_run_steps() -> list[FirstRunStep]:
-    """The first steps of a new install, each ticked by what exists: people invited, a deployer
-    token for CI, templates chosen (one added or edited), a first post-mortem."""
-    users = db.session.scalar(select(func.count(User.id))) or 0
-    ci_tokens = db.session.scalar(
-        select(func.count(ApiToken.id)).join(User, User.id == ApiToken.user_id)
-        .where(User.role == Role.DEPLOYER, ApiToken.revoked_at.is_(None))) or 0
-    templates_chosen = sum(  # a template added, or a built-in one edited after it was seeded
-        1 for t in db.session.scalars(select(Template))
-        if not t.builtin or (t.updated_at - t.created_at).total_seconds() > 1)
-    incidents = db.session.scalar(select(func.count(Incident.id))) or 0
-    return [FirstRunStep("invite", users > 1), FirstRunStep("ci_token", ci_tokens > 0),
-            FirstRunStep("templates", templates_chosen > 0),
-            FirstRunStep("first_post_mortem", incidents > 0)]
+def first_run_steps(user: User | None = None) -> list[FirstRunStep]:
+    """The getting-started steps that are this person's, each ticked by what has happened.
+    An admin sets the install up: people invited, deployments recorded from CI (any recorded,
+    or a deployer's token made), templates chosen (one added or edited), a first post-mortem.
+    An author or reviewer writes one (commands or started one); a reviewer reviews one
+    (is named a reviewer). Everyone chooses how times are shown. Without a person: the admin's."""
+    role = user.role_enum if user is not None else Role.ADMIN
+    steps: list[FirstRunStep] = []
+    if role.allows(Role.ADMIN):
+        users = db.session.scalar(select(func.count(User.id))) or 0
+        deployed = db.session.scalar(select(func.count(Deployment.id))) or 0
+        ci_tokens = 0 if deployed else db.session.scalar(
+            select(func.count(ApiToken.id)).join(User, User.id == ApiToken.user_id)
+            .where(User.role == Role.DEPLOYER, ApiToken.revoked_at.is_(None))) or 0
+        templates_chosen = any(  # a template added, or a built-in one edited after it was seeded
+            not t.builtin or (t.updated_at - t.created_at).total_seconds() > 1
+            for t in db.session.scalars(select(Template)))
+        steps += [FirstRunStep("invite", users > 1), FirstRunStep("ci_token", deployed + ci_tokens > 0),
+                  FirstRunStep("templates", templates_chosen)]
+    if role.allows(Role.AUTHOR):
+        mine = select(func.count(Incident.id))
+        if user is not None and not role.allows(Role.ADMIN):
+            mine = mine.where(or_(Incident.commander_id == user.id,
+                                  Incident.created_by_id == user.id))
+        steps.append(FirstRunStep("first_post_mortem", (db.session.scalar(mine) or 0) > 0))
+    if user is not None and role == Role.REVIEWER:
+        reviewing = db.session.scalar(select(func.count()).select_from(incident_reviewers)
+                                      .where(incident_reviewers.c.user_id == user.id)) or 0
+        steps.append(FirstRunStep("review", reviewing > 0))
+    if user is not None:
+        steps.append(FirstRunStep("clock", accounts.preferences_of(user.id).saved))
+    return steps
 
 
 OWED_AFTER_DAYS = "owed_after_days"
