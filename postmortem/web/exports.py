@@ -50,7 +50,7 @@ def import_form() -> Any:
         if error is None:
             try:
                 if action == "into" and request.form.get("into"):
-                    target = incidents.get_incident(request.form["into"])
+                    target = incidents.get_incident(request.form["into"], reader=current_user)
                     result = exchange.import_into(target, text, current_user)
                 else:
                     result = exchange.import_markdown(

@@ -26,10 +26,11 @@ SEARCH_PER_PAGE = 20
 
 
 def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Incident:
-    """The incident with this key, or 404; 403 unless the current user holds `role`. Without
-    `whole`, only its own row is read (for requests that need no more)."""
+    """The incident with this key, or 404 (also when it is restricted from the current user);
+    403 unless the current user holds `role`. Without `whole`, only its own row is read (for
+    requests that need no more)."""
     try:
-        incident = incidents.get_incident(key, whole=whole)
+        incident = incidents.get_incident(key, whole=whole, reader=current_user)
     except NotFound:
         abort(404)
     if not current_user.can(role):
@@ -49,8 +50,8 @@ def index() -> Any:
     except ValidationError as exc:
         filters, error = {}, exc
     page_number = request.args.get("page", 1, type=int) or 1
-    page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW), page_number,
-                         PER_PAGE)
+    page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW,
+                                                   reader=current_user), page_number, PER_PAGE)
     services = deployments.service_names()
     return render_template(
         "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
@@ -94,16 +95,11 @@ def new() -> Any:
 @bp.get("/<key>")
 @login_required
 def show(key: str) -> Any:
-    try:
-        incident = incidents.get_incident(key, whole=False)
-    except NotFound:
-        abort(404)
-    if not current_user.can(Role.VIEWER):
-        abort(403)
+    incident = load_incident(key, whole=False)
     can_edit = current_user.can(Role.AUTHOR)
 
     def body() -> str:
-        whole = incidents.get_incident(key)
+        whole = incidents.get_incident(key, reader=current_user)
         return render_template(
             "incidents/_show_body.html",
             incident=whole,
@@ -118,13 +114,16 @@ def show(key: str) -> Any:
 
     # The document is the same for everyone who may (or may not) edit it: kept by the
     # post-mortem's own stamp (bumped by every write to it), the day, and the versions of the
-    # people, deployments and taxonomy it shows. The similar list, which names other
+    # people, deployments and taxonomy it shows, and by the restricted post-mortems the reader
+    # may read (a deployment it links may name others). The similar list, which names other
     # post-mortems, is drawn fresh for each view.
     page = kept.keep("read-view", (incident.id, incident.stamp, can_edit, today(),
+                                   incidents.sight(current_user),
                                    *display_key(), *kept.versions(
                                        kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)), body)
     similar = render_template("incidents/_similar.html",
-                              similar=insights.similar_incidents(incident, 5))
+                              similar=insights.similar_incidents(incident, 5,
+                                                                 reader=current_user))
     return render_template("incidents/show.html", incident=incident,
                            body=Markup(page.replace(SIMILAR_MARK, similar, 1)))
 
@@ -138,7 +137,8 @@ def search() -> Any:
     total, error = 0, None
     if query.strip():
         try:
-            results, total = insights.search_incidents(query, page_number, SEARCH_PER_PAGE)
+            results, total = insights.search_incidents(query, page_number, SEARCH_PER_PAGE,
+                                                      reader=current_user)
         except ValidationError as exc:
             error = exc
     return render_template("incidents/search.html", query=query, results=results, error=error,

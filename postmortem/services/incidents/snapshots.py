@@ -8,6 +8,9 @@ from typing import Any
 from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
 from ...timeutil import isoformat
 
+# visibility.Sight, spelled out here: "all", or the ids of the restricted post-mortems shown.
+Sight = str | list[int] | tuple[int, ...]
+
 
 def action_item_dict(item: ActionItem, today: date) -> dict[str, Any]:
     return {
@@ -45,7 +48,9 @@ def factor_dict(factor: Factor) -> dict[str, Any]:
             "version": factor.version}
 
 
-def deployment_dict(deployment: Deployment) -> dict[str, Any]:
+def deployment_dict(deployment: Deployment, *, seen: Sight = ()) -> dict[str, Any]:
+    """The deployment; its incident_keys name the post-mortems shown to `seen`
+    (visibility.Sight; by default no restricted one)."""
     return {
         "id": deployment.id,
         "service": deployment.service.name,
@@ -60,20 +65,23 @@ def deployment_dict(deployment: Deployment) -> dict[str, Any]:
         "immutable": deployment.immutable,
         "incident_keys": sorted(
             # (a link removed in this transaction has no incident any more)
-            (link.incident.key for link in deployment.incident_links if link.incident),
+            (link.incident.key for link in deployment.incident_links
+             if link.incident and (seen == "all" or not link.incident.restricted
+                                   or link.incident.id in seen)),
             key=lambda key: int(key.split("-")[1]),
         ),
         "created_at": isoformat(deployment.created_at),
     }
 
 
-def linked_deployment_dict(link: IncidentDeployment) -> dict[str, Any]:
-    body = deployment_dict(link.deployment)
+def linked_deployment_dict(link: IncidentDeployment, *, seen: Sight = ()) -> dict[str, Any]:
+    body = deployment_dict(link.deployment, seen=seen)
     body["role"] = link.role
     return body
 
 
-def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[str, Any]:
+def incident_head(incident: Incident, themes: list[dict] | None = None, *,
+                  seen: Sight = ()) -> dict[str, Any]:
     """The post-mortem without its narrative, timeline, action items and findings: what the
     API's list gives of each (api.serialise.incident_summary_json adds `counts`), and the start
     of the whole."""
@@ -93,8 +101,10 @@ def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[
         "tags": incident.tags,
         "commander": incident.commander.email if incident.commander else None,
         "reviewers": [reviewer.email for reviewer in incident.reviewers],
+        "restricted": bool(incident.restricted),
+        "readers": [reader.email for reader in incident.readers],
         "factors": [factor_dict(factor) for factor in incident.factors],
-        "deployments": [linked_deployment_dict(link) for link in links],
+        "deployments": [linked_deployment_dict(link, seen=seen) for link in links],
         "themes": themes or [],
         "metadata": dict(incident.extra_metadata or {}),
         "version": incident.version,
@@ -106,9 +116,10 @@ def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[
 
 
 def incident_dict(incident: Incident, today: date, *, findings: list[dict] | None = None,
-                  themes: list[dict] | None = None) -> dict[str, Any]:
-    """The whole post-mortem as the API returns it (without `url`, which needs a request)."""
-    body = incident_head(incident, themes)
+                  themes: list[dict] | None = None, seen: Sight = ()) -> dict[str, Any]:
+    """The whole post-mortem as the API returns it (without `url`, which needs a request); the
+    other post-mortems it names are those shown to `seen` (by default no restricted one)."""
+    body = incident_head(incident, themes, seen=seen)
     body["sections"] = [
         {
             "key": section.key,
