@@ -252,7 +252,7 @@ def test_after_the_insight_job_runs_again_it_is_out_of_every_theme_and_similar_l
 def test_its_people_read_it_and_find_it(scene, name) -> None:
     browser, api = scene.signed_in(name), scene.api(name)
     routes = get_routes(scene.app, scene)
-    for endpoint, url, under in routes:
+    for _endpoint, url, under in routes:
         response = (api if url.startswith("/api/") else browser).get(url)
         if under:  # there for them (a viewer's role still closes the editor: 403)
             assert response.status_code in (200, 403), (name, url, response.status_code)
@@ -262,7 +262,7 @@ def test_its_people_read_it_and_find_it(scene, name) -> None:
     assert page.status_code == 200 and WORD in page.text
     assert "Restricted" in page.text and scene.emails["reader"] in page.text
     found = api.get("/api/v1/search", query_string={"q": WORD}).get_json()
-    assert [row["key"] for row in found["data"]] == [scene.key]
+    assert [row["key"] for row in found["items"]] == [scene.key]
     listed = browser.get("/incidents/search", query_string={"q": WORD})
     assert scene.key in listed.text
     assert scene.key in browser.get("/incidents").text
@@ -309,7 +309,7 @@ def test_its_action_items_owner_sees_the_item_but_not_the_post_mortem(scene) -> 
     assert item["incident_key"] is None and item["incident_title"] is None
     # On the board, the CSV and the API's list it is left out like its post-mortem.
     assert WORD not in owner.get("/action-items", query_string={"status": "all"}).text
-    listed = scene.api("owner").get("/api/v1/action-items").get_json()["data"]
+    listed = scene.api("owner").get("/api/v1/action-items").get_json()["items"]
     assert scene.item_id not in [row["id"] for row in listed]
 
 
@@ -388,3 +388,32 @@ def test_the_incident_service_check_is_one_rule(app, scene) -> None:
         shown = db.session.scalars(db.select(Incident.id).where(
             incidents.visible_to(outsider))).all()
         assert scene.number not in shown
+
+
+def test_the_editor_has_the_switch_and_the_people_picker_and_the_page_a_banner(scene) -> None:
+    key = scene.ordinary[2]
+    author = scene.signed_in("author")
+    editor = author.get(f"/incidents/{key}/edit")
+    assert 'name="restricted"' in editor.text and 'name="readers"' in editor.text
+    assert 'list="people"' in editor.text and "restricted-banner" not in editor.text
+    with scene.app.app_context():
+        incident = incidents.get_incident(key, reader=None)
+        form = {"version": str(incident.version), "timezone": "UTC", "title": incident.title,
+                "severity": incident.severity, "services": "checkout", "tags": "cache",
+                "commander": "", "reviewers": "", "started_at": scene.started[:16],
+                "restricted": "on", "readers": scene.emails["reader"],
+                **{f"section-{s.key}": s.markdown for s in incident.sections}}
+    saved = author.post(f"/incidents/{key}/edit", data=form)
+    assert saved.status_code == 302, saved.text
+    page = author.get(f"/incidents/{key}")
+    assert 'data-testid="restricted-banner"' in page.text and scene.emails["reader"] in page.text
+    assert scene.signed_in("outsider").get(f"/incidents/{key}").status_code == 404
+    assert scene.signed_in("reader").get(f"/incidents/{key}").status_code == 200
+    # The read view's own form opens it again (it works once published too).
+    version = scene.author.get(f"/api/v1/incidents/{key}").get_json()["version"]
+    opened = author.post(f"/incidents/{key}/access", data={"version": version, "readers": ""})
+    assert opened.status_code == 302
+    assert scene.signed_in("outsider").get(f"/incidents/{key}").status_code == 200
+    with scene.app.app_context():
+        summaries = [r.summary for r in incidents.get_incident(key, reader=None).revisions]
+    assert summaries[-1] == "Opened to everyone; Readers removed: reader@example.com"

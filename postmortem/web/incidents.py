@@ -11,8 +11,8 @@ from markupsafe import Markup
 from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
-from ..schemas import IncidentIn, parse
-from ..services import deployments, incidents, insights, kept, pages, setup
+from ..schemas import IncidentChanges, IncidentIn, parse
+from ..services import accounts, deployments, incidents, insights, kept, pages, setup
 from .helpers import display_key
 from .labels import SEVERITY_DESCRIPTIONS
 from .timezones import TIMEZONES, local_input_to_iso
@@ -124,8 +124,31 @@ def show(key: str) -> Any:
     similar = render_template("incidents/_similar.html",
                               similar=insights.similar_incidents(incident, 5,
                                                                  reader=current_user))
-    return render_template("incidents/show.html", incident=incident,
+    people = accounts.list_active_users() if can_edit else []
+    return render_template("incidents/show.html", incident=incident, people=people,
                            body=Markup(page.replace(SIMILAR_MARK, similar, 1)))
+
+
+@bp.post("/<key>/access")
+@role_required(Role.AUTHOR)
+def access(key: str) -> Any:
+    """Restrict the post-mortem, open it again, or change its readers (also once published)."""
+    incident = load_incident(key, Role.AUTHOR)
+    data = {"version": request.form.get("version") or None,
+            "restricted": bool(request.form.get("restricted")),
+            "readers": request.form.get("readers", "")}
+    try:
+        incidents.update_incident(incident, current_user, parse(IncidentChanges, data))
+    except DomainError as error:
+        problems = "; ".join(f"{name}: {', '.join(found)}"
+                             for name, found in (error.fields or {}).items())
+        flash(f"{error.message} {problems}".strip(), "error")
+    else:
+        flash("Who may read it is saved." if incident.restricted
+              else f"{incident.key} is open to everyone.", "success")
+    if not incidents.may_read(incident, current_user):
+        return redirect(url_for("incidents.index"))
+    return redirect(url_for("incidents.show", key=incident.key))
 
 
 @bp.get("/search")
