@@ -417,3 +417,30 @@ def test_the_editor_has_the_switch_and_the_people_picker_and_the_page_a_banner(s
     with scene.app.app_context():
         summaries = [r.summary for r in incidents.get_incident(key, reader=None).revisions]
     assert summaries[-1] == "Opened to everyone; Readers removed: reader@example.com"
+
+
+def test_its_markdown_says_restricted_and_an_import_of_it_is_restricted_too(scene) -> None:
+    reader = scene.signed_in("reader")
+    text = reader.get(f"/incidents/{scene.key}.md").text
+    assert "restricted: true" in text and scene.emails["reader"] in text
+    imported = scene.author.client.post(
+        "/api/v1/import", data=text.encode(), query_string={"allow_duplicate": "true"},
+        headers={"Authorization": f"Bearer {scene.tokens['author']}",
+                 "Content-Type": "text/markdown"})
+    assert imported.status_code == 201, imported.text
+    key = imported.get_json()["key"]
+    builders.assert_error(scene.api("outsider").get(f"/api/v1/incidents/{key}"), 404)
+    assert scene.api("reader").get(f"/api/v1/incidents/{key}").get_json()["restricted"] is True
+    pdf = text_of(reader.get(f"/incidents/{scene.key}.pdf"))
+    assert "Restricted." in pdf and WORD in pdf
+
+
+def test_an_outsiders_import_names_no_restricted_duplicate(scene) -> None:
+    from postmortem.services import exchange
+
+    text = scene.signed_in("admin").get(f"/incidents/{scene.key}.md").text
+    with scene.app.app_context():
+        colleague = db.session.get(User, scene.ids["colleague"])
+        admin = db.session.get(User, scene.ids["admin"])
+        assert exchange.preview_import(text, colleague).duplicate is None
+        assert exchange.preview_import(text, admin).duplicate == scene.key

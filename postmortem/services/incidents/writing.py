@@ -129,6 +129,8 @@ def ask_to_review(incident: Incident, people: list[User], actor: User | None) ->
         try_mail(person.email, f"Please review {incident.key}: {incident.title}",
                  f"Hello {person.name},\n\n{by} asked you to review the post-mortem "
                  f"{incident.key}, \"{incident.title}\" ({incident.severity}).\n\n{link}\n")
+    if incident.restricted:
+        return  # a webhook's channel is read by everyone
     post_webhook("incident.review_requested", {
         "incident": {"key": incident.key, "title": incident.title, "url": link},
         "reviewers": [person.email for person in people],
