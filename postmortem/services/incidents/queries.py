@@ -32,7 +32,7 @@ WHOLE_INCIDENT = (
     selectinload(Incident.services), selectinload(Incident.tag_rows),
     selectinload(Incident.sections), selectinload(Incident.timeline),
     selectinload(Incident.factors), selectinload(Incident.commander),
-    selectinload(Incident.reviewers),
+    selectinload(Incident.reviewers), selectinload(Incident.readers),
     selectinload(Incident.action_items).selectinload(ActionItem.owner),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
@@ -44,7 +44,7 @@ LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
 INCIDENT_HEAD = (
     selectinload(Incident.services), selectinload(Incident.tag_rows),
     selectinload(Incident.factors), selectinload(Incident.commander),
-    selectinload(Incident.reviewers),
+    selectinload(Incident.reviewers), selectinload(Incident.readers),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
         selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
