@@ -260,6 +260,8 @@ def test_its_people_read_it_and_find_it(scene, name) -> None:
         assert response.status_code < 500, (url, response.status_code)
     page = browser.get(f"/incidents/{scene.key}")
     assert page.status_code == 200 and WORD in page.text
+    assert "no-store" in page.headers["Cache-Control"]
+    assert "no-store" in api.get(f"/api/v1/incidents/{scene.key}").headers["Cache-Control"]
     assert "Restricted" in page.text and scene.emails["reader"] in page.text
     found = api.get("/api/v1/search", query_string={"q": WORD}).get_json()
     assert [row["key"] for row in found["items"]] == [scene.key]
@@ -444,3 +446,22 @@ def test_an_outsiders_import_names_no_restricted_duplicate(scene) -> None:
         admin = db.session.get(User, scene.ids["admin"])
         assert exchange.preview_import(text, colleague).duplicate is None
         assert exchange.preview_import(text, admin).duplicate == scene.key
+
+
+def test_the_digest_command_leaves_it_out_unless_its_sight_is_given(app, scene,
+                                                                   tmp_path) -> None:
+    from postmortem.services.exchange import pdf
+
+    runner = app.test_cli_runner()
+    for sight, shown in (("", False), (str(scene.number), True), ("all", True)):
+        output = tmp_path / f"digest-{sight or 'none'}.pdf"
+        result = runner.invoke(args=["digest", "--since", "2000-01-01", "--sight", sight,
+                                     "-o", str(output)])
+        assert result.exit_code == 0, result.output
+        text = "\n".join(page.extract_text() for page in PdfReader(output).pages)
+        assert (WORD in text) is shown, sight
+        assert ("Checkout cache config errors, part 1" in text)
+    bad = runner.invoke(args=["digest", "--sight", "INC-4", "-o", str(tmp_path / "x.pdf")])
+    assert bad.exit_code != 0 and "--sight" in bad.output
+    assert pdf.sight_of_text(pdf.sight_text([3, 5])) == [3, 5]
+    assert pdf.sight_of_text(pdf.sight_text("all")) == "all"

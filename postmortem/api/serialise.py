@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..models import ActionItem, Incident, Revision, Service, today
 from ..services import deployments, incidents, insights
@@ -32,6 +32,8 @@ def service_json(service: Service) -> dict[str, Any]:
 
 def incident_json(incident: Incident) -> dict[str, Any]:
     """The incident object of api-v1.md, with blameless findings and the browser URL."""
+    if incident.restricted:
+        g.restricted_shown = True  # web.http_cache: no-store
 
     body = incident_dict(incident, today(), findings=incidents.findings_of(incident),
                          themes=insights.themes_of(incident), seen=incidents.sight(api_user()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -35,6 +35,8 @@ def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Inc
         abort(404)
     if not current_user.can(role):
         abort(403)
+    if incident.restricted:
+        g.restricted_shown = True  # web.http_cache: no-store
     return incident
 
 
