@@ -15,7 +15,16 @@ import pytest
 from pypdf import PdfReader
 
 from postmortem.extensions import db
-from postmortem.models import ActionItem, Incident, Revision, User, today, utcnow
+from postmortem.models import (
+    ActionItem,
+    Incident,
+    Revision,
+    Theme,
+    ThemeMember,
+    User,
+    today,
+    utcnow,
+)
 from postmortem.services import incidents, insights
 
 from . import builders
@@ -245,6 +254,34 @@ def test_after_the_insight_job_runs_again_it_is_out_of_every_theme_and_similar_l
         insights.refresh(force=True)
         themes = insights.list_themes(min_incidents=1, seen="all")
         assert themes and all(scene.key not in theme["incidents"] for theme in themes)
+    assert_outsider_sees_nothing(scene, "outsider")
+
+
+def test_after_the_incremental_step_places_it_nothing_names_it_either(scene) -> None:
+    from postmortem.services.insights import incremental
+
+    def patch(**changes: Any) -> None:
+        version = scene.author.get(f"/api/v1/incidents/{scene.key}").get_json()["version"]
+        done = scene.author.patch(f"/api/v1/incidents/{scene.key}",
+                                  json={"version": version, **changes})
+        assert done.status_code == 200, done.text
+
+    # Open, its fix done a while ago: the job names the fix beside the later post-mortems …
+    patch(restricted=False)
+    with scene.app.app_context():
+        item = db.session.get(ActionItem, scene.item_id)
+        item.status, item.completed_at = "done", utcnow() - timedelta(days=400)
+        db.session.commit()
+        insights.refresh(force=True)
+        documents = " ".join(db.session.scalars(db.select(Theme.document)))
+        assert f"Rotate every {WORD} credential" in documents
+    # … then it is restricted again: read, the themes leave out its fix as well as itself …
+    patch(restricted=True, readers=[scene.emails["reader"]])
+    assert_outsider_sees_nothing(scene, "outsider")
+    # … and once the incremental step has placed it, it is out of every stored theme.
+    with scene.app.app_context():
+        assert incremental.place_due(everything=True) >= 1
+        assert scene.number not in db.session.scalars(db.select(ThemeMember.incident_id)).all()
     assert_outsider_sees_nothing(scene, "outsider")
 
 

@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ...errors import NotFound
 from ...extensions import db
 from ...models import Incident, InsightState, Service, Theme, ThemeMember, incident_services
 from ..incidents.queries import parse_incident_filters
 from ..incidents.visibility import Sight, hidden_in, visible_in
+from ..kept import THEMES, keep, versions
 from ..setup import templates
 from .engine import brief_of, card_of, theme_document
 
@@ -29,13 +30,22 @@ def computed() -> bool:
 
 
 def _hiding(seen: Sight) -> set[str]:
-    """The themes whose stored documents name a post-mortem hidden from `seen` (none once the
-    insight job has placed a restricted post-mortem: it leaves them out of every theme; until
-    then such themes are worked out again from their visible members)."""
+    """The themes whose stored documents name a post-mortem hidden from `seen`: as a member,
+    or by a fix it came back after. None once the insight job has recomputed the themes after a
+    post-mortem was restricted (it leaves restricted ones out of every theme and every fix);
+    until then such themes are worked out again from their visible members on read. Kept by
+    `seen` and the themes' version (restricting a post-mortem bumps it)."""
     if seen == "all":
         return set()
-    return set(db.session.scalars(select(ThemeMember.theme_id).where(
-        ThemeMember.incident_id.in_(hidden_in(seen))).distinct()))
+
+    def find() -> list[str]:
+        hidden = list(db.session.scalars(hidden_in(seen)))
+        if not hidden:
+            return []
+        named = or_(*(Theme.document.contains(f'"INC-{number}"') for number in hidden))
+        return sorted(db.session.scalars(select(Theme.id).where(named)))
+
+    return set(keep("themes-hiding", (seen, *versions(THEMES)), find))
 
 
 def list_themes(since: datetime | None = None, until: datetime | None = None,
