@@ -305,6 +305,7 @@ def test_its_people_read_it_and_find_it(scene, name) -> None:
     listed = browser.get("/incidents/search", query_string={"q": WORD})
     assert scene.key in listed.text
     assert scene.key in browser.get("/incidents").text
+    assert scene.key in browser.get("/").text  # on this day, a year ago
     assert WORD in browser.get(f"/incidents/{scene.key}.md").text
     csv = browser.get("/action-items.csv", query_string={"status": "all"}).text
     assert WORD in csv
