@@ -13,6 +13,9 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# POSTMORTEM_SQLITE_SYNCHRONOUS may lower it to NORMAL (faster saves; the last commits may be
+# lost in a power cut) for a machine on a UPS; FULL is the default.
+SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -25,7 +28,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA synchronous = FULL")
+    level = os.environ.get("POSTMORTEM_SQLITE_SYNCHRONOUS", "FULL").upper()
+    cursor.execute(f"PRAGMA synchronous = {level if level in SYNCHRONOUS else 'FULL'}")
     cursor.close()
 
 

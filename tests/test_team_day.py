@@ -380,3 +380,16 @@ def test_kept_pages_follow_what_they_show(app, client, login, api) -> None:
         "artifact": "registry.example.com/checkout@sha256:" + "a" * 64})
     assert deployed.status_code == 201, deployed.text
     assert "9.9.9" in client.get("/services/checkout").text
+
+
+def test_kept_files_are_tidied(tmp_path) -> None:
+    from postmortem.services import kept
+
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    (folder / "page-old").write_bytes(b"x" * 10)
+    (folder / "page-new").write_bytes(b"y" * 10)
+    old = 1_000_000.0
+    os.utime(folder / "page-old", (old, old))
+    assert kept.tidy(str(tmp_path), now=old + kept.KEPT_FILES_AGE + 10) == 1
+    assert not (folder / "page-old").exists() and (folder / "page-new").exists()

@@ -36,7 +36,7 @@ WHOLE_INCIDENT = (
     selectinload(Incident.action_items).selectinload(ActionItem.owner),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
-        selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
+        selectinload(Deployment.incident_links)),
 )
 # What a row of the incident list shows: no narrative, timeline or action items.
 LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
@@ -47,7 +47,7 @@ INCIDENT_HEAD = (
     selectinload(Incident.reviewers), selectinload(Incident.readers),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
-        selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
+        selectinload(Deployment.incident_links)),
 )
 
 

@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import inspect
+
+from ...extensions import db
 from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
 from ...timeutil import isoformat
+from ..kept import once_per_request
+from .visibility import hidden_in
 
 # visibility.Sight, spelled out here: "all", or the ids of the restricted post-mortems shown.
 Sight = str | list[int] | tuple[int, ...]
+
+
+def _hidden(seen: Sight) -> set[int]:
+    """The ids of the post-mortems hidden from `seen`, read once per request."""
+    if seen == "all":
+        return set()
+    shown = sorted(int(number) for number in seen)
+    return once_per_request("hidden_" + ",".join(map(str, shown)), lambda: set(
+        db.session.scalars(hidden_in(shown))))
 
 
 def action_item_dict(item: ActionItem, today: date) -> dict[str, Any]:
@@ -51,6 +65,7 @@ def factor_dict(factor: Factor) -> dict[str, Any]:
 def deployment_dict(deployment: Deployment, *, seen: Sight = ()) -> dict[str, Any]:
     """The deployment; its incident_keys name the post-mortems shown to `seen`
     (visibility.Sight; by default no restricted one)."""
+    hidden = _hidden(seen)
     return {
         "id": deployment.id,
         "service": deployment.service.name,
@@ -64,14 +79,20 @@ def deployment_dict(deployment: Deployment, *, seen: Sight = ()) -> dict[str, An
         "notes": deployment.notes,
         "immutable": deployment.immutable,
         "incident_keys": sorted(
-            # (a link removed in this transaction has no incident any more)
-            (link.incident.key for link in deployment.incident_links
-             if link.incident and (seen == "all" or not link.incident.restricted
-                                   or link.incident.id in seen)),
+            (key for key in map(_linked_key, deployment.incident_links)
+             if key and int(key.split("-")[1]) not in hidden),
             key=lambda key: int(key.split("-")[1]),
         ),
         "created_at": isoformat(deployment.created_at),
     }
+
+
+def _linked_key(link: IncidentDeployment) -> str | None:
+    """The key of a link's post-mortem, without loading it when it is not loaded already (a
+    link removed in this transaction has no post-mortem any more)."""
+    if "incident" not in inspect(link).unloaded:
+        return link.incident.key if link.incident else None
+    return f"INC-{link.incident_id}" if link.incident_id else None
 
 
 def linked_deployment_dict(link: IncidentDeployment, *, seen: Sight = ()) -> dict[str, Any]:

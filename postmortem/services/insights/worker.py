@@ -35,12 +35,14 @@ from sqlalchemy import func, select
 from ...database import child_environment
 from ...extensions import db
 from ...models import InsightQueue, InsightState, SearchDocument, utcnow
+from .. import kept
 from . import engine, incremental
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 QUICK_SECONDS = 2.0  # a full recomputation this quick: the archive is small
 NICENESS = 10  # the worker thread and the recomputation's child process yield to requests
+TIDY_SECONDS = 600  # how often the kept answers' folder is tidied
 _started: dict[int, threading.Thread] = {}
 _start_lock = threading.Lock()
 
@@ -111,9 +113,13 @@ def tick(app: Flask, now: datetime | None = None) -> str | None:
 
 def _loop(app: Flask) -> None:
     _lower_priority()
+    tidied = time.monotonic()
     while True:
         time.sleep(POLL_SECONDS)
         try:
+            if time.monotonic() - tidied > TIDY_SECONDS:
+                tidied = time.monotonic()
+                kept.tidy(app.instance_path)
             with app.app_context():
                 tick(app)
         except Exception:  # the worker must outlive one failed run; the error is in the row
