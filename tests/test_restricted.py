@@ -18,6 +18,7 @@ from postmortem.extensions import db
 from postmortem.models import (
     ActionItem,
     Incident,
+    IncidentNeighbour,
     Revision,
     Theme,
     ThemeMember,
@@ -108,6 +109,10 @@ class Scene:
         # The insight job places it among the others while it is still open …
         with app.app_context():
             insights.refresh(force=True)
+            # (so the walk below has something to find: it is a member and a neighbour)
+            assert self.number in db.session.scalars(db.select(ThemeMember.incident_id)).all()
+            assert self.number in db.session.scalars(
+                db.select(IncidentNeighbour.neighbour_id)).all()
         # … then it is restricted: the stored themes and similar lists still name it until the
         # job runs again, so what is read must leave it out by itself.
         version = self.author.get(f"/api/v1/incidents/{self.key}").get_json()["version"]
