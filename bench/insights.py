@@ -199,9 +199,10 @@ def speed(size: int) -> dict[str, Any]:
                "feature flag", "rollback", "payments-worker", "disk", "dns"]
     with app.app_context():
         cycle = itertools.cycle(queries)
-        search = timed(lambda: insights.search_incidents(next(cycle)), 200)
+        search = timed(lambda: insights.search_incidents(next(cycle), reader=None), 200)
         keys = itertools.cycle(f"INC-{n}" for n in range(1, size, max(1, size // 200)))
-        similar = timed(lambda: insights.similar_incidents(incidents.get_incident(next(keys)), 5),
+        similar = timed(lambda: insights.similar_incidents(incidents.get_incident(next(keys), reader=None), 5,
+                                                        reader=None),
                         200)
     subprocess.run(["rm", "-rf", str(tmp)], check=False)
     return {"size": size, "full_s": full, "incremental_s": one, "memory_mb": memory,

@@ -348,7 +348,7 @@ def export_command(key: str, fmt: str, output: str | None) -> None:
     from .services import exchange, incidents
 
     try:
-        incident = incidents.get_incident(key)
+        incident = incidents.get_incident(key, reader=None)  # the CLI is the system itself
     except DomainError as error:
         raise _fail(error) from error
     if fmt == "md":
@@ -371,9 +371,12 @@ def export_command(key: str, fmt: str, output: str | None) -> None:
 @click.command("digest")
 @click.option("--since", help="Start of the period (YYYY-MM-DD); default six months ago.")
 @click.option("--until", help="End of the period (YYYY-MM-DD, inclusive); default now.")
+@click.option("--sight", default="",
+              help="The restricted post-mortems to include: 'all', or their ids by commas; "
+                   "default none (what every viewer may read).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @with_appcontext
-def digest_command(since: str | None, until: str | None, output: str) -> None:
+def digest_command(since: str | None, until: str | None, sight: str, output: str) -> None:
     """Write the stakeholder digest PDF for a period."""
     from .services import exchange, insights
 
@@ -381,7 +384,11 @@ def digest_command(since: str | None, until: str | None, output: str) -> None:
         start, end = insights.parse_period({"since": since, "until": until})
     except DomainError as error:
         raise _fail(error) from error
-    data = exchange.render_digest_pdf(start, end)
+    try:
+        seen = exchange.sight_of_text(sight)
+    except ValueError:
+        raise click.ClickException("--sight takes 'all' or post-mortem ids by commas.") from None
+    data = exchange.render_digest_pdf(start, end, seen=seen)
     with open(output, "wb") as handle:
         handle.write(data)
     click.echo(f"Wrote {output}: {start.date()} – {end.date()} ({len(data) // 1024} KB)")

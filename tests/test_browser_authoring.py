@@ -181,7 +181,7 @@ def test_two_people_editing_the_same_draft_lose_nothing(app, chromium, live_serv
     assert second.input_value("textarea[name=section-impact]") == "Rui's impact numbers."
     screenshot(second, "editor-conflict")
     with app.app_context():
-        saved = incidents.get_incident(key)
+        saved = incidents.get_incident(key, reader=None)
         assert saved.section("summary").markdown == "Ana's summary of the incident."
         assert saved.section("impact").markdown == ""
     # Rui merges by hand and saves the merged version.
@@ -190,7 +190,7 @@ def test_two_people_editing_the_same_draft_lose_nothing(app, chromium, live_serv
     second.click("#save-merged")
     wait_saved(second)
     with app.app_context():
-        saved = incidents.get_incident(key)
+        saved = incidents.get_incident(key, reader=None)
         assert saved.section("summary").markdown == (
             "Ana's summary of the incident. Rui's different summary.")
         assert saved.section("impact").markdown == "Rui's impact numbers."
@@ -238,7 +238,7 @@ def test_changing_the_time_zone_redraws_times_without_moving_them(app, page) -> 
     assert page.input_value("#f-started_at") == "2026-03-14 18:02"
     assert page.input_value("textarea[name=section-summary]") == "Typed before switching zones"
     with app.app_context():
-        saved = incidents.get_incident(key)
+        saved = incidents.get_incident(key, reader=None)
         assert saved.started_at.isoformat() == "2026-03-14T09:02:00+00:00"
         assert saved.section("summary").markdown == "Typed before switching zones"
 
@@ -264,7 +264,7 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
     page.wait_for_selector("[data-testid=linked-deployments]")
     assert "Culprit" in page.inner_text("[data-testid=linked-deployments]")
     with app.app_context():
-        links = incidents.get_incident(key).deployment_links
+        links = incidents.get_incident(key, reader=None).deployment_links
         assert [(link.deployment.version, link.role) for link in links] == [("5.2.0", "culprit")]
 
     # Any deployment of any service can be found by what the author remembers of it.
@@ -281,7 +281,7 @@ def test_deployment_suggestions_follow_the_services(app, api, page) -> None:
     page.click("[data-testid=deployment-results] li:has-text('ledger 2.0.7') button:has-text('Rollback target')")
     page.wait_for_selector("[data-testid=linked-deployments]:has-text('ledger 2.0.7')")
     with app.app_context():
-        links = incidents.get_incident(key).deployment_links
+        links = incidents.get_incident(key, reader=None).deployment_links
         assert sorted((link.deployment.version, link.role) for link in links) == [
             ("2.0.7", "rollback_target"), ("5.2.0", "culprit")]
 
@@ -310,7 +310,7 @@ def test_pasting_a_slack_transcript_proposes_timeline_events(app, api, page) -> 
     page.click("text=Add the ticked events")
     page.wait_for_function("document.querySelectorAll('[data-testid=timeline-row]').length === 6")
     with app.app_context():
-        events = incidents_service().get_incident(key).timeline
+        events = incidents_service().get_incident(key, reader=None).timeline
         assert [e.kind.value for e in events] == [
             "detection", "escalation", "deploy", "rollback", "mitigation", "resolution"]
     page.evaluate("document.querySelector('.topbar, header.site-header, .nav') && "

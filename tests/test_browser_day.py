@@ -147,7 +147,7 @@ def test_one_clock_everywhere(app, api, page) -> None:
     with app.app_context():
         from postmortem.services import incidents
 
-        event = [e for e in incidents.get_incident(key).timeline if "Rolled back" in e.text][0]
+        event = [e for e in incidents.get_incident(key, reader=None).timeline if "Rolled back" in e.text][0]
         assert event.at.isoformat().startswith("2026-03-14T15:05")  # 4:05 PM Berlin
     # The metrics follow 12-hour times too.
     page.fill("#f-detected_at", "2026-03-14 3:12 PM")
@@ -228,7 +228,7 @@ def test_the_presentation_view_fills_a_screen_and_works_from_the_keyboard(app, a
     with app.app_context():
         from postmortem.services import incidents
 
-        done = [i.title for i in incidents.get_incident(key).action_items if i.status == "done"]
+        done = [i.title for i in incidents.get_incident(key, reader=None).action_items if i.status == "done"]
     assert done == ["Edge follow-up number 1 with a title of ordinary length"]
     # → pages on inside the group, then to the next group; ← comes back.
     with page.expect_navigation():
@@ -308,5 +308,5 @@ def test_a_transcript_proposal_keeps_the_afternoon(app, page) -> None:
     with app.app_context():
         from postmortem.services import incidents
 
-        assert [e.at.strftime("%H:%M") for e in incidents.get_incident(key).timeline] == [
+        assert [e.at.strftime("%H:%M") for e in incidents.get_incident(key, reader=None).timeline] == [
             "14:40", "14:52"]

@@ -73,7 +73,7 @@ def test_a_bare_until_date_includes_that_day_everywhere(app, api) -> None:
     assert any(t["incident_count"] == 2 for t in themes)
     with app.test_request_context():
         since, until = insights.parse_period({"since": day, "until": day})
-        digest = insights.build_digest(since, until)
+        digest = insights.build_digest(since, until, seen="all")
         assert len(digest["incidents"]) + len(digest["unpublished"]) == 2  # drafts, listed apart
 
 

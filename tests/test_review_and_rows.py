@@ -55,7 +55,7 @@ def test_an_open_review_comment_holds_back_publishing(api, app) -> None:
     from postmortem.services import incidents
 
     with app.app_context():
-        incident = incidents.get_incident(key)
+        incident = incidents.get_incident(key, reader=None)
         db.session.add(ReviewComment(incident=incident, body="Impact needs numbers",
                                      section_key="impact"))
         db.session.commit()
@@ -64,7 +64,7 @@ def test_an_open_review_comment_holds_back_publishing(api, app) -> None:
     assert any("Impact needs numbers" in line for line in refused["fields"]["checklist"])
     with app.app_context():
         comment = db.session.query(ReviewComment).one()
-        incidents.resolve_comment(incidents.get_incident(key), None, comment.id)  # type: ignore[arg-type]
+        incidents.resolve_comment(incidents.get_incident(key, reader=None), None, comment.id)  # type: ignore[arg-type]
     published = reviewer.post(f"/api/v1/incidents/{key}/transition", json={"to": "published"})
     assert published.status_code == 200 and published.get_json()["status"] == "published"
 
@@ -159,13 +159,13 @@ def test_a_pasted_chat_transcript_becomes_proposed_events(api, app) -> None:
     author = api("author")
     key = create_incident(author, started_at="2026-03-14T09:00:00Z")["key"]
     with app.app_context():
-        proposals = incidents.propose_events(SLACK_COPY, incidents.get_incident(key), "UTC")
+        proposals = incidents.propose_events(SLACK_COPY, incidents.get_incident(key, reader=None), "UTC")
         assert [(p.at.strftime("%H:%M"), p.kind.value) for p in proposals] == [
             ("09:02", "detection"), ("09:05", "escalation"), ("09:12", "deploy"),
             ("09:20", "communication"), ("09:38", "rollback"), ("09:41", "mitigation"),
             ("11:30", "resolution")]
         assert proposals[5].text == "Sam Okafor: errors are down to 0.5% it looks stable now"
-        berlin = incidents.propose_events("[10:02] Ana: alert fired", incidents.get_incident(key),
+        berlin = incidents.propose_events("[10:02] Ana: alert fired", incidents.get_incident(key, reader=None),
                                           "Europe/Berlin")
         assert berlin[0].at.strftime("%H:%M") == "09:02"  # 10:02 in Berlin is 09:02 UTC
 

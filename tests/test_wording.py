@@ -40,7 +40,7 @@ def test_refusing_to_publish_names_the_section_and_ends_a_cut_comment(api, app) 
     long_comment = ("Please say how many customers saw the error page and for how long, and "
                     "link the support tickets that came in during the outage window.")
     with app.app_context():
-        db.session.add(ReviewComment(incident=incidents.get_incident(key), body=long_comment,
+        db.session.add(ReviewComment(incident=incidents.get_incident(key, reader=None), body=long_comment,
                                      section_key="summary"))
         db.session.commit()
     refused = assert_error(reviewer.post(f"/api/v1/incidents/{key}/transition", json={

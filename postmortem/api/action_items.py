@@ -17,24 +17,24 @@ bp = Blueprint("action_items", __name__)
 
 @bp.get("/action-items")
 def list_action_items() -> Any:
-    filters = action_items.parse_action_item_filters(request.args.to_dict())
+    filters = action_items.parse_action_item_filters(request.args.to_dict(), reader=api_user())
     return paged(action_items.action_items_query(filters), action_item_json)
 
 
 @bp.get("/action-items/stats")
 def action_item_stats() -> Any:
-    filters = action_items.parse_action_item_filters(request.args.to_dict())
+    filters = action_items.parse_action_item_filters(request.args.to_dict(), reader=api_user())
     return action_items.cached_stats(filters)
 
 
 @bp.get("/action-items/<int:item_id>")
 def get_action_item(item_id: int) -> Any:
-    return action_item_json(action_items.get_action_item(item_id))
+    return action_item_json(action_items.get_action_item(item_id, reader=api_user()))
 
 
 @bp.patch("/action-items/<int:item_id>")
 @requires(Role.AUTHOR)
 def update_action_item(item_id: int) -> Any:
-    item = action_items.get_action_item(item_id)
+    item = action_items.get_action_item(item_id, reader=api_user())
     action_items.update_action_item(item, api_user(), parse(ActionItemChanges, json_body()))
     return action_item_json(item)

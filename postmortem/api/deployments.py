@@ -19,43 +19,47 @@ bp = Blueprint("deployments", __name__)
 @requires(Role.DEPLOYER)
 def record_deployment() -> Any:
     deployment, created = deployments.record_deployment(parse(DeploymentIn, json_body()))
-    return deployment_dict(deployment), 201 if created else 200
+    return deployment_dict(deployment, seen=incidents.sight(api_user())), 201 if created else 200
 
 
 @bp.get("/deployments")
 def list_deployments() -> Any:
     filters = deployments.parse_deployment_filters(request.args.to_dict())
-    return paged(deployments.deployments_query(filters), deployment_dict)
+    seen = incidents.sight(api_user())
+    return paged(deployments.deployments_query(filters),
+                 lambda deployment: deployment_dict(deployment, seen=seen))
 
 
 @bp.get("/deployments/<int:deployment_id>")
 def get_deployment(deployment_id: int) -> Any:
-    return deployment_dict(deployments.get_deployment(deployment_id))
+    return deployment_dict(deployments.get_deployment(deployment_id),
+                           seen=incidents.sight(api_user()))
 
 
 @bp.post("/incidents/<key>/deployments")
 @requires(Role.AUTHOR)
 def link_deployment(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     link = incidents.link_deployment(incident, api_user(), parse(LinkIn, json_body()))
-    return linked_deployment_dict(link), 201
+    return linked_deployment_dict(link, seen=incidents.sight(api_user())), 201
 
 
 @bp.delete("/incidents/<key>/deployments/<int:deployment_id>")
 @requires(Role.AUTHOR)
 def unlink_deployment(key: str, deployment_id: int) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     incidents.unlink_deployment(incident, api_user(), deployment_id)
     return "", 204
 
 
 @bp.get("/incidents/<key>/suggested-deployments")
 def suggested_deployments(key: str) -> Any:
-    incident = incidents.get_incident(key, whole=False)
+    incident = incidents.get_incident(key, whole=False, reader=api_user())
     window = parse(SuggestionWindow, request.args.to_dict())
     found = deployments.suggested_deployments(incident, window.hours, window.after_hours or 0)
-    return [deployment_dict(deployment) | {"position": deployments.position(incident, deployment)}
-            for deployment in found]
+    seen = incidents.sight(api_user())
+    return [deployment_dict(deployment, seen=seen)
+            | {"position": deployments.position(incident, deployment)} for deployment in found]
 
 
 @bp.get("/services/<name>/last-known-good")

@@ -37,14 +37,15 @@ def list_incidents() -> Any:
         args["reviewer"] = api_user().email
     filters = insights.incident_filters(args)
     if parse(View, {"view": args.get("view")}).view is ListView.FULL:
-        return paged(incidents.incidents_query(filters), incident_json, insights.preload_themes)
+        return paged(incidents.incidents_query(filters, reader=api_user()), incident_json,
+                     insights.preload_themes)
     counts: dict[int, dict[str, int]] = {}
 
     def before(rows: list[Incident]) -> None:
         insights.preload_themes(rows)
         counts.update(incidents.row_counts([row.id for row in rows]))
 
-    return paged(incidents.incidents_query(filters, incidents.INCIDENT_HEAD),
+    return paged(incidents.incidents_query(filters, incidents.INCIDENT_HEAD, reader=api_user()),
                  lambda incident: incident_summary_json(incident, counts[incident.id]), before)
 
 
@@ -57,13 +58,13 @@ def create_incident() -> Any:
 
 @bp.get("/incidents/<key>")
 def get_incident(key: str) -> Any:
-    return incident_json(incidents.get_incident(key))
+    return incident_json(incidents.get_incident(key, reader=api_user()))
 
 
 @bp.patch("/incidents/<key>")
 @requires(Role.AUTHOR)
 def update_incident(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     incidents.update_incident(incident, api_user(), parse(IncidentChanges, json_body()))
     return incident_json(incident)
 
@@ -71,21 +72,21 @@ def update_incident(key: str) -> Any:
 @bp.delete("/incidents/<key>")
 @requires(Role.ADMIN)
 def archive_incident(key: str) -> Any:
-    incidents.archive_incident(incidents.get_incident(key), api_user())
+    incidents.archive_incident(incidents.get_incident(key, reader=api_user()), api_user())
     return "", 204
 
 
 @bp.post("/incidents/<key>/restore")
 @requires(Role.ADMIN)
 def restore_incident(key: str) -> Any:
-    incident = incidents.restore_incident(incidents.get_incident(key), api_user())
+    incident = incidents.restore_incident(incidents.get_incident(key, reader=api_user()), api_user())
     return incident_json(incident)
 
 
 @bp.post("/incidents/<key>/transition")
 @requires(Role.AUTHOR)
 def transition(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     data = json_body()
     move = parse(TransitionIn, data)
     incidents.transition_incident(incident, api_user(), move.to or "", move.comment)
@@ -94,13 +95,13 @@ def transition(key: str) -> Any:
 
 @bp.get("/incidents/<key>/revisions")
 def list_revisions(key: str) -> Any:
-    incident = incidents.get_incident(key, whole=False)
+    incident = incidents.get_incident(key, whole=False, reader=api_user())
     return [revision_json(revision) for revision in incidents.list_revisions(incident)]
 
 
 @bp.get("/incidents/<key>/revisions/<int:number>")
 def get_revision(key: str, number: int) -> Any:
-    incident = incidents.get_incident(key, whole=False)
+    incident = incidents.get_incident(key, whole=False, reader=api_user())
     revision = incidents.get_revision(incident, number)
     body = dict(revision.snapshot)
     body["revision"] = revision_json(revision)
@@ -110,7 +111,7 @@ def get_revision(key: str, number: int) -> Any:
 @bp.post("/incidents/<key>/timeline")
 @requires(Role.AUTHOR)
 def add_timeline_event(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     event = incidents.add_event(incident, api_user(), parse(TimelineEventIn, json_body()))
     return event_dict(event), 201
 
@@ -118,7 +119,7 @@ def add_timeline_event(key: str) -> Any:
 @bp.patch("/incidents/<key>/timeline/<int:event_id>")
 @requires(Role.AUTHOR)
 def update_timeline_event(key: str, event_id: int) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     event = incidents.update_event(incident, api_user(), event_id,
                                    parse(TimelineEventChanges, json_body()))
     return event_dict(event)
@@ -127,7 +128,7 @@ def update_timeline_event(key: str, event_id: int) -> Any:
 @bp.delete("/incidents/<key>/timeline/<int:event_id>")
 @requires(Role.AUTHOR)
 def delete_timeline_event(key: str, event_id: int) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     incidents.delete_event(incident, api_user(), event_id)
     return "", 204
 
@@ -135,7 +136,7 @@ def delete_timeline_event(key: str, event_id: int) -> Any:
 @bp.post("/incidents/<key>/factors")
 @requires(Role.AUTHOR)
 def add_factor(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     factor = incidents.add_factor(incident, api_user(), parse(FactorIn, json_body()))
     return factor_dict(factor), 201
 
@@ -143,7 +144,7 @@ def add_factor(key: str) -> Any:
 @bp.patch("/incidents/<key>/factors/<int:factor_id>")
 @requires(Role.AUTHOR)
 def update_factor(key: str, factor_id: int) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     factor = incidents.update_factor(incident, api_user(), factor_id,
                                      parse(FactorChanges, json_body()))
     return factor_dict(factor)
@@ -152,7 +153,7 @@ def update_factor(key: str, factor_id: int) -> Any:
 @bp.delete("/incidents/<key>/factors/<int:factor_id>")
 @requires(Role.AUTHOR)
 def delete_factor(key: str, factor_id: int) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     incidents.delete_factor(incident, api_user(), factor_id)
     return "", 204
 
@@ -160,15 +161,16 @@ def delete_factor(key: str, factor_id: int) -> Any:
 @bp.post("/incidents/<key>/action-items")
 @requires(Role.AUTHOR)
 def create_action_item(key: str) -> Any:
-    incident = incidents.get_incident(key)
+    incident = incidents.get_incident(key, reader=api_user())
     item = action_items.create_action_item(incident, api_user(), parse(ActionItemIn, json_body()))
     return action_item_json(item), 201
 
 
 @bp.get("/incidents/<key>/action-items")
 def list_incident_action_items(key: str) -> Any:
-    incident = incidents.get_incident(key, whole=False)
-    return paged(action_items.action_items_query({"incident_id": incident.id}), action_item_json)
+    incident = incidents.get_incident(key, whole=False, reader=api_user())
+    return paged(action_items.action_items_query(
+        {"incident_id": incident.id, "sight": incidents.sight(api_user())}), action_item_json)
 
 
 
@@ -197,7 +199,8 @@ def import_document() -> Any:
         interchange = exchange.has_front_matter(text)
     if interchange and not options.dry_run and not options.publish:
         if options.into:
-            result = exchange.import_into(incidents.get_incident(options.into), text, api_user())
+            result = exchange.import_into(incidents.get_incident(options.into, reader=api_user()),
+                                          text, api_user())
         else:
             result = exchange.import_markdown(text, api_user(),
                                               allow_duplicate=bool(options.allow_duplicate))
@@ -247,14 +250,15 @@ def import_batch() -> Any:
 
 @bp.get("/incidents/<key>/similar")
 def similar_incidents(key: str) -> Any:
-    incident = incidents.get_incident(key, whole=False)
+    incident = incidents.get_incident(key, whole=False, reader=api_user())
     limit = parse(Limit, request.args.to_dict()).limit or 5
     insights.wait_until_fresh(current_app, incident.id)
-    return insights.similar_incidents(incident, limit)
+    return insights.similar_incidents(incident, limit, reader=api_user())
 
 
 @bp.get("/search")
 def search() -> Any:
     page, per_page = page_args()
-    found, total = insights.search_incidents(request.args.get("q"), page, per_page)
+    found, total = insights.search_incidents(request.args.get("q"), page, per_page,
+                                            reader=api_user())
     return {"items": found, "page": page, "per_page": per_page, "total": total}

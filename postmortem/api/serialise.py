@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..models import ActionItem, Incident, Revision, Service, today
 from ..services import deployments, incidents, insights
 from ..services.incidents import action_item_dict, incident_dict, incident_head
 from ..timeutil import isoformat
+from .auth import api_user
 
 
 def browser_url(path: str) -> str:
@@ -31,9 +32,11 @@ def service_json(service: Service) -> dict[str, Any]:
 
 def incident_json(incident: Incident) -> dict[str, Any]:
     """The incident object of api-v1.md, with blameless findings and the browser URL."""
+    if incident.restricted:
+        g.restricted_shown = True  # web.http_cache: no-store
 
     body = incident_dict(incident, today(), findings=incidents.findings_of(incident),
-                         themes=insights.themes_of(incident))
+                         themes=insights.themes_of(incident), seen=incidents.sight(api_user()))
     body["url"] = browser_url(f"/incidents/{incident.key}")
     return body
 
@@ -42,7 +45,8 @@ def incident_summary_json(incident: Incident, counts: dict[str, int]) -> dict[st
     """What the API's list gives of an incident by default: every field of the incident object
     but its sections, timeline, action items and findings, which `counts` sums up instead
     (`?view=full` gives the whole object)."""
-    body = incident_head(incident, themes=insights.themes_of(incident))
+    body = incident_head(incident, themes=insights.themes_of(incident),
+                         seen=incidents.sight(api_user()))
     body["counts"] = counts
     body["url"] = browser_url(f"/incidents/{incident.key}")
     return body
@@ -51,6 +55,9 @@ def incident_summary_json(incident: Incident, counts: dict[str, int]) -> dict[st
 def action_item_json(item: ActionItem) -> dict[str, Any]:
     body = action_item_dict(item, today())
     body["incident_title"] = item.incident.title
+    if not incidents.may_read(item.incident, api_user()):
+        # Its owner sees the item, but not which post-mortem it belongs to.
+        body["incident_key"] = body["incident_title"] = None
     body["events"] = [
         {"at": isoformat(event.at), "from": event.from_status, "to": event.to_status,
          "by": event.actor.email if event.actor else None, "note": event.note}

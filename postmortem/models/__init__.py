@@ -23,6 +23,7 @@ from .incident import (
     Revision,
     TimelineEvent,
     comment_mentions,
+    incident_readers,
     incident_reviewers,
     incident_services,
 )
@@ -74,7 +75,7 @@ __all__ = [
     "TimelineKind",
     "UTCDateTime",
     "User",
-    "comment_mentions", "incident_reviewers", "incident_services",
+    "comment_mentions", "incident_readers", "incident_reviewers", "incident_services",
     "IncidentNeighbour", "InputVersion", "InsightQueue", "InsightState", "SearchDocument",
     "Theme", "ThemeMember",
     "search_ddl",

@@ -48,6 +48,16 @@ incident_reviewers = Table(
            index=True),
 )
 
+# The people named to read a restricted post-mortem (besides its author, commander, reviewers
+# and the admins): services.incidents.visibility.
+incident_readers = Table(
+    "incident_readers",
+    db.metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
 
 class Incident(Model):
     __tablename__ = "incidents"
@@ -77,6 +87,9 @@ class Incident(Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Archived post-mortems leave lists, search, themes and reports; their key still answers.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Restricted: only its author, commander, reviewers, readers and admins learn it exists
+    # (services.incidents.visibility holds the rule).
+    restricted: Mapped[bool] = mapped_column(default=False, server_default="0", index=True)
     # The blameless-language findings as of the last write (lists read them; None: not yet).
     findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
@@ -92,6 +105,7 @@ class Incident(Model):
     commander: Mapped[User | None] = relationship(foreign_keys=[commander_id])
     reviewers: Mapped[list[User]] = relationship(secondary="incident_reviewers", order_by="User.email")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    readers: Mapped[list[User]] = relationship(secondary="incident_readers", order_by="User.email")
     services: Mapped[list[Service]] = relationship(
         secondary=incident_services, order_by=Service.name
     )

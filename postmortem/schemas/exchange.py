@@ -8,6 +8,7 @@ from .base import TIMESTAMPS, Schema, order_problems
 from .types import (
     Boolean,
     Email,
+    Emails,
     IncidentRef,
     IncidentStatusValue,
     Key,
@@ -43,6 +44,9 @@ class FrontMatter(Schema):
     services: ServiceNames = None
     tags: Tags = None
     commander: Email = None
+    # A restricted post-mortem stays restricted through an export and an import.
+    restricted: Boolean = None
+    readers: Emails = None
 
     def timestamps(self) -> dict[str, datetime | None]:
         return {name: getattr(self, name) for name in TIMESTAMPS}

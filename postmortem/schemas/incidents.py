@@ -7,6 +7,7 @@ from datetime import datetime
 from .base import TIMESTAMPS, Schema, order_problems
 from .deployments import period_problems
 from .types import (
+    Boolean,
     Email,
     Emails,
     IncidentStatusValue,
@@ -44,6 +45,9 @@ class IncidentFields(Schema):
     commander: Email = None
     reviewers: Emails = None
     sections: Sections = None
+    # Restricted: only its author, commander, reviewers, readers and admins read it.
+    restricted: Boolean = None
+    readers: Emails = None
 
     def timestamps(self) -> dict[str, datetime | None]:
         return {name: getattr(self, name) for name in TIMESTAMPS}

@@ -53,7 +53,7 @@ def _filters() -> tuple[dict[str, Any], ValidationError | None]:
     elif args["status"] in ("", "all"):
         args.pop("status")
     try:
-        return action_items.parse_action_item_filters(args), None
+        return action_items.parse_action_item_filters(args, reader=current_user), None
     except ValidationError as error:
         return {}, error
 
@@ -185,7 +185,7 @@ def mine() -> Any:
     """My items: the unfinished ones by default (?all=1 shows the finished too), with counts
     that match the rows and the board's bulk actions."""
     show_all = bool(request.args.get("all"))
-    mine = {"owner": current_user.email}
+    mine = action_items.own_filters(current_user)
     counts = action_items.cached_stats(mine)
     unfinished = sum(counts[status] for status in UNFINISHED)
     filters = mine if show_all else {**mine, "status": list(UNFINISHED)}
@@ -255,7 +255,7 @@ def _clear_flashes() -> str:
 
 def _load(item_id: int) -> ActionItem:
     try:
-        return action_items.get_action_item(item_id)
+        return action_items.get_action_item(item_id, reader=current_user)
     except NotFound:
         abort(404)
 
@@ -292,7 +292,7 @@ def set_status(item_id: int) -> Any:
 @role_required(Role.AUTHOR)
 def bulk() -> Any:
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 19]
-    items = action_items.get_action_items(ids)
+    items = action_items.get_action_items(ids, reader=current_user)
     operation = request.form.get("operation", "")
     if not items:
         flash("Select at least one action item first.", "error")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..auth import role_required
 from ..errors import DomainError
@@ -29,7 +30,7 @@ def _apply_errors(form: Any, error: DomainError) -> None:
 @role_required(Role.ADMIN)
 def archive() -> Any:
     """The archived post-mortems, to restore one."""
-    rows, total = incidents.archived_incidents()
+    rows, total = incidents.archived_incidents(reader=current_user)
     return render_template("admin/archive.html", incidents=rows, total=total)
 
 

@@ -469,7 +469,7 @@ def similar_partial(key: str) -> Any:
     one (it runs a moment after each save), with why each is similar."""
     incident = load_incident(key, Role.AUTHOR)
     return render_template("_partials/editor_similar.html", incident=incident,
-                           similar=insights.similar_incidents(incident, 5))
+                           similar=insights.similar_incidents(incident, 5, reader=current_user))
 
 
 @bp.post("/<key>/deployments")

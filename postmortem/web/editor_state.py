@@ -14,10 +14,13 @@ from .helpers import preferences
 from .timezones import local_input_to_iso, to_local_input
 
 TIMESTAMP_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
-PLAIN_FIELDS = ("title", "severity", "services", "tags", "commander", "reviewers")
+PLAIN_FIELDS = ("title", "severity", "services", "tags", "commander", "reviewers", "readers")
+# A checkbox: "on" when ticked, "" (absent from the form) when not.
+SWITCHES = ("restricted",)
 LABELS = {
     "title": "Title", "severity": "Severity", "services": "Services", "tags": "Tags",
-    "commander": "Commander", "reviewers": "Reviewers", "started_at": "Started", "detected_at": "Detected",
+    "commander": "Commander", "reviewers": "Reviewers", "readers": "Readers",
+    "restricted": "Restricted", "started_at": "Started", "detected_at": "Detected",
     "mitigated_at": "Mitigated", "resolved_at": "Resolved",
 }
 
@@ -31,6 +34,8 @@ def snapshot_values(snapshot: dict[str, Any], tz: str) -> dict[str, str]:
         "tags": ", ".join(snapshot.get("tags") or []),
         "commander": snapshot.get("commander") or "",
         "reviewers": ", ".join(snapshot.get("reviewers") or []),
+        "readers": ", ".join(snapshot.get("readers") or []),
+        "restricted": "on" if snapshot.get("restricted") else "",
     }
     for name in TIMESTAMP_FIELDS:
         raw = snapshot.get(name)
@@ -48,6 +53,8 @@ def incident_values(incident: Incident, tz: str) -> dict[str, str]:
 def form_values(form: MultiDict, incident: Incident) -> dict[str, str]:
     """The editor's values as posted (only the inputs the editor has)."""
     values = {name: form.get(name, "") for name in PLAIN_FIELDS + TIMESTAMP_FIELDS}
+    for name in SWITCHES:
+        values[name] = "on" if form.get(name) else ""
     for section in incident.sections:
         name = f"section-{section.key}"
         values[name] = form.get(name, "").replace("\r\n", "\n")
@@ -58,6 +65,8 @@ def values_to_data(values: dict[str, str], tz: str, incident: Incident) -> tuple
     """The service's input for update_incident, and field errors found while converting times."""
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {name: values[name] for name in PLAIN_FIELDS}
+    for name in SWITCHES:
+        data[name] = values.get(name) == "on"
     for name in TIMESTAMP_FIELDS:
         try:
             data[name] = local_input_to_iso(values.get(name), tz)

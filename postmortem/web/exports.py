@@ -109,7 +109,7 @@ def _import_interchange(text: str) -> Any:
                                preview=preview, keep_status=keep_status, accept=IMPORT_ACCEPT)
     try:
         if action == "into" and request.form.get("into"):
-            target = incidents.get_incident(request.form["into"])
+            target = incidents.get_incident(request.form["into"], reader=current_user)
             result = exchange.import_into(target, text, current_user)
         else:
             result = exchange.import_markdown(

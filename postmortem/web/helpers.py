@@ -121,6 +121,15 @@ def review_queue_count() -> int:
     return incidents.review_queue_count(current_user)
 
 
+def readable(incident: Any) -> bool:
+    """True when the signed-in person may read this post-mortem (for a template listing other
+    post-mortems, such as a deployment's links); the rule is services.incidents.visibility."""
+    if incident is None or not current_user.is_authenticated:
+        return False
+    seen = incidents.sight(current_user)
+    return seen == "all" or not incident.restricted or incident.id in seen
+
+
 def comment_html(comment: ReviewComment) -> Markup:
     """A review comment's Markdown, with each @mention of a person picked out."""
     people = {key: user for user in comment.mentioned for key in incidents.mention_keys(user)}
@@ -143,6 +152,7 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
     app.jinja_env.globals["comment_html"] = comment_html
+    app.jinja_env.globals["readable"] = readable
     from ..markup import render_inline
     from .labels import field_label, label
     from .timezones import to_local_input

@@ -1,7 +1,9 @@
 """What a browser or a proxy may keep of an answer. Every page and API answer is someone's own
 (it is rendered for one reader), so none is stored by a shared cache: `Cache-Control: private,
 no-cache`, with an ETag a browser revalidates — a 304 when the answer did not change, so an
-unchanged page costs no transfer. An answer that streams (the CSV) says `no-store`.
+unchanged page costs no transfer. An answer that streams (the CSV), or that shows a
+restricted post-mortem (`g.restricted_shown`, set by the views that read one), says
+`no-store`.
 
 The ETag is a digest of the body with this request's CSRF token taken out, and of the sign-in
 the token belongs to (the session's own secret): two sign-ins of one person never share an
@@ -43,7 +45,8 @@ def cache_headers(response: Response) -> Response:
     if request.method not in ("GET", "HEAD") or response.status_code != 200 or streamed:
         response.headers["Cache-Control"] = NOT_KEPT if streamed else PRIVATE
         return response
-    if flashed:
+    if flashed or g.get("restricted_shown"):
+        # A restricted post-mortem is not left in a browser's cache (a shared computer).
         response.headers["Cache-Control"] = NOT_KEPT
         return response
     response.headers["Cache-Control"] = PRIVATE

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
-from ..schemas import IncidentIn, parse
-from ..services import deployments, incidents, insights, kept, pages, setup
+from ..schemas import IncidentChanges, IncidentIn, parse
+from ..services import accounts, deployments, incidents, insights, kept, pages, setup
 from .helpers import display_key
 from .labels import SEVERITY_DESCRIPTIONS
 from .timezones import TIMEZONES, local_input_to_iso
@@ -26,14 +26,17 @@ SEARCH_PER_PAGE = 20
 
 
 def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Incident:
-    """The incident with this key, or 404; 403 unless the current user holds `role`. Without
-    `whole`, only its own row is read (for requests that need no more)."""
+    """The incident with this key, or 404 (also when it is restricted from the current user);
+    403 unless the current user holds `role`. Without `whole`, only its own row is read (for
+    requests that need no more)."""
     try:
-        incident = incidents.get_incident(key, whole=whole)
+        incident = incidents.get_incident(key, whole=whole, reader=current_user)
     except NotFound:
         abort(404)
     if not current_user.can(role):
         abort(403)
+    if incident.restricted:
+        g.restricted_shown = True  # web.http_cache: no-store
     return incident
 
 
@@ -49,8 +52,8 @@ def index() -> Any:
     except ValidationError as exc:
         filters, error = {}, exc
     page_number = request.args.get("page", 1, type=int) or 1
-    page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW), page_number,
-                         PER_PAGE)
+    page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW,
+                                                   reader=current_user), page_number, PER_PAGE)
     services = deployments.service_names()
     return render_template(
         "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
@@ -94,16 +97,11 @@ def new() -> Any:
 @bp.get("/<key>")
 @login_required
 def show(key: str) -> Any:
-    try:
-        incident = incidents.get_incident(key, whole=False)
-    except NotFound:
-        abort(404)
-    if not current_user.can(Role.VIEWER):
-        abort(403)
+    incident = load_incident(key, whole=False)
     can_edit = current_user.can(Role.AUTHOR)
 
     def body() -> str:
-        whole = incidents.get_incident(key)
+        whole = incidents.get_incident(key, reader=current_user)
         return render_template(
             "incidents/_show_body.html",
             incident=whole,
@@ -118,15 +116,41 @@ def show(key: str) -> Any:
 
     # The document is the same for everyone who may (or may not) edit it: kept by the
     # post-mortem's own stamp (bumped by every write to it), the day, and the versions of the
-    # people, deployments and taxonomy it shows. The similar list, which names other
+    # people, deployments and taxonomy it shows, and by the restricted post-mortems the reader
+    # may read (a deployment it links may name others). The similar list, which names other
     # post-mortems, is drawn fresh for each view.
     page = kept.keep("read-view", (incident.id, incident.stamp, can_edit, today(),
+                                   incidents.sight(current_user),
                                    *display_key(), *kept.versions(
                                        kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)), body)
     similar = render_template("incidents/_similar.html",
-                              similar=insights.similar_incidents(incident, 5))
-    return render_template("incidents/show.html", incident=incident,
+                              similar=insights.similar_incidents(incident, 5,
+                                                                 reader=current_user))
+    people = accounts.list_active_users() if can_edit else []
+    return render_template("incidents/show.html", incident=incident, people=people,
                            body=Markup(page.replace(SIMILAR_MARK, similar, 1)))
+
+
+@bp.post("/<key>/access")
+@role_required(Role.AUTHOR)
+def access(key: str) -> Any:
+    """Restrict the post-mortem, open it again, or change its readers (also once published)."""
+    incident = load_incident(key, Role.AUTHOR)
+    data = {"version": request.form.get("version") or None,
+            "restricted": bool(request.form.get("restricted")),
+            "readers": request.form.get("readers", "")}
+    try:
+        incidents.update_incident(incident, current_user, parse(IncidentChanges, data))
+    except DomainError as error:
+        problems = "; ".join(f"{name}: {', '.join(found)}"
+                             for name, found in (error.fields or {}).items())
+        flash(f"{error.message} {problems}".strip(), "error")
+    else:
+        flash("Who may read it is saved." if incident.restricted
+              else f"{incident.key} is open to everyone.", "success")
+    if not incidents.may_read(incident, current_user):
+        return redirect(url_for("incidents.index"))
+    return redirect(url_for("incidents.show", key=incident.key))
 
 
 @bp.get("/search")
@@ -138,7 +162,8 @@ def search() -> Any:
     total, error = 0, None
     if query.strip():
         try:
-            results, total = insights.search_incidents(query, page_number, SEARCH_PER_PAGE)
+            results, total = insights.search_incidents(query, page_number, SEARCH_PER_PAGE,
+                                                      reader=current_user)
         except ValidationError as exc:
             error = exc
     return render_template("incidents/search.html", query=query, results=results, error=error,

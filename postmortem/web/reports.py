@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..errors import ValidationError
 from ..models import today
-from ..services import exchange, insights, kept
+from ..services import exchange, incidents, insights, kept
 
 bp = Blueprint("reports", __name__)
 
@@ -24,13 +24,15 @@ def index() -> Any:
     except ValidationError as exc:
         error = exc
         since, until = insights.parse_period({})
-    # The body is the same for everyone: kept by its period (one ending now, to the minute),
-    # the day, and the versions of what it counts (published post-mortems, action items, the
+    # The body is the same for everyone who sees the same post-mortems: kept by its period
+    # (one ending now, to the minute), the day, the restricted post-mortems the reader may
+    # read, and the versions of what it counts (published post-mortems, action items, the
     # taxonomy, the themes); a draft's text saved meanwhile leaves it kept.
     period = (since.replace(second=0, microsecond=0), until.replace(second=0, microsecond=0))
+    seen = incidents.sight(current_user)
     shows = kept.versions(kept.PUBLISHED, kept.ACTION_ITEMS, kept.CATALOG, kept.PEOPLE)
-    body = kept.keep("insights-page", (*period, today(), *shows), lambda: render_template(
-        "reports/_digest_body.html", d=insights.build_digest(since, until)))
+    body = kept.keep("insights-page", (*period, today(), seen, *shows), lambda: render_template(
+        "reports/_digest_body.html", d=insights.build_digest(since, until, seen=seen)))
     return render_template("reports/index.html", body=Markup(body), error=error,
                            since_value=since.date().isoformat(), until_value=until.date().isoformat())
 
@@ -44,5 +46,6 @@ def digest_pdf() -> Any:
         abort(400, description=error.message + " " + "; ".join(
             f"{k}: {', '.join(v)}" for k, v in (error.fields or {}).items()))
     name = f"digest-{since.date().isoformat()}-{until.date().isoformat()}.pdf"
-    return Response(exchange.render_digest_pdf_apart(since, until), mimetype="application/pdf",
+    return Response(exchange.render_digest_pdf_apart(
+        since, until, seen=incidents.sight(current_user)), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..auth import role_required
@@ -62,17 +62,20 @@ def show(name: str) -> Any:
         days = 90
     environment = request.args.get("environment")
 
+    seen = incidents.sight(current_user)
+
     def body() -> str:
-        data = deployments.service_overview(service, environment, days)
+        data = deployments.service_overview(service, environment, days, seen=seen)
         knowledge = insights.knowledge_of(service.id)
         return render_template("services/_show_body.html", service=service, periods=PERIODS,
                                counts=deployments.service_counts(service), knowledge=knowledge,
                                concentrated=insights.concentrated(knowledge), **data)
 
     # Kept by what it shows: the service, its deployments (their version), the post-mortems
-    # that name it (how many, and their stamps), the people, and the day (a period ends today).
+    # that name it (how many, and their stamps), the people, the day (a period ends today),
+    # and which restricted post-mortems the reader may read (the page names them).
     page = kept.keep("service-page", (
-        service.id, environment, days, today(), *display_key(),
+        service.id, environment, days, today(), *display_key(), seen,
         *kept.versions(kept.DEPLOYMENTS, kept.PEOPLE), *incidents.stamps_of_service(service.id)),
         body)
     return render_template("services/show.html", service=service, body=Markup(page))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..errors import NotFound, ValidationError
 from ..models import today
-from ..services import deployments, insights
+from ..services import deployments, incidents, insights
 from ..services.kept import INCIDENTS, THEMES, keep, versions
 from ..services.pages import ListPage
 from .helpers import display_key
@@ -38,22 +38,25 @@ def index() -> Any:
     except ValidationError as exc:
         error, since, until = exc, None, None
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    seen = incidents.sight(current_user)
 
     def cards() -> str:
-        ranked = insights.theme_cards(since, until, min_incidents=2, service=service)
+        ranked = insights.theme_cards(since, until, min_incidents=2, service=service, seen=seen)
         page = ListPage(ranked[(page_number - 1) * THEMES_PER_PAGE:
                                page_number * THEMES_PER_PAGE],
                         page_number, THEMES_PER_PAGE, len(ranked))
         keys = [key for theme in page.items for key in theme["recent"]]
         keys += [r["key"] for theme in page.items for r in theme["recurrences_recent"]]
         return render_template("themes/_cards.html", themes=page.items, page=page,
-                               incidents=insights.incidents_by_key(keys),
+                               incidents=insights.incidents_by_key(keys, seen=seen),
                                computed=insights.computed(), months=_months)
 
-    # The cards are the same for everyone who reads dates the same way: kept by the page's
-    # arguments, the reader's zone and clock, and the versions of the themes and of the
-    # post-mortems they name.
+    # The cards are the same for everyone who reads dates the same way and sees the same
+    # post-mortems: kept by the page's arguments, the reader's zone and clock, the restricted
+    # post-mortems the reader may read, and the versions of the themes and of the post-mortems
+    # they name.
     body = keep("themes-page", (sorted(request.args.items(multi=True)), today(), *display_key(),
+                                seen,
                                 *versions(THEMES, INCIDENTS)), cards)
     return render_template("themes/index.html", body=Markup(body), error=error,
                            args=request.args, services=deployments.service_names())
@@ -63,10 +66,11 @@ def index() -> Any:
 @login_required
 def show(theme_id: str) -> Any:
     try:
-        theme = insights.get_theme(theme_id[:80])
+        seen = incidents.sight(current_user)
+        theme = insights.get_theme(theme_id[:80], seen=seen)
     except NotFound:
         abort(404)
     card = insights.theme_card(theme, 50)
     keys = card["recent"] + [r["key"] for r in theme["recurrences"][-20:]]
     return render_template("themes/show.html", theme=card, recurrences=theme["recurrences"][-20:],
-                           incidents=insights.incidents_by_key(keys), months=_months)
+                           incidents=insights.incidents_by_key(keys, seen=seen), months=_months)

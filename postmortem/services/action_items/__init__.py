@@ -22,6 +22,7 @@ from .items import (
     get_action_item,
     get_action_items,
     mark_reviewed,
+    own_filters,
     parse_action_item_filters,
     teams,
     update_action_item,
@@ -30,7 +31,7 @@ from .notify import reminder_digests, status_changed, subject_for
 
 __all__ = [
     "action_items_query", "board_figures", "bulk_update", "complete_action_item", "create_action_item",
-    "drop_action_item", "get_action_item", "get_action_items", "mail_configured",
+    "drop_action_item", "get_action_item", "get_action_items", "own_filters", "mail_configured",
     "mark_reviewed", "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail",
     "sign", "stats", "status_changed", "subject_for", "teams",
     "update_action_item", "weekly_progress",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound, StaleRow, ValidationError
@@ -24,6 +24,7 @@ from ...schemas import ActionItemChanges, ActionItemFilters, ActionItemIn, parse
 from ..accounts import require_user
 from ..incidents.guard import get_incident, lock
 from ..incidents.snapshots import action_item_dict
+from ..incidents.visibility import may_read, sight, visible_ids, visible_incident_ids
 from ..transaction import use_case
 from . import notify
 
@@ -96,14 +97,26 @@ def create_action_item(incident: Incident, actor: User | None, data: ActionItemI
     return item
 
 
-def get_action_items(ids: list[int]) -> list[ActionItem]:
-    """The items with these ids that exist."""
-    return list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids))))
+def _seen_by(reader: User | None) -> Any:
+    """A condition on ActionItem: the items this reader may see (those of post-mortems they may
+    read, and their own)."""
+    if reader is None:
+        return true()
+    return or_(visible_incident_ids(ActionItem.incident_id, reader),
+               ActionItem.owner_id == reader.id)
 
 
-def get_action_item(item_id: int) -> ActionItem:
+def get_action_items(ids: list[int], *, reader: User | None) -> list[ActionItem]:
+    """The items with these ids that exist and this reader may see."""
+    return list(db.session.scalars(select(ActionItem).where(ActionItem.id.in_(ids),
+                                                            _seen_by(reader))))
+
+
+def get_action_item(item_id: int, *, reader: User | None) -> ActionItem:
+    """The item, if this reader may read its post-mortem or owns it; NotFound otherwise."""
     item = db.session.get(ActionItem, item_id)
-    if item is None:
+    if item is None or not (may_read(item.incident, reader)
+                            or (reader is not None and item.owner_id == reader.id)):
         raise NotFound(f"No action item {item_id}.")
     return item
 
@@ -182,11 +195,16 @@ def due_order() -> tuple[Any, ...]:
 
 def action_items_query(filters: dict[str, Any], load: bool = True) -> Select[ActionItem]:
     """The items matching the filters, earliest due first; with load, their incident, owner and
-    status changes come in the same round trips (not one query per row)."""
+    status changes come in the same round trips (not one query per row).
+
+    filters["sight"] (services.incidents.visibility.Sight, set by parse_action_item_filters)
+    says whose post-mortems' items are shown; without it, no restricted post-mortem's. It is
+    part of the filters so that a kept answer over them is keyed on it."""
     # Archived post-mortems' items are left out with NOT IN (the few archived ids), so the
     # database starts from the items' own filters instead of walking every incident.
     stmt = select(ActionItem).where(ActionItem.incident_id.not_in(
-        select(Incident.id).where(Incident.archived_at.is_not(None))))
+        select(Incident.id).where(Incident.archived_at.is_not(None))),
+        visible_ids(ActionItem.incident_id, filters.get("sight") or []))
     if filters.get("status"):
         stmt = stmt.where(ActionItem.status.in_(filters["status"]))
     if filters.get("owner"):
@@ -212,14 +230,15 @@ def action_items_query(filters: dict[str, Any], load: bool = True) -> Select[Act
     return stmt
 
 
-def parse_action_item_filters(args: dict[str, Any]) -> dict[str, Any]:
-    """The list's filters from query arguments (status may be comma-separated);
-    ValidationError for bad values or an unknown incident."""
+def parse_action_item_filters(args: dict[str, Any], *, reader: User | None) -> dict[str, Any]:
+    """The list's filters from query arguments (status may be comma-separated), showing what
+    this reader may see; ValidationError for bad values or an unknown incident."""
     parsed = parse(ActionItemFilters, args)
     filters = parsed.model_dump(exclude={"incident"})
+    filters["sight"] = sight(reader)
     if parsed.incident is not None:
         try:
-            filters["incident_id"] = get_incident(parsed.incident).id
+            filters["incident_id"] = get_incident(parsed.incident, reader=reader).id
         except NotFound:
             raise ValidationError(parsed.failure, fields={"incident": ["no such incident"]}) from None
     return filters
@@ -246,3 +265,9 @@ def drop_action_item(item: ActionItem, actor: User | None, reason: str) -> Actio
     """Mark the item won't do; the reason is required and kept as its resolution note."""
     return update_action_item(item, actor, parse(ActionItemChanges, {
         "status": ActionStatus.WONT_DO.value, "resolution_note": reason}))
+
+
+def own_filters(owner: User) -> dict[str, Any]:
+    """The filters of a person's own list: every item they own, also those of post-mortems they
+    may not read (the page then names no post-mortem)."""
+    return {"owner": owner.email, "sight": "all"}

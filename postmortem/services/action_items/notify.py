@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, User, today
 from ..incidents.snapshots import action_item_dict
+from ..incidents.visibility import may_read
 from ..outbox import post_webhook
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,11 @@ WEBHOOK_TIMEOUT_S = 5
 def status_changed(item: ActionItem, old_status: str | None, actor: User | None) -> bool:
     """POST the change to the configured webhook; True when delivered (2xx).
 
-    Delivery failures are logged and never undo the change that caused them.
+    Delivery failures are logged and never undo the change that caused them. Nothing is
+    posted for a restricted post-mortem's items (a webhook's channel is read by everyone).
     """
+    if item.incident.restricted:
+        return False
     return post_webhook("action_item.status_changed", {
         "from": old_status,
         "to": item.status,
@@ -46,7 +50,8 @@ class Digest:
             lines.append(f"{title}:")
             for item in items:
                 due = item.due_on.isoformat() if item.due_on else "no date"
-                lines.append(f"  - [{item.incident.key}] {item.title} (due {due}, "
+                source = item.incident.key if may_read(item.incident, self.owner) else "restricted"
+                lines.append(f"  - [{source}] {item.title} (due {due}, "
                              f"{item.status.replace('_', ' ')})")
                 if base_url:
                     lines.append(f"    {base_url.rstrip('/')}/action-items/{item.id}")

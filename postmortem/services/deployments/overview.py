@@ -20,6 +20,7 @@ from ...models import (
     incident_services,
     today,
 )
+from ..incidents.visibility import Sight, visible_in
 from . import known_good, recording
 
 
@@ -35,15 +36,18 @@ class VersionRow:
 SHOWN = 50  # rows per list on the service page (the API pages through all of them)
 
 
-def service_incidents(service: Service, limit: int | None = None) -> list[Incident]:
+def service_incidents(service: Service, limit: int | None = None, *, seen: Sight
+                      ) -> list[Incident]:
+    """The live post-mortems naming the service that a reader who sees `seen` may read."""
     stmt = (select(Incident)
             .join(incident_services, incident_services.c.incident_id == Incident.id)
-            .where(incident_services.c.service_id == service.id, Incident.archived_at.is_(None))
+            .where(incident_services.c.service_id == service.id, Incident.archived_at.is_(None),
+                   visible_in(seen))
             .order_by(Incident.started_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
 
-def _versions(service: Service, environment: str) -> list[VersionRow]:
+def _versions(service: Service, environment: str, seen: Sight) -> list[VersionRow]:
     """The newest SHOWN versions deployed to environment, with their deployment counts and the
     incidents linked to them — counted by the database."""
     first = func.min(Deployment.deployed_at)
@@ -59,7 +63,8 @@ def _versions(service: Service, environment: str) -> list[VersionRow]:
         select(Deployment.artifact_id, Incident.id, Incident.title, IncidentDeployment.role)
         .join(IncidentDeployment, IncidentDeployment.deployment_id == Deployment.id)
         .join(Incident, Incident.id == IncidentDeployment.incident_id)
-        .where(Deployment.artifact_id.in_(list(versions)), Deployment.environment == environment)
+        .where(Deployment.artifact_id.in_(list(versions)), Deployment.environment == environment,
+               visible_in(seen))
         .order_by(Incident.id)).all()
     for artifact_id, incident_id, title, role in links:
         entry = (f"INC-{incident_id}", title, role)
@@ -68,10 +73,12 @@ def _versions(service: Service, environment: str) -> list[VersionRow]:
     return list(versions.values())
 
 
-def service_overview(service: Service, environment: str | None, days: int) -> dict[str, Any]:
-    """Everything the service page needs for one environment over the last `days` days: the
-    newest rollouts, versions and out-of-band changes (SHOWN of each), and the period's change
-    failure rate counted in SQL."""
+def service_overview(service: Service, environment: str | None, days: int, *, seen: Sight
+                     ) -> dict[str, Any]:
+    """Everything the service page needs for one environment over the last `days` days, for a
+    reader who sees `seen` (the post-mortems named are those they may read): the newest
+    rollouts, versions and out-of-band changes (SHOWN of each), and the period's change failure
+    rate counted in SQL (which counts every post-mortem)."""
     environments = known_good.environments_of(service)
     if environment not in environments:
         environment = "production" if "production" in environments else (
@@ -85,7 +92,7 @@ def service_overview(service: Service, environment: str | None, days: int) -> di
         history = list(db.session.scalars(recording.deployments_query(filters).limit(SHOWN)))
         out_of_band = list(db.session.scalars(recording.deployments_query(
             {**filters, "immutable": False}).limit(SHOWN)))
-        versions = _versions(service, environment)
+        versions = _versions(service, environment, seen)
         # Whole days, ending today: the figures change only with the data and the date, so a
         # page kept for the day (web/services.py) shows what a fresh one would.
         since = datetime.combine(today() - timedelta(days=days - 1), time.min, tzinfo=UTC)
@@ -109,7 +116,7 @@ def service_overview(service: Service, environment: str | None, days: int) -> di
         "period_deployments": period,
         "period_culprits": culprits,
         "change_failure_rate": (culprits / period) if period else None,
-        "incidents": service_incidents(service, SHOWN),
+        "incidents": service_incidents(service, SHOWN, seen=seen),
         "shown": SHOWN,
     }
 

@@ -27,6 +27,7 @@ from .pdf import (
     render_digest_pdf,
     render_digest_pdf_apart,
     render_incident_pdf,
+    sight_of_text,
 )
 
 __all__ = [
@@ -35,5 +36,5 @@ __all__ = [
     "ImportPreview", "preview_import",
     "Imported", "find_duplicate", "import_into",
     "DocumentError", "export_markdown", "html_to_pdf", "import_markdown", "incident_html",
-    "parse_document", "render_digest_pdf", "render_digest_pdf_apart", "render_incident_pdf",
+    "parse_document", "render_digest_pdf", "render_digest_pdf_apart", "sight_of_text", "render_incident_pdf",
 ]

@@ -40,6 +40,7 @@ from ..deployments import catalog
 from ..deployments import recording as deployments
 from ..incidents import revisions
 from ..incidents.guard import ensure_editable
+from ..incidents.visibility import shown
 from ..setup import templates
 from .markdown import (
     EXPORT_ONLY_KEYS,
@@ -88,7 +89,7 @@ def import_markdown(text: str, actor: User | None, *, keep_status: bool = True,
             notes.append(f"The document says '{wanted}'; it was imported as a draft, because "
                          "publishing needs a reviewer. Submit it for review when it is ready.")
         if not allow_duplicate:
-            existing = find_duplicate(fresh.title, fresh.started_at)
+            existing = find_duplicate(fresh.title, fresh.started_at, actor)
             if existing is not None:
                 raise Conflict(
                     f"{existing.key} already has this title and start time; import into it "
@@ -132,7 +133,7 @@ def preview_import(text: str, actor: User | None, *, keep_status: bool = True) -
             preview.notes.append(f"The document says '{wanted}'; it would be imported as a "
                                  "draft, because publishing needs a reviewer.")
         preview.notes.extend(kind_notes(document))
-        existing = find_duplicate(fresh.title, fresh.started_at)
+        existing = find_duplicate(fresh.title, fresh.started_at, actor)
         preview.duplicate = existing.key if existing is not None else None
         preview.counts = {"sections": sum(1 for s in fresh.sections if s.markdown.strip()),
                           "timeline events": len(fresh.timeline), "factors": len(fresh.factors),
@@ -157,6 +158,11 @@ def import_into(target: Incident, text: str, actor: User | None) -> Imported:
             for name in ("title", "severity", "template_key", "commander", "extra_metadata",
                          "started_at", "detected_at", "mitigated_at", "resolved_at"):
                 setattr(target, name, getattr(fresh, name))
+            if fresh.restricted:  # a document never opens a post-mortem, it may restrict one
+                target.restricted = True
+                target.readers = sorted({*target.readers, *fresh.readers},
+                                        key=lambda user: user.email)
+            fresh.readers = []
             sections, timeline = list(fresh.sections), list(fresh.timeline)
             factors = list(fresh.factors)
             known = {item.title for item in target.action_items}
@@ -190,11 +196,12 @@ def kind_notes(document: Document) -> list[str]:
             for number, _, kind, _ in document.timeline if kind and kind not in kinds]
 
 
-def find_duplicate(title: str, started_at: datetime) -> Incident | None:
-    """A live post-mortem with this title and start time, if there is one."""
+def find_duplicate(title: str, started_at: datetime, reader: User | None) -> Incident | None:
+    """A live post-mortem this reader may read with this title and start time, if there is
+    one (one they may not read is not named: importing makes a new one)."""
     return db.session.scalar(select(Incident).where(
         Incident.title == title, Incident.started_at == started_at,
-        Incident.archived_at.is_(None)).order_by(Incident.id).limit(1))
+        Incident.archived_at.is_(None), shown(reader)).order_by(Incident.id).limit(1))
 
 
 def _line(document: Document, key: str) -> int:
@@ -271,6 +278,10 @@ def build_incident(document: Document, actor: User | None) -> Incident:
     )
     if incident.status == IncidentStatus.PUBLISHED.value:
         incident.published_at = utcnow()
+    if front.restricted:
+        incident.restricted = True
+        incident.readers = [person(email, _line(document, "readers"), "readers")
+                            for email in front.readers or []]
     _sections(incident, document, template)
     _timeline(incident, document, problems)
     factor_ids = _factors(incident, document, problems)

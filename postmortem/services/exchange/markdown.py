@@ -21,7 +21,7 @@ FRONT_MATTER_ORDER = ("key", "title", "severity", "status", "started_at", "detec
                       "mitigated_at", "resolved_at", "services", "tags", "commander", "template")
 # Written by export for readers, ignored by import (the importing system assigns its own).
 EXPORT_ONLY_KEYS = {"key"}
-KNOWN_KEYS = set(FRONT_MATTER_ORDER) | {"deployments"}
+KNOWN_KEYS = set(FRONT_MATTER_ORDER) | {"deployments", "restricted", "readers"}
 SPECIAL_SECTIONS = {"timeline": "Timeline", "contributing factors": "Contributing factors",
                     "action items": "Action items"}
 ITEM_KEYS = ("owner", "team", "due", "priority", "kind", "status", "completed", "url",
@@ -108,6 +108,9 @@ def export_markdown(incident: Incident) -> str:
     if incident.commander:
         lines.append(f"commander: {_scalar(incident.commander.email)}")
     lines.append(f"template: {_scalar(incident.template_key)}")
+    if incident.restricted:  # so that an import of the document is restricted too
+        lines.append("restricted: true")
+        lines.append(f"readers: {_flow_list([person.email for person in incident.readers])}")
     links = sorted(incident.deployment_links, key=lambda link: (link.deployment.deployed_at,
                                                                 link.deployment.id))
     if links:

@@ -16,6 +16,7 @@ from flask import current_app, render_template
 
 from ...models import today
 from ..deployments import overview
+from ..incidents.visibility import Sight
 from ..insights import digest
 from ..setup import templates
 
@@ -90,29 +91,43 @@ def published_by(incident: Any) -> str | None:
     return None
 
 
+def sight_text(seen: Sight) -> str:
+    """`seen` as the digest command's --sight takes it: 'all', or restricted ids by commas."""
+    return seen if isinstance(seen, str) else ",".join(str(int(i)) for i in seen)
+
+
+def sight_of_text(text: str | None) -> Sight:
+    """The Sight a --sight value names ('' or None: no restricted post-mortem); ValueError."""
+    if text == "all":
+        return "all"
+    return [int(part) for part in (text or "").split(",") if part.strip()]
+
+
 def render_incident_pdf(incident: Any) -> bytes:
     """The stakeholder PDF of one post-mortem."""
     return html_to_pdf(incident_html(incident))
 
 
-def render_digest_pdf(since: datetime, until: datetime) -> bytes:
-    """The stakeholder digest over a period (aware UTC datetimes, both inclusive)."""
-    html = render_template("pdf/digest.html", d=digest.build_digest(since, until), today=today())
+def render_digest_pdf(since: datetime, until: datetime, *, seen: Sight) -> bytes:
+    """The stakeholder digest over a period (aware UTC datetimes, both inclusive), of the
+    post-mortems shown to a reader who sees `seen` (services.incidents.visibility)."""
+    html = render_template("pdf/digest.html", d=digest.build_digest(since, until, seen=seen),
+                           today=today())
     return html_to_pdf(html)
 
 
-def render_digest_pdf_apart(since: datetime, until: datetime) -> bytes:
+def render_digest_pdf_apart(since: datetime, until: datetime, *, seen: Sight) -> bytes:
     """render_digest_pdf in a child process (`postmortem digest`): laying out a year of
     post-mortems takes WeasyPrint well over 100 MB, which a serving worker would keep."""
     if not current_app.config.get("PDF_DIGEST_APART", True):
-        return render_digest_pdf(since, until)
+        return render_digest_pdf(since, until, seen=seen)
     from ...database import child_environment
 
     with tempfile.TemporaryDirectory(prefix="postmortem-digest-") as folder:
         output = Path(folder) / "digest.pdf"
         done = subprocess.run(
             [sys.executable, "-m", "postmortem", "digest", "--since", since.isoformat(),
-             "--until", until.isoformat(), "-o", str(output)],
+             "--until", until.isoformat(), "--sight", sight_text(seen), "-o", str(output)],
             env=child_environment(current_app), capture_output=True, text=True, timeout=600,
             check=False)
         if done.returncode != 0 or not output.exists():

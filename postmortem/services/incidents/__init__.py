@@ -56,9 +56,22 @@ from .timeline import (
     update_factor,
 )
 from .transcript import Proposal, guess_kind, propose_events
+from .visibility import (
+    Sight,
+    hidden_in,
+    may_read,
+    shown,
+    sight,
+    visible_ids,
+    visible_in,
+    visible_incident_ids,
+    visible_to,
+)
 from .writing import archive_incident, create_incident, restore_incident, update_incident
 
 __all__ = [
+    "Sight", "hidden_in", "may_read", "shown", "sight", "visible_ids", "visible_in",
+    "visible_incident_ids", "visible_to",
     "MENTION", "mention_handle", "mention_keys", "mentioned_users", "passages_found", "leave",
     "others_here", "ping",
     "add_events",

@@ -12,16 +12,19 @@ from . import revisions
 KEY_RE = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
 
 
-def get_incident(key: str, whole: bool = True) -> Incident:
-    """The incident with this key ('INC-7'); NotFound otherwise. With whole, everything a page
-    of it shows comes in a few queries (not one per row); without, just its own row."""
+def get_incident(key: str, whole: bool = True, *, reader: User | None) -> Incident:
+    """The incident with this key ('INC-7') if `reader` may read it (visibility.may_read;
+    None: the system itself); NotFound otherwise, the same answer whether it does not exist or
+    is restricted from this reader. With whole, everything a page of it shows comes in a few
+    queries (not one per row); without, just its own row."""
     from .queries import WHOLE_INCIDENT
+    from .visibility import may_read
 
     match = KEY_RE.match(key or "")
     number = int(match.group(1)) if match else 0
     incident = (db.session.get(Incident, number, options=WHOLE_INCIDENT if whole else ())
                 if 0 < number < 2**63 else None)
-    if incident is None:
+    if incident is None or not may_read(incident, reader):
         raise NotFound(f"No incident {key}.")
     return incident
 

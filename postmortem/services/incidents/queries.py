@@ -25,13 +25,14 @@ from ...models import (
 )
 from ...models.enums import UNFINISHED
 from ...schemas import IncidentFilters, parse
+from .visibility import shown
 
 # Load a page of incidents with everything the API returns in a handful of queries.
 WHOLE_INCIDENT = (
     selectinload(Incident.services), selectinload(Incident.tag_rows),
     selectinload(Incident.sections), selectinload(Incident.timeline),
     selectinload(Incident.factors), selectinload(Incident.commander),
-    selectinload(Incident.reviewers),
+    selectinload(Incident.reviewers), selectinload(Incident.readers),
     selectinload(Incident.action_items).selectinload(ActionItem.owner),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
@@ -43,7 +44,7 @@ LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
 INCIDENT_HEAD = (
     selectinload(Incident.services), selectinload(Incident.tag_rows),
     selectinload(Incident.factors), selectinload(Incident.commander),
-    selectinload(Incident.reviewers),
+    selectinload(Incident.reviewers), selectinload(Incident.readers),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
         selectinload(Deployment.incident_links)),
@@ -68,10 +69,10 @@ def row_counts(ids: list[int]) -> dict[int, dict[str, int]]:
         counts[incident_id]["action_items_unfinished"] = int(open_items or 0)
     return counts
 
-def archived_incidents(limit: int = 200) -> tuple[list[Incident], int]:
-    """The archived post-mortems, most recently archived first (at most `limit`), and how many
-    there are."""
-    where = Incident.archived_at.is_not(None)
+def archived_incidents(limit: int = 200, *, reader: User | None) -> tuple[list[Incident], int]:
+    """The archived post-mortems this reader may read, most recently archived first (at most
+    `limit`), and how many there are."""
+    where = Incident.archived_at.is_not(None) & shown(reader)
     total = db.session.scalar(select(func.count(Incident.id)).where(where)) or 0
     rows = db.session.scalars(select(Incident).where(where).options(*LIST_ROW)
                               .order_by(Incident.archived_at.desc(), Incident.id.desc())
@@ -79,13 +80,14 @@ def archived_incidents(limit: int = 200) -> tuple[list[Incident], int]:
     return list(rows), total
 
 
-def incidents_query(filters: dict[str, Any], load: tuple[Any, ...] = WHOLE_INCIDENT
-                    ) -> Select[Incident]:
-    """Incidents matching the filters, newest started_at first unless `sort` says otherwise.
+def incidents_query(filters: dict[str, Any], load: tuple[Any, ...] = WHOLE_INCIDENT, *,
+                    reader: User | None) -> Select[Incident]:
+    """The incidents this reader may read matching the filters, newest started_at first unless
+    `sort` says otherwise.
 
     Filters: status, severity, service, tag, since, until (datetimes), q (text), sort.
     """
-    stmt = select(Incident).where(Incident.archived_at.is_(None))
+    stmt = select(Incident).where(Incident.archived_at.is_(None), shown(reader))
     if filters.get("status"):
         stmt = stmt.where(Incident.status == filters["status"])
     if filters.get("severity"):

@@ -30,6 +30,7 @@ from ..outbox import post_webhook, try_mail
 from ..transaction import use_case
 from . import revisions
 from .guard import lock
+from .visibility import may_read
 
 DRAFT, IN_REVIEW, PUBLISHED = (
     IncidentStatus.DRAFT.value, IncidentStatus.IN_REVIEW.value, IncidentStatus.PUBLISHED.value,
@@ -221,7 +222,9 @@ def add_comment(incident: Incident, actor: User, data: CommentIn) -> ReviewComme
 
 def tell_mentioned(incident: Incident, comment: ReviewComment, actor: User) -> None:
     """An e-mail to each person the comment mentions (when mail is set up), and the webhook."""
-    people = [user for user in comment.mentioned if user.id != actor.id]
+    # On a restricted post-mortem only those who may read it are told (a mention names it).
+    people = [user for user in comment.mentioned
+              if user.id != actor.id and may_read(incident, user)]
     if not people:
         return
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
@@ -235,6 +238,8 @@ def tell_mentioned(incident: Incident, comment: ReviewComment, actor: User) -> N
                  f"Hello {person.name},\n\n{actor.name} mentioned you in a review comment"
                  f"{where} of {incident.key}, \"{incident.title}\":\n\n{quoted}{comment.body}"
                  f"\n\n{link}\n")
+    if incident.restricted:
+        return  # a webhook's channel is read by everyone
     post_webhook("comment.mentioned", {
         "incident": {"key": incident.key, "title": incident.title, "url": link},
         "comment": {"id": comment.id, "section": comment.section_key, "quote": comment.quote,

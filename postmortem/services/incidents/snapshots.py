@@ -7,8 +7,23 @@ from typing import Any
 
 from sqlalchemy import inspect
 
+from ...extensions import db
 from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
 from ...timeutil import isoformat
+from ..kept import once_per_request
+from .visibility import hidden_in
+
+# visibility.Sight, spelled out here: "all", or the ids of the restricted post-mortems shown.
+Sight = str | list[int] | tuple[int, ...]
+
+
+def _hidden(seen: Sight) -> set[int]:
+    """The ids of the post-mortems hidden from `seen`, read once per request."""
+    if seen == "all":
+        return set()
+    shown = sorted(int(number) for number in seen)
+    return once_per_request("hidden_" + ",".join(map(str, shown)), lambda: set(
+        db.session.scalars(hidden_in(shown))))
 
 
 def action_item_dict(item: ActionItem, today: date) -> dict[str, Any]:
@@ -47,7 +62,10 @@ def factor_dict(factor: Factor) -> dict[str, Any]:
             "version": factor.version}
 
 
-def deployment_dict(deployment: Deployment) -> dict[str, Any]:
+def deployment_dict(deployment: Deployment, *, seen: Sight = ()) -> dict[str, Any]:
+    """The deployment; its incident_keys name the post-mortems shown to `seen`
+    (visibility.Sight; by default no restricted one)."""
+    hidden = _hidden(seen)
     return {
         "id": deployment.id,
         "service": deployment.service.name,
@@ -61,7 +79,8 @@ def deployment_dict(deployment: Deployment) -> dict[str, Any]:
         "notes": deployment.notes,
         "immutable": deployment.immutable,
         "incident_keys": sorted(
-            (key for key in map(_linked_key, deployment.incident_links) if key),
+            (key for key in map(_linked_key, deployment.incident_links)
+             if key and int(key.split("-")[1]) not in hidden),
             key=lambda key: int(key.split("-")[1]),
         ),
         "created_at": isoformat(deployment.created_at),
@@ -76,13 +95,14 @@ def _linked_key(link: IncidentDeployment) -> str | None:
     return f"INC-{link.incident_id}" if link.incident_id else None
 
 
-def linked_deployment_dict(link: IncidentDeployment) -> dict[str, Any]:
-    body = deployment_dict(link.deployment)
+def linked_deployment_dict(link: IncidentDeployment, *, seen: Sight = ()) -> dict[str, Any]:
+    body = deployment_dict(link.deployment, seen=seen)
     body["role"] = link.role
     return body
 
 
-def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[str, Any]:
+def incident_head(incident: Incident, themes: list[dict] | None = None, *,
+                  seen: Sight = ()) -> dict[str, Any]:
     """The post-mortem without its narrative, timeline, action items and findings: what the
     API's list gives of each (api.serialise.incident_summary_json adds `counts`), and the start
     of the whole."""
@@ -102,8 +122,10 @@ def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[
         "tags": incident.tags,
         "commander": incident.commander.email if incident.commander else None,
         "reviewers": [reviewer.email for reviewer in incident.reviewers],
+        "restricted": bool(incident.restricted),
+        "readers": [reader.email for reader in incident.readers],
         "factors": [factor_dict(factor) for factor in incident.factors],
-        "deployments": [linked_deployment_dict(link) for link in links],
+        "deployments": [linked_deployment_dict(link, seen=seen) for link in links],
         "themes": themes or [],
         "metadata": dict(incident.extra_metadata or {}),
         "version": incident.version,
@@ -115,9 +137,10 @@ def incident_head(incident: Incident, themes: list[dict] | None = None) -> dict[
 
 
 def incident_dict(incident: Incident, today: date, *, findings: list[dict] | None = None,
-                  themes: list[dict] | None = None) -> dict[str, Any]:
-    """The whole post-mortem as the API returns it (without `url`, which needs a request)."""
-    body = incident_head(incident, themes)
+                  themes: list[dict] | None = None, seen: Sight = ()) -> dict[str, Any]:
+    """The whole post-mortem as the API returns it (without `url`, which needs a request); the
+    other post-mortems it names are those shown to `seen` (by default no restricted one)."""
+    body = incident_head(incident, themes, seen=seen)
     body["sections"] = [
         {
             "key": section.key,

@@ -15,6 +15,7 @@ from ..setup import templates
 from ..transaction import use_case
 from . import revisions
 from .guard import ensure_editable, lock
+from .visibility import sees_everything
 
 
 def _reviewers(emails: list[str], failure: str) -> list[User]:
@@ -25,6 +26,43 @@ def _reviewers(emails: list[str], failure: str) -> list[User]:
         raise ValidationError(failure, fields={
             "reviewers": [f"no user with email {email}" for email in unknown]})
     return [user for user in found.values() if user is not None]
+
+
+def _readers(emails: list[str], failure: str) -> list[User]:
+    """The people named to read a restricted post-mortem; ValidationError naming every unknown
+    email."""
+    try:
+        return _reviewers(emails, failure)
+    except ValidationError as error:
+        raise ValidationError(failure, fields={"readers": (error.fields or {})["reviewers"]}
+                              ) from None
+
+
+def _access_changes(incident: Incident, actor: User | None, restricted: bool | None,
+                    readers: list[User] | None) -> list[str]:
+    """Apply a change to who may read the post-mortem; what the history says of it, with the
+    people added and removed by address. Whoever restricts it stays among its readers (one
+    cannot lock oneself out by mistake)."""
+    done: list[str] = []
+    if actor is not None and (restricted or (restricted is None and incident.restricted)):
+        readers = list(readers if readers is not None else incident.readers)
+        if actor not in readers and actor.id not in (incident.created_by_id,
+                                                     incident.commander_id) \
+                and incident.created_by is not actor and incident.commander is not actor \
+                and actor not in incident.reviewers and not sees_everything(actor):
+            readers.append(actor)
+    if restricted is not None and restricted != incident.restricted:
+        incident.restricted = restricted
+        done.append("Restricted to its readers" if restricted else "Opened to everyone")
+    if readers is not None and readers != incident.readers:
+        added = [person.email for person in readers if person not in incident.readers]
+        removed = [person.email for person in incident.readers if person not in readers]
+        incident.readers = readers
+        if added:
+            done.append("Readers added: " + ", ".join(added))
+        if removed:
+            done.append("Readers removed: " + ", ".join(removed))
+    return done
 
 
 def _set_services(incident: Incident, names: list[str]) -> None:
@@ -66,6 +104,10 @@ def create_incident(actor: User | None, data: IncidentIn, *, summary: str = "Cre
             required=spec.required, markdown=sections.get(spec.key) or "",
         ))
     incident.reviewers = reviewers
+    access = _access_changes(incident, actor, data.restricted,
+                             _readers(data.readers, data.failure) if data.readers else None)
+    if access:
+        summary = "; ".join([summary, *access])
     db.session.add(incident)
     _set_services(incident, data.services or [])
     _set_tags(incident, data.tags or [])
@@ -87,6 +129,8 @@ def ask_to_review(incident: Incident, people: list[User], actor: User | None) ->
         try_mail(person.email, f"Please review {incident.key}: {incident.title}",
                  f"Hello {person.name},\n\n{by} asked you to review the post-mortem "
                  f"{incident.key}, \"{incident.title}\" ({incident.severity}).\n\n{link}\n")
+    if incident.restricted:
+        return  # a webhook's channel is read by everyone
     post_webhook("incident.review_requested", {
         "incident": {"key": incident.key, "title": incident.title, "url": link},
         "reviewers": [person.email for person in people],
@@ -98,10 +142,15 @@ def ask_to_review(incident: Incident, people: list[User], actor: User | None) ->
 def update_incident(incident: Incident, actor: User | None, changes: IncidentChanges) -> Incident:
     """Apply a partial edit made against `changes.version`.
 
-    Raises StaleVersion (409) when someone saved since that version, Frozen when published,
-    ValidationError for bad fields; on success the version goes up by one and a revision is kept.
+    Raises StaleVersion (409) when someone saved since that version, Frozen when published
+    (unless the edit only changes who may read it: a published post-mortem can be restricted
+    at once), ValidationError for bad fields; on success the version goes up by one and a
+    revision is kept.
     """
-    ensure_editable(incident)
+    if set(changes.model_fields_set) <= {"version", "restricted", "readers"}:
+        lock(incident)
+    else:
+        ensure_editable(incident)
     if changes.version != incident.version:
         raise StaleVersion(incident.version)
     stamps = {name: getattr(changes, name) if changes.given(name) else getattr(incident, name)
@@ -115,6 +164,7 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     commander = require_user(changes.commander, field="commander", failure=changes.failure)
     reviewers = _reviewers(changes.reviewers, changes.failure) \
         if changes.reviewers is not None else None
+    readers = _readers(changes.readers, changes.failure) if changes.readers is not None else None
 
     done: list[str] = []
     if changes.title is not None and changes.title != incident.title:
@@ -150,12 +200,14 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     if changes.metadata is not None and changes.metadata != incident.extra_metadata:
         incident.extra_metadata = dict(changes.metadata)
         done.append("metadata")
+    access = _access_changes(incident, actor, changes.restricted, readers)
 
     incident.version += 1
     incident.updated_at = utcnow()
     db.session.flush()
-    summary = "Edited " + ", ".join(done) if done else "Saved without changes"
-    revisions.record_revision(incident, actor, summary)
+    summary = "Edited " + ", ".join(done) if done else ("" if access else "Saved without changes")
+    summary = "; ".join(part for part in (summary, *access) if part)
+    revisions.record_revision(incident, actor, summary[:300])
     db.session.commit()
     ask_to_review(incident, asked, actor)
     return incident

@@ -18,6 +18,7 @@ from ...models import Incident, IncidentStatus, Severity, utcnow
 from ...schemas import Period, parse
 from ...timeutil import end_of_day
 from ..action_items import board as actions
+from ..incidents.visibility import Sight, visible_in
 from ..setup import templates
 from . import charts
 
@@ -85,13 +86,15 @@ def _change(now: float | None, before: float | None, lower_is_better: bool) -> d
     return {"before": before, "direction": direction, "good": good}
 
 
-def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
-    """Everything the digest shows, charts included (as SVG strings). Figures count published
-    post-mortems only (the others are listed apart) and stand next to the previous period of
-    the same length; overdue action items are listed with their owners."""
+def build_digest(since: datetime, until: datetime, *, seen: Sight) -> dict[str, Any]:
+    """Everything the digest shows to a reader who sees `seen` (services.incidents.visibility:
+    the post-mortems they may not read are left out of its lists and figures alike), charts
+    included (as SVG strings). Figures count published post-mortems only (the others are
+    listed apart) and stand next to the previous period of the same length; overdue action
+    items are listed with their owners."""
     in_period = list(db.session.scalars(
         select(Incident).where(Incident.started_at >= since, Incident.started_at <= until,
-                               Incident.archived_at.is_(None))
+                               Incident.archived_at.is_(None), visible_in(seen))
         .order_by(Incident.started_at)
         .options(selectinload(Incident.factors), selectinload(Incident.tag_rows),
                  selectinload(Incident.services))))
@@ -104,13 +107,13 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
     previous = list(db.session.scalars(
         select(Incident).where(Incident.started_at >= previous_since,
                                Incident.started_at <= previous_until,
-                               Incident.archived_at.is_(None),
+                               Incident.archived_at.is_(None), visible_in(seen),
                                Incident.status == IncidentStatus.PUBLISHED)))
     figures = _figures(incidents, since, until)
     before = _figures(previous, previous_since, previous_until)
     changes = {name: _change(figures[name], before[name], lower_is_better=name != "completion_rate")
                for name in figures}
-    overdue = list(actions.board_page({"overdue": True}, "", 1, 20).items)
+    overdue = list(actions.board_page({"overdue": True, "sight": seen}, "", 1, 20).items)
     months = _months(since, until)
     by_month = {sev.value: [0] * len(months) for sev in Severity}
     for incident in incidents:
@@ -124,7 +127,7 @@ def build_digest(since: datetime, until: datetime) -> dict[str, Any]:
                               for key in {f.category for f in i.factors if f.category})
     tag_counts = Counter(tag for i in incidents for tag in i.tags)
     service_counts = Counter(s.name for i in incidents for s in i.services)
-    item_stats = actions.stats({"since": since, "until": until})
+    item_stats = actions.stats({"since": since, "until": until, "sight": seen})
     top_categories = category_counts.most_common(8)
     top_factors = [(categories.get(key, key), n) for key, n in top_categories]
     period = {"since": since.date().isoformat(), "until": until.date().isoformat()}

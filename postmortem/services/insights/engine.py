@@ -227,7 +227,8 @@ def load_corpus() -> Corpus | None:
         select(SearchDocument.incident_id, SearchDocument.title, SearchDocument.body,
                Incident.started_at)
         .join(Incident, Incident.id == SearchDocument.incident_id)
-        .where(Incident.archived_at.is_(None)).order_by(SearchDocument.incident_id)).all()
+        .where(Incident.archived_at.is_(None), Incident.restricted.is_(False))
+        .order_by(SearchDocument.incident_id)).all()
     if len(rows) < 2:
         return None
     analyzer = Analyzer(set(ENGLISH_STOP_WORDS) | template_words())
@@ -368,7 +369,9 @@ def fixes_by_theme(themes: list[Found]) -> dict[int, list[tuple[datetime, int, i
         select(ActionItem.id, ActionItem.incident_id, ActionItem.title, ActionItem.completed_at,
                Factor.category)
         .outerjoin(Factor, Factor.id == ActionItem.factor_id)
-        .where(ActionItem.status == ActionStatus.DONE, ActionItem.completed_at.is_not(None))
+        .where(ActionItem.status == ActionStatus.DONE, ActionItem.completed_at.is_not(None),
+               # A restricted post-mortem's fix must not be named beside another's.
+               ActionItem.incident_id.not_in(select(Incident.id).where(Incident.restricted)))
     ).all()
     by_category: dict[str, list[tuple]] = defaultdict(list)
     by_incident: dict[int, list[tuple]] = defaultdict(list)
@@ -409,7 +412,8 @@ def taxonomy_found() -> list[Found]:
     members: dict[str, set[int]] = defaultdict(set)
     for incident_id, key in db.session.execute(
             select(Factor.incident_id, Factor.category).join(Incident)
-            .where(Factor.category.is_not(None), Incident.archived_at.is_(None))):
+            .where(Factor.category.is_not(None), Incident.archived_at.is_(None),
+                   Incident.restricted.is_(False))):
         members[str(key)].add(incident_id)
     found = []
     for key, ids in sorted(members.items()):
@@ -576,7 +580,8 @@ def compute_and_store() -> Outcome:
     found = taxonomy_found() + detected_found(corpus, neighbours)
     kept_count = keep_ids(found)
     started = dict(db.session.execute(
-        select(Incident.id, Incident.started_at).where(Incident.archived_at.is_(None))).all())
+        select(Incident.id, Incident.started_at).where(
+            Incident.archived_at.is_(None), Incident.restricted.is_(False))).all())
     fixes = fixes_by_theme(found)
     now = utcnow()
 

@@ -22,6 +22,7 @@ from ...models import (
 )
 from ...models.enums import UNFINISHED
 from ..action_items.items import day_start
+from ..incidents.visibility import sight, visible_in
 from ..kept import INCIDENTS, THEMES, keep, versions
 from .themes import list_themes
 
@@ -52,8 +53,12 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
     """Everything the home page shows for this person (all UTC; archived post-mortems left
     out). owed_after_days: {severity: days} after resolution before a post-mortem is owed."""
     day = today()
-    live = Incident.archived_at.is_(None)
-    due = (ActionItem.incident_id.not_in(select(Incident.id).where(~live)),
+    seen = sight(user)
+    live = Incident.archived_at.is_(None) & visible_in(seen)
+    # Its owner sees their own item even where they may not read its post-mortem (the page
+    # then does not name it).
+    due = (ActionItem.incident_id.not_in(select(Incident.id).where(
+               Incident.archived_at.is_not(None))),
            ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
            ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
     # The earliest due first; the rest are counted (the list links to all of them).
@@ -85,14 +90,14 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
                                    Incident.resolved_at < now - timedelta(days=days))
             .order_by(Incident.resolved_at).limit(OWED_SHOWN)))
     since = day_start(day) - timedelta(days=RECENT_THEME_DAYS)
-    home.themes_back = keep("themes-back", (since, *versions(THEMES)), lambda: [
+    home.themes_back = keep("themes-back", (since, seen, *versions(THEMES)), lambda: [
         {"id": t["id"], "name": t["name"], "recurred_after_fix": t["recurred_after_fix"]}
-        for t in list_themes(since=since) if t["recurred_after_fix"]][:5])
+        for t in list_themes(since=since, seen=seen) if t["recurred_after_fix"]][:5])
     home.recent = list(db.session.scalars(
         select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
     # Which post-mortems started on this day in earlier years: a scan of every start date,
     # kept for the day until a post-mortem changes.
-    ids = keep("on-this-day", (day, *versions(INCIDENTS)), lambda: list(db.session.scalars(
+    ids = keep("on-this-day", (day, seen, *versions(INCIDENTS)), lambda: list(db.session.scalars(
         select(Incident.id).where(live, extract("month", Incident.started_at) == day.month,
                                   extract("day", Incident.started_at) == day.day,
                                   extract("year", Incident.started_at) < day.year)

@@ -133,14 +133,16 @@ def candidates(model: Model, incident_id: int, weights: dict[int, float]) -> lis
         rows = db.session.execute(text(
             "SELECT s.incident_id FROM incident_search s JOIN incidents i ON i.id = s.incident_id "
             "WHERE s.document @@ to_tsquery('english', :q) AND s.incident_id <> :id "
-            "AND i.archived_at IS NULL ORDER BY ts_rank(s.document, to_tsquery('english', :q)) "
-            "DESC LIMIT :limit"), {"q": query, "id": incident_id, "limit": CANDIDATES})
+            "AND i.archived_at IS NULL AND i.restricted = :open "
+            "ORDER BY ts_rank(s.document, to_tsquery('english', :q)) DESC LIMIT :limit"),
+            {"q": query, "id": incident_id, "limit": CANDIDATES, "open": False})
     else:
         query = " OR ".join(f'"{word}"' for word in words)
         rows = db.session.execute(text(
             "SELECT f.rowid FROM incident_search_fts f JOIN incidents i ON i.id = f.rowid "
             "WHERE incident_search_fts MATCH :q AND f.rowid <> :id AND i.archived_at IS NULL "
-            "ORDER BY rank LIMIT :limit"), {"q": query, "id": incident_id, "limit": CANDIDATES})
+            "AND i.restricted = :open ORDER BY rank LIMIT :limit"),
+            {"q": query, "id": incident_id, "limit": CANDIDATES, "open": False})
     return [int(row[0]) for row in rows]
 
 
@@ -153,10 +155,13 @@ def _shared_words(model: Model, a: dict[int, float], b: dict[int, float]) -> lis
 def place(incident_id: int, model: Model) -> set[str]:
     """Store this post-mortem's similar list and themes; the ids of the themes it changed."""
     row = db.session.execute(
-        select(SearchDocument.title, SearchDocument.body, Incident.archived_at)
+        select(SearchDocument.title, SearchDocument.body, Incident.archived_at,
+               Incident.restricted)
         .join(Incident, Incident.id == SearchDocument.incident_id)
         .where(SearchDocument.incident_id == incident_id)).first()
-    if row is None or row.archived_at is not None:  # gone, or archived: out of every list
+    # Gone, archived or restricted: out of every similar list and every theme (a restricted
+    # post-mortem's words must not name a theme or show beside another post-mortem).
+    if row is None or row.archived_at is not None or row.restricted:
         db.session.execute(delete(IncidentNeighbour).where(
             (IncidentNeighbour.incident_id == incident_id)
             | (IncidentNeighbour.neighbour_id == incident_id)))
@@ -291,7 +296,8 @@ def restate(theme_ids: set[str]) -> None:
                           select(ThemeMember.incident_id, Incident.started_at, ThemeMember.after)
                           .join(Incident, Incident.id == ThemeMember.incident_id)
                           .where(ThemeMember.theme_id == theme.id,
-                                 Incident.archived_at.is_(None))))
+                                 Incident.archived_at.is_(None),
+                                 Incident.restricted.is_(False))))
         head = {"id": theme.id, "name": theme.name, "source": theme.source,
                 "description": theme.description, "terms": theme.terms}
         summary = engine.theme_document(head, rows, services)

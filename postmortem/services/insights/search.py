@@ -50,6 +50,7 @@ from ...models import (
     utcnow,
 )
 from .. import kept
+from ..incidents.visibility import hidden_in, sight
 
 CHANGED = "postmortem.changed_incidents"
 TOUCHED = "postmortem.touched_inputs"  # the kinds of input (services.kept) a write changed
@@ -64,6 +65,8 @@ TOKEN_SHOWN = ("revoked_at", "label", "user_id")
 # and the insights page count published post-mortems and list the others by period).
 RECORD_SHOWN = ("status", "archived_at", "started_at", "severity", "title", "detected_at",
                 "mitigated_at", "resolved_at")
+# A change to these, on a restricted post-mortem, changes who may read it.
+ACCESS_SHOWN = ("restricted", "readers", "reviewers", "commander", "created_by")
 MAX_QUERY = 500
 MAX_TERMS = 12
 # Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
@@ -99,6 +102,10 @@ def _inputs_of(obj: Any, session: Session) -> set[str]:
             found.add(kept.PUBLISHED)
         if obj in session.deleted or state.attrs.archived_at.history.has_changes():
             found.add(kept.ACTION_ITEMS)  # the board leaves archived post-mortems' items out
+        if (obj.restricted or state.attrs.restricted.history.has_changes()) and any(
+                state.attrs[name].history.has_changes() for name in ACCESS_SHOWN):
+            # Who may read it changed: every answer that lists post-mortems is keyed anew.
+            found |= {kept.PUBLISHED, kept.ACTION_ITEMS, kept.DEPLOYMENTS, kept.THEMES}
         return found
     if isinstance(obj, ActionItem | ActionItemEvent):
         return {kept.ACTION_ITEMS, kept.INCIDENTS}
@@ -357,16 +364,18 @@ def _flat(value: str) -> str:
     return " ".join(value.split())
 
 
-def search_incidents(query: object, page: int = 1, per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
-    """One page of the post-mortems matching every term of query, best first, and the total:
-    [{"key", "title", "snippet", "snippet_html", "score", "status"}]. Archived ones are left
-    out. ValidationError when the query has no searchable word."""
+def search_incidents(query: object, page: int = 1, per_page: int = 20, *, reader: User | None
+                     ) -> tuple[list[dict[str, Any]], int]:
+    """One page of the post-mortems this reader may read matching every term of query, best
+    first, and the total: [{"key", "title", "snippet", "snippet_html", "score", "status"}].
+    Archived ones are left out. ValidationError when the query has no searchable word."""
     terms = parse_query(query)
     offset = (max(page, 1) - 1) * per_page
+    hidden: list[int] = list(db.session.scalars(hidden_in(sight(reader))))
     if db.engine.dialect.name == "postgresql":
-        rows, total = _search_postgres(terms, offset, per_page)
+        rows, total = _search_postgres(terms, offset, per_page, hidden)
     else:
-        rows, total = _search_sqlite(terms, offset, per_page)
+        rows, total = _search_sqlite(terms, offset, per_page, hidden)
     results = []
     for incident_id, title, status, score, marked in rows:
         marked = _flat(marked or "")
@@ -378,11 +387,21 @@ def search_incidents(query: object, page: int = 1, per_page: int = 20) -> tuple[
     return results, total
 
 
-def _search_sqlite(terms: list[Term], offset: int, limit: int) -> tuple[list[Any], int]:
+def _hiding(column: str, hidden: list[int]) -> str:
+    """SQL leaving out the post-mortems hidden from the reader (ids: integers from the
+    database, never from the request)."""
+    if not hidden:
+        return ""
+    return f" AND {column} NOT IN ({','.join(str(int(i)) for i in hidden)})"
+
+
+def _search_sqlite(terms: list[Term], offset: int, limit: int, hidden: list[int]
+                   ) -> tuple[list[Any], int]:
     match = _fts5_query(terms)
     params = {"match": match, "limit": limit, "offset": offset}
     base = ("FROM incident_search_fts JOIN incidents ON incidents.id = incident_search_fts.rowid "
-            "WHERE incident_search_fts MATCH :match AND incidents.archived_at IS NULL")
+            "WHERE incident_search_fts MATCH :match AND incidents.archived_at IS NULL"
+            + _hiding("incidents.id", hidden))
     total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar() or 0
     if not total:
         return [], 0
@@ -395,7 +414,8 @@ def _search_sqlite(terms: list[Term], offset: int, limit: int) -> tuple[list[Any
     return list(rows), int(total)
 
 
-def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[Any], int]:
+def _search_postgres(terms: list[Term], offset: int, limit: int, hidden: list[int]
+                     ) -> tuple[list[Any], int]:
     tsquery, params = _postgres_query(terms)
     # One pass ranks the matches and counts them (a window over the same rows); only the page's
     # rows get a headline, the costly part.
@@ -409,7 +429,7 @@ def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[A
         "count(*) OVER () AS total, query.q "
         "FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
         f"(SELECT {tsquery} AS q) query "
-        "WHERE s.document @@ query.q AND i.archived_at IS NULL "
+        "WHERE s.document @@ query.q AND i.archived_at IS NULL" + _hiding("i.id", hidden) + " "
         "ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset) page "
         "JOIN incident_search s ON s.incident_id = page.id "
         "ORDER BY page.score DESC, page.id DESC"),
@@ -418,7 +438,7 @@ def _search_postgres(terms: list[Term], offset: int, limit: int) -> tuple[list[A
         total = db.session.execute(text(
             "SELECT count(*) FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
             f"(SELECT {tsquery} AS q) query WHERE s.document @@ query.q "
-            "AND i.archived_at IS NULL"), params).scalar() or 0
+            "AND i.archived_at IS NULL" + _hiding("i.id", hidden)), params).scalar() or 0
         return [], int(total)
     total = int(rows[0][4]) if rows else 0
     return [(r[0], r[1], r[2], r[3], r[5]) for r in rows], total

@@ -16,8 +16,10 @@ from ...models import (
     IncidentDeployment,
     IncidentNeighbour,
     Service,
+    User,
     incident_services,
 )
+from ..incidents.visibility import shown
 
 
 def _services(ids: list[int]) -> dict[int, set[str]]:
@@ -41,14 +43,17 @@ def _versions(ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def similar_incidents(incident: Incident, limit: int = 5) -> list[dict[str, Any]]:
+def similar_incidents(incident: Incident, limit: int = 5, *, reader: User | None
+                      ) -> list[dict[str, Any]]:
     """[{"key", "title", "score", "reasons": {"terms", "services", "versions"}}], most similar
-    first; archived ones left out. Empty until the insight job has run."""
+    first, of those this reader may read; archived ones left out. Empty until the insight job
+    has run."""
     rows = db.session.execute(
         select(IncidentNeighbour.neighbour_id, IncidentNeighbour.score, IncidentNeighbour.terms,
                Incident.title)
         .join(Incident, Incident.id == IncidentNeighbour.neighbour_id)
-        .where(IncidentNeighbour.incident_id == incident.id, Incident.archived_at.is_(None))
+        .where(IncidentNeighbour.incident_id == incident.id, Incident.archived_at.is_(None),
+               shown(reader))
         .order_by(IncidentNeighbour.rank).limit(max(1, min(limit, 50)))).all()
     ids = [incident.id, *(row[0] for row in rows)]
     services, versions = _services(ids), _versions(ids)

@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ...errors import NotFound
 from ...extensions import db
 from ...models import Incident, InsightState, Service, Theme, ThemeMember, incident_services
 from ..incidents.queries import parse_incident_filters
+from ..incidents.visibility import Sight, hidden_in, visible_in
+from ..kept import THEMES, keep, versions
 from ..setup import templates
 from .engine import brief_of, card_of, theme_document
 
@@ -27,17 +29,36 @@ def computed() -> bool:
     return state is not None and state.computed_at is not None
 
 
+def _hiding(seen: Sight) -> set[str]:
+    """The themes whose stored documents name a post-mortem hidden from `seen`: as a member,
+    or by a fix it came back after. None once the insight job has recomputed the themes after a
+    post-mortem was restricted (it leaves restricted ones out of every theme and every fix);
+    until then such themes are worked out again from their visible members on read. Kept by
+    `seen` and the themes' version (restricting a post-mortem bumps it)."""
+    if seen == "all":
+        return set()
+
+    def find() -> list[str]:
+        hidden = list(db.session.scalars(hidden_in(seen)))
+        if not hidden:
+            return []
+        named = or_(*(Theme.document.contains(f'"INC-{number}"') for number in hidden))
+        return sorted(db.session.scalars(select(Theme.id).where(named)))
+
+    return set(keep("themes-hiding", (seen, *versions(THEMES)), find))
+
+
 def list_themes(since: datetime | None = None, until: datetime | None = None,
-                min_incidents: int = 2, service: str | None = None, full: bool = True
-                ) -> list[dict[str, Any]]:
-    """The themes with at least min_incidents incidents (in the period, of the service), most
-    incidents first, then the most recent: the API's theme objects, whole or (not full) as the
-    list gives them by default (engine.brief_of)."""
-    if since is None and until is None and service is None:
+                min_incidents: int = 2, service: str | None = None, full: bool = True, *,
+                seen: Sight) -> list[dict[str, Any]]:
+    """The themes with at least min_incidents incidents (in the period, of the service) that a
+    reader who sees `seen` may read, most incidents first, then the most recent: the API's
+    theme objects, whole or (not full) as the list gives them by default (engine.brief_of)."""
+    if since is None and until is None and service is None and not _hiding(seen):
         rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
         found = [json.loads(theme.document) for theme in rows]
     else:
-        found = _filtered(since, until, min_incidents, service)
+        found = _filtered(since, until, min_incidents, service, seen)
     return _ranked(found if full else [brief_of(theme) for theme in found])
 
 
@@ -46,10 +67,13 @@ def _ranked(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                         t["source"] != "taxonomy", t["name"]))
 
 
-def themes_document(min_incidents: int = 2, full: bool = False) -> str:
+def themes_document(min_incidents: int = 2, full: bool = False, *, seen: Sight) -> str:
     """The whole-archive theme list as JSON text, ranked: the stored documents joined, so a
     large archive's list is not decoded and encoded again on every request. Each theme as the
-    list gives it (engine.brief_of), or whole."""
+    list gives it (engine.brief_of), or whole. Members hidden from `seen` are left out."""
+    if _hiding(seen):
+        return json.dumps(list_themes(min_incidents=min_incidents, full=full, seen=seen),
+                          separators=(",", ":"))
     rows = db.session.execute(
         select(Theme.document, Theme.brief).where(Theme.incident_count >= min_incidents)
         .order_by(Theme.incident_count.desc(), Theme.last_seen.desc(),
@@ -61,12 +85,15 @@ def themes_document(min_incidents: int = 2, full: bool = False) -> str:
 
 
 def theme_cards(since: datetime | None = None, until: datetime | None = None,
-                min_incidents: int = 2, service: str | None = None) -> list[dict[str, Any]]:
-    """What the themes page shows of each theme (see engine.card_of), ranked like the list."""
-    if since is None and until is None and service is None:
+                min_incidents: int = 2, service: str | None = None, *, seen: Sight
+                ) -> list[dict[str, Any]]:
+    """What the themes page shows of each theme (see engine.card_of), ranked like the list,
+    for a reader who sees `seen`."""
+    if since is None and until is None and service is None and not _hiding(seen):
         cards = db.session.scalars(select(Theme.card).where(Theme.incident_count >= min_incidents))
         return _ranked([dict(card) for card in cards])
-    return [card_of(theme) for theme in list_themes(since, until, min_incidents, service)]
+    return [card_of(theme)
+            for theme in list_themes(since, until, min_incidents, service, seen=seen)]
 
 
 def _desc(moment: str | None) -> str:
@@ -74,9 +101,10 @@ def _desc(moment: str | None) -> str:
 
 
 def _filtered(since: datetime | None, until: datetime | None, min_incidents: int,
-              service: str | None) -> list[dict[str, Any]]:
+              service: str | None, seen: Sight, theme_id: str | None = None
+              ) -> list[dict[str, Any]]:
     # The period's incidents first (started_at is indexed), then their memberships.
-    chosen = select(Incident.id).where(Incident.archived_at.is_(None))
+    chosen = select(Incident.id).where(Incident.archived_at.is_(None), visible_in(seen))
     if since is not None:
         chosen = chosen.where(Incident.started_at >= since)
     if until is not None:
@@ -88,9 +116,14 @@ def _filtered(since: datetime | None, until: datetime | None, min_incidents: int
                    Incident.started_at)
             .join(Incident, Incident.id == ThemeMember.incident_id)
             .where(ThemeMember.incident_id.in_(chosen)))
+    if theme_id is not None:
+        stmt = stmt.where(ThemeMember.theme_id == theme_id)
+    hidden = set() if seen == "all" else {f"INC-{i}" for i in db.session.scalars(hidden_in(seen))}
     members: dict[str, list[tuple[datetime, int, list]]] = defaultdict(list)
-    for theme_id, incident_id, after, started_at in db.session.execute(stmt):
-        members[theme_id].append((started_at, incident_id, after or []))
+    for member_of, incident_id, after, started_at in db.session.execute(stmt):
+        # A fix of a hidden post-mortem is not named either.
+        shown_after = [fix for fix in after or [] if fix.get("incident") not in hidden]
+        members[member_of].append((started_at, incident_id, shown_after))
     members = {k: sorted(v) for k, v in members.items() if len(v) >= min_incidents}
     if not members:
         return []
@@ -106,17 +139,25 @@ def _filtered(since: datetime | None, until: datetime | None, min_incidents: int
             for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members)))]
 
 
-def incidents_by_key(keys: list[str]) -> dict[str, Incident]:
-    """{key: incident} for the theme pages' few shown post-mortems (one query)."""
+def incidents_by_key(keys: list[str], *, seen: Sight) -> dict[str, Incident]:
+    """{key: incident} for the theme pages' few shown post-mortems that a reader who sees
+    `seen` may read (one query)."""
     ids = [int(key.split("-")[1]) for key in keys]
-    return {i.key: i for i in db.session.scalars(select(Incident).where(Incident.id.in_(ids)))}
+    return {i.key: i for i in db.session.scalars(select(Incident).where(Incident.id.in_(ids),
+                                                                        visible_in(seen)))}
 
 
-def get_theme(theme_id: str) -> dict[str, Any]:
-    """One theme over the whole archive (with incidents_by_month); NotFound."""
+def get_theme(theme_id: str, *, seen: Sight) -> dict[str, Any]:
+    """One theme over the whole archive (with incidents_by_month), its members those a reader
+    who sees `seen` may read; NotFound (also when none of them is)."""
     theme = db.session.get(Theme, theme_id) if isinstance(theme_id, str) else None
     if theme is None:
         raise NotFound(f"No theme {theme_id!r}.")
+    if theme.id in _hiding(seen):
+        found = _filtered(None, None, 1, None, seen, theme.id)
+        if not found:
+            raise NotFound(f"No theme {theme_id!r}.")
+        return found[0]
     return json.loads(theme.document)  # type: ignore[no-any-return]
 
 
