@@ -205,7 +205,7 @@ def import_foreign(data: bytes, kind: str, actor: User | None, *, publish: bool 
         elif draft.status == IncidentStatus.PUBLISHED.value:
             draft.note(0, "the document says it is final; it was imported as a draft (a reviewer "
                           "can import it as published)")
-        existing = importer.find_duplicate(fresh.title, fresh.started_at)
+        existing = importer.find_duplicate(fresh.title, fresh.started_at, actor)
         if existing is not None and not allow_duplicate:
             if not dry_run:
                 raise Conflict(
@@ -333,7 +333,7 @@ def _dry_run_interchange(text: str, actor: User | None, keep_status: bool,
                 notes.append(f"The document says '{fresh.status}'; it would be imported as a "
                              "draft, because publishing needs a reviewer.")
             fresh.status = IncidentStatus.DRAFT
-        existing = importer.find_duplicate(fresh.title, fresh.started_at)
+        existing = importer.find_duplicate(fresh.title, fresh.started_at, actor)
         duplicate = existing.key if existing is not None else None
         db.session.add(fresh)
         importer.attach(fresh, document)
