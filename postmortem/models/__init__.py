@@ -28,10 +28,12 @@ from .incident import (
 )
 from .insight import (
     CachedFigure,
+    CategoryModel,
     IncidentNeighbour,
     InsightState,
     SearchDocument,
     Theme,
+    ThemeCorrection,
     ThemeMember,
     search_ddl,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "User",
     "comment_mentions", "incident_reviewers", "incident_services",
     "CachedFigure", "IncidentNeighbour", "InsightState", "SearchDocument", "Theme", "ThemeMember",
+    "ThemeCorrection", "CategoryModel",
     "search_ddl",
     "today",
     "utcnow",

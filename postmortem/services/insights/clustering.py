@@ -10,6 +10,7 @@ explain little of its text (it tells a story of its own)."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,15 +23,16 @@ class Settings:
     """The choices measured in docs/insights.md; the defaults are the ones the job uses."""
 
     weights: dict[str, float] = field(default_factory=lambda: dict(PART_WEIGHTS))
-    lexicon: float = 0.5  # the mechanism block's share of each row's length (0: words only)
+    lexicon: float = 0.4  # the mechanism block's share of each row's length (0: words only)
     lsa: int = 0  # reduce the words to this many dimensions first (0: no)
     method: str = "nmf-stable"  # or "nmf-louvain" (the number from graph communities), "hdbscan"
     membership: float = 0.5  # a theme's weight over a row's strongest that makes it a member
-    fit: float = 0.2  # the least share of a row the themes must explain for it to join any
-    fewest: int = 4
+    fit: float = 0.75  # a row the themes explain less than this × the median row joins none
+    fewest: int = 6
     most: int = 14
     starts: int = 4
-    largest: float = 0.3  # a theme over this share of the archive is split again
+    largest: float = 0.3  # a theme over this share of the archive is split once…
+    trim: float = 0.3  # …and one still over this share keeps only its strongest members
 
 
 @dataclass
@@ -41,6 +43,30 @@ class Features:
     terms: list[str]
     analyzer: Analyzer
     lexicon: list[Mechanism]
+    idf: Any = None  # per term (words' columns)
+    mechanism_idf: Any = None  # per mechanism
+    settings: Settings = field(default_factory=Settings)
+
+    def vector(self, parts: Parts) -> dict[str, float]:
+        """One post-mortem (or one factor's text, as Parts(factors=[text])) as a sparse row of
+        the combined space: {term: weight} and {"mechanism:<i>": weight}, length 1. Terms the
+        archive did not have when the features were made are left out."""
+        import numpy as np
+
+        stems = {name: self.analyzer(text) for name, text in parts.texts().items()}
+        index = {term: i for i, term in enumerate(self.terms)}
+        counts = weighted_counts(stems, self.settings.weights)
+        words = {term: math.log1p(value) * float(self.idf[index[term]])
+                 for term, value in counts.items() if term in index}
+        norm = math.sqrt(sum(v * v for v in words.values())) or 1.0
+        mech = mechanism_row(stems, self.lexicon, self.settings.weights) * self.mechanism_idf
+        mech_norm = float(np.linalg.norm(mech)) or 1.0
+        share = self.settings.lexicon if self.settings.lsa == 0 else 0.0
+        a, b = math.sqrt(1 - share), math.sqrt(share)
+        row = {term: a * value / norm for term, value in words.items()}
+        row.update({f"mechanism:{i}": b * float(v) / mech_norm for i, v in enumerate(mech) if v})
+        total = math.sqrt(sum(v * v for v in row.values())) or 1.0
+        return {k: v / total for k, v in row.items()}
 
 
 def features(parts: list[Parts], analyzer: Analyzer, settings: Settings = Settings(),
@@ -55,16 +81,7 @@ def features(parts: list[Parts], analyzer: Analyzer, settings: Settings = Settin
     if n < 2:
         return None
     stems = [{name: analyzer(text) for name, text in p.texts().items()} for p in parts]
-    weighted: list[dict[str, float]] = []
-    for by_part in stems:
-        counts: dict[str, float] = {}
-        for name, words in by_part.items():
-            weight = settings.weights.get(name, 1.0)
-            if weight <= 0:
-                continue
-            for term in with_pairs(words):
-                counts[term] = counts.get(term, 0.0) + weight
-        weighted.append(counts)
+    weighted = [weighted_counts(by_part, settings.weights) for by_part in stems]
     if max_df is None:
         max_df = 0.5 if n >= 20 else 1.0
     vectorizer = CountVectorizer(analyzer=lambda counts: list(counts), min_df=2, max_df=max_df,
@@ -86,23 +103,43 @@ def features(parts: list[Parts], analyzer: Analyzer, settings: Settings = Settin
                                       shape=(n, len(vocabulary)))
     # Sublinear term frequency that stays positive for a part weighted under 1.
     counts_matrix.data = np.log1p(counts_matrix.data)
-    words = TfidfTransformer().fit_transform(counts_matrix).astype(np.float32)
-    terms = list(vectorizer.get_feature_names_out())
+    transformer = TfidfTransformer()
+    words = transformer.fit_transform(counts_matrix).astype(np.float32)
+    terms = [""] * len(vocabulary)
+    for term, column in vocabulary.items():
+        terms[column] = term
     lexicon = mechanisms(analyzer)
-    mech = np.zeros((n, len(lexicon)), dtype=np.float32)
-    for row, by_part in enumerate(stems):
-        total = np.zeros(len(lexicon), dtype=np.float32)
-        for name, words_of_part in by_part.items():
-            weight = settings.weights.get(name, 1.0)
-            if weight > 0:
-                total += weight * np.asarray(mechanism_counts(words_of_part, lexicon))
-        mech[row] = np.log1p(total)
+    mech = np.vstack([mechanism_row(by_part, lexicon, settings.weights) for by_part in stems])
     # A mechanism every post-mortem mentions tells none apart: weight by rarity as words are.
     present = (mech > 0).sum(axis=0)
-    mech *= np.log((1 + n) / (1 + present)) + 1
-    mech = normalize(mech)
+    mechanism_idf = (np.log((1 + n) / (1 + present)) + 1).astype(np.float32)
+    mech = normalize(mech * mechanism_idf)
     combined = _combine(words, mech, settings)
-    return Features(words, mech, combined, terms, analyzer, lexicon)
+    return Features(words, mech, combined, terms, analyzer, lexicon, transformer.idf_,
+                    mechanism_idf, settings)
+
+
+def weighted_counts(stems: dict[str, list[str]], weights: dict[str, float]) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for name, words in stems.items():
+        weight = weights.get(name, 1.0)
+        if weight <= 0:
+            continue
+        for term in with_pairs(words):
+            counts[term] = counts.get(term, 0.0) + weight
+    return counts
+
+
+def mechanism_row(stems: dict[str, list[str]], lexicon: list[Mechanism],
+                   weights: dict[str, float]) -> Any:
+    import numpy as np
+
+    total = np.zeros(len(lexicon), dtype=np.float32)
+    for name, words in stems.items():
+        weight = weights.get(name, 1.0)
+        if weight > 0:
+            total += weight * np.asarray(mechanism_counts(words, lexicon), dtype=np.float32)
+    return np.log1p(total)
 
 
 def _combine(words: Any, mech: Any, settings: Settings) -> Any:
@@ -147,7 +184,7 @@ def _memberships(matrix: Any, weights: Any, components: Any, settings: Settings
     norms = np.linalg.norm(rebuilt, axis=1) * np.linalg.norm(dense, axis=1)
     fit = np.divide((rebuilt * dense).sum(axis=1), norms, out=np.zeros(len(norms)),
                     where=norms > 0)
-    fits = fit >= settings.fit
+    fits = fit >= settings.fit * float(np.median(fit))
     return [{int(row): round(float(shares[row, column]), 3)
              for row in np.nonzero((shares[:, column] >= settings.membership) & fits)[0]}
             for column in range(weights.shape[1])]
@@ -177,27 +214,39 @@ def choose_count(matrix: Any, settings: Settings) -> int:
     if n > 1500:
         rows = np.random.default_rng(0).choice(n, 1500, replace=False)
         sample = matrix[np.sort(rows)]
-    most = max(settings.fewest, min(settings.most, n // 3))
-    best, best_score = settings.fewest, -1.0
-    for count in range(settings.fewest, most + 1):
+    fewest = min(settings.fewest, max(2, n // 4))
+    most = max(fewest, min(settings.most, n // 3))
+    best, best_score = fewest, -1.0
+    for count in range(fewest, most + 1):
         score = _stability(sample, count, settings.starts)
         if score >= best_score - 0.01:
             best, best_score = count, max(score, best_score)
     return best
 
 
+SMALL = 20  # post-mortems; below it the graph's communities say how many themes there are
+
+
 def detect(found: Features, settings: Settings = Settings(),
            count: int | None = None) -> list[dict[int, float]]:
     """Themes as {row: weight}, each of two rows or more."""
     n = found.combined.shape[0]
-    if n < 4:
-        return []
     matrix = found.combined
+    if n < 2:
+        return []
     if settings.method == "hdbscan":
         return _hdbscan(matrix)
+    if n < SMALL and count is None:
+        # Too few post-mortems to tell a stable number of themes: the communities of the
+        # nearest-neighbour graph, and NMF as many to let one post-mortem be in two.
+        recurring = [g for g in communities(matrix) if len(g) >= 2]
+        if len(recurring) < 2:
+            return [dict.fromkeys(sorted(g), 1.0) for g in recurring]
+        settings = replace(settings, membership=0.3, fit=0.0, largest=1.0, trim=1.0)
+        count = len(recurring)
     if count is None:
         count = choose_count(matrix, settings) if settings.method == "nmf-stable" else \
-            _louvain_count(matrix)
+            sum(1 for g in communities(matrix) if len(g) >= 2)
     count = max(1, min(count, n - 1))
     weights, components = _nmf(matrix, count, 0)
     themes = [m for m in _memberships(matrix, weights, components, settings) if len(m) >= 2]
@@ -212,35 +261,68 @@ def detect(found: Features, settings: Settings = Settings(),
             result += [{rows[r]: w for r, w in part.items()} for part in parts if len(part) >= 2]
         else:
             result.append(members)
-    return result
+    most = max(2, int(settings.trim * n))
+    return [members if len(members) <= most else
+            dict(sorted(members.items(), key=lambda kv: -kv[1])[:most]) for members in result]
 
 
-def _louvain_count(matrix: Any) -> int:
+def communities(matrix: Any) -> list[set[int]]:
+    """Louvain communities of the rows' nearest-neighbour graph (by cosine), each row in one."""
     import networkx as nx
     import numpy as np
 
-    similarity = (matrix @ matrix.T).toarray()
-    np.fill_diagonal(similarity, -1)
-    n = similarity.shape[0]
-    k = max(3, min(12, round(np.log2(max(n, 2))) + 1))
+    n = matrix.shape[0]
+    k = max(3, min(12, round(math.log2(max(n, 2))) + 1))
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    for row in range(n):
-        for other in np.argsort(-similarity[row])[:k]:
-            if similarity[row, other] > 0:
-                graph.add_edge(row, int(other), weight=float(similarity[row, other]))
-    groups = nx.community.louvain_communities(graph, weight="weight", seed=42)
-    return max(2, sum(1 for g in groups if len(g) >= 2))
+    for start in range(0, n, 512):
+        block = (matrix[start:start + 512] @ matrix.T)
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        for offset, row in enumerate(block):
+            row[start + offset] = -1.0
+            for other in np.argsort(-row)[:k]:
+                weight = float(row[other])
+                if weight <= 0:
+                    continue
+                a, b = start + offset, int(other)
+                if not graph.has_edge(a, b) or graph[a][b]["weight"] < weight:
+                    graph.add_edge(a, b, weight=weight)
+    groups = nx.community.louvain_communities(graph, weight="weight", seed=42, resolution=1.0)
+    return [set(g) for g in groups]
 
 
 def _hdbscan(matrix: Any) -> list[dict[int, float]]:
     from sklearn.cluster import HDBSCAN
 
     dense = matrix.toarray()
-    labels = HDBSCAN(min_cluster_size=3, metric="cosine" if False else "euclidean"
-                     ).fit_predict(dense)
+    labels = HDBSCAN(min_cluster_size=3, copy=True).fit_predict(dense)
     groups: dict[int, dict[int, float]] = {}
     for row, label in enumerate(labels):
         if label >= 0:
             groups.setdefault(int(label), {})[row] = 1.0
     return list(groups.values())
+
+
+def distinguishing_terms(words: Any, terms: list[str], groups: list[list[int]],
+                         top: int = 5) -> list[list[str]]:
+    """Class-based tf-idf: for each group of rows, the terms (stems, best first) frequent in it
+    and rare in the others; a pair is left out when one of its words is chosen already."""
+    import numpy as np
+
+    sums = np.vstack([np.asarray(words[g].sum(axis=0)).ravel() for g in groups])
+    per_group = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-9)
+    spread = (sums > 0).sum(axis=0)
+    idf = np.log(1 + len(groups) / np.maximum(spread, 1))
+    weights = per_group * idf
+    chosen_all = []
+    for row in weights:
+        chosen: list[str] = []
+        for column in np.argsort(-row)[: top * 4]:
+            term = terms[column]
+            if row[column] <= 0 or any(part in " ".join(chosen).split() for part in term.split()):
+                continue
+            chosen.append(term)
+            if len(chosen) == top:
+                break
+        chosen_all.append(chosen)
+    return chosen_all

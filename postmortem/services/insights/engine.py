@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
-import re
 import socket
 import threading
 import time
@@ -45,17 +43,23 @@ from ...models import (
     FactorCategory,
     Incident,
     IncidentNeighbour,
+    IncidentSection,
     InsightState,
-    SearchDocument,
     Service,
-    TemplateSection,
     Theme,
     ThemeMember,
+    TimelineEvent,
     incident_services,
     utcnow,
 )
 from ...timeutil import isoformat
+from . import clustering, naming, profiles
+from .corrections import apply_corrections
+from .profiles import stop_words, template_words
 from .search import mark_changed
+from .text import DOMAIN_STOP, WORD_RE, Analyzer, Parts
+
+__all__ = ["WORD_RE", "Analyzer", "template_words"]  # where they lived before text.py; still importable here
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -66,7 +70,6 @@ MOST_THEMES = 80  # NMF's time grows with the number of themes: a bound for a hu
 # The API's theme list gives each theme's latest recurrences (with their count); the theme
 # itself, or the list with ?view=full, gives them all.
 RECURRENCES_LISTED = 10
-WORD_RE = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]{2}", re.UNICODE)
 
 
 @dataclass
@@ -153,81 +156,77 @@ def refresh(force: bool = False) -> Outcome:
 # -- text ----------------------------------------------------------------------------------
 
 
-class Analyzer:
-    """Words → Snowball stems, remembering each stem's most common spelling for names."""
-
-    def __init__(self, stop_words: set[str]) -> None:
-        import snowballstemmer
-
-        self.stemmer = snowballstemmer.stemmer("english")
-        self.stop = stop_words
-        self.cache: dict[str, str] = {}
-        self.spelling: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def __call__(self, text: str) -> list[str]:
-        stems = []
-        for word in WORD_RE.findall(text.lower()):
-            if word in self.stop or len(word) < 2:
-                continue
-            stem = self.cache.get(word)
-            if stem is None:
-                stem = self.cache[word] = self.stemmer.stemWord(word)
-            if stem in self.stop:
-                continue
-            self.spelling[stem][word] += 1
-            stems.append(stem)
-        return stems
-
-    def readable(self, term: str) -> str:
-        return " ".join(self.spelling[stem].most_common(1)[0][0] if self.spelling.get(stem)
-                        else stem for stem in term.split())
-
-
-def template_words() -> set[str]:
-    """The templates' own words: section names and keys and their guidance."""
-    words: set[str] = set()
-    for key, title, guidance in db.session.execute(
-            select(TemplateSection.key, TemplateSection.title, TemplateSection.guidance)):
-        for value in (key.replace("_", " "), title, guidance or ""):
-            words.update(w for w in WORD_RE.findall(value.lower()))
-    return words
-
-
 @dataclass
 class Corpus:
     ids: list[int]
     started: dict[int, datetime]
-    matrix: Any  # the l2-normalised TF-IDF rows, one per id
+    matrix: Any  # the l2-normalised tf-idf rows of the words, one per id
     terms: list[str]
     analyzer: Analyzer
+    # The rows themes and neighbours are found in (words and failure mechanisms), and what
+    # turns one more post-mortem into such a row (clustering.Features.vector).
+    features: clustering.Features | None = None
+    texts: list[str] = field(default_factory=list)  # title, summary and factors: for names
+
+    @property
+    def rows(self) -> Any:
+        return self.features.combined if self.features is not None else self.matrix
 
 
-def load_corpus() -> Corpus | None:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+SUMMARY_KEYS = {"summary", "overview", "what_happened"}
 
+
+def load_parts() -> tuple[list[int], dict[int, datetime], list[Parts]]:
+    """Every post-mortem not archived, by part (text.Parts), in a few queries."""
     rows = db.session.execute(
-        select(SearchDocument.incident_id, SearchDocument.title, SearchDocument.body,
-               Incident.started_at)
-        .join(Incident, Incident.id == SearchDocument.incident_id)
-        .where(Incident.archived_at.is_(None)).order_by(SearchDocument.incident_id)).all()
-    if len(rows) < 2:
-        return None
-    analyzer = Analyzer(set(ENGLISH_STOP_WORDS) | template_words())
-    documents = [f"{title}\n{title}\n{body}" for _, title, body, _ in rows]
-    max_df = 0.5 if len(rows) >= 20 else 1.0
-    vectorizer = TfidfVectorizer(analyzer=lambda text: _with_pairs(analyzer(text)),
-                                 sublinear_tf=True, min_df=2, max_df=max_df,
-                                 max_features=60_000, dtype=__import__("numpy").float32)
-    try:
-        matrix = vectorizer.fit_transform(documents)
-    except ValueError:  # no term shared by two documents
-        return None
-    return Corpus([r[0] for r in rows], {r[0]: r[3] for r in rows}, matrix,
-                  list(vectorizer.get_feature_names_out()), analyzer)
+        select(Incident.id, Incident.title, Incident.started_at)
+        .where(Incident.archived_at.is_(None)).order_by(Incident.id)).all()
+    parts = {incident_id: Parts(title=title or "") for incident_id, title, _ in rows}
+    sections: dict[int, list[str]] = defaultdict(list)
+    for incident_id, key, markdown in db.session.execute(
+            select(IncidentSection.incident_id, IncidentSection.key, IncidentSection.markdown)
+            .order_by(IncidentSection.incident_id, IncidentSection.position)):
+        part = parts.get(incident_id)
+        if part is None or not markdown:
+            continue
+        if key in SUMMARY_KEYS:
+            part.summary += "\n" + markdown
+        else:
+            sections[incident_id].append(markdown)
+    timeline: dict[int, list[str]] = defaultdict(list)
+    for incident_id, event in db.session.execute(
+            select(TimelineEvent.incident_id, TimelineEvent.text)
+            .order_by(TimelineEvent.incident_id, TimelineEvent.at, TimelineEvent.id)):
+        timeline[incident_id].append(event or "")
+    for incident_id, factor in db.session.execute(
+            select(Factor.incident_id, Factor.text).order_by(Factor.id)):
+        if incident_id in parts:
+            parts[incident_id].factors.append(factor or "")
+    actions: dict[int, list[str]] = defaultdict(list)
+    for incident_id, title, description in db.session.execute(
+            select(ActionItem.incident_id, ActionItem.title, ActionItem.description)
+            .order_by(ActionItem.id)):
+        actions[incident_id] += [title or "", description or ""]
+    for incident_id, part in parts.items():
+        part.sections = "\n".join(sections.get(incident_id, []))
+        part.timeline = "\n".join(timeline.get(incident_id, []))
+        part.actions = "\n".join(actions.get(incident_id, []))
+    return ([r[0] for r in rows], {r[0]: r[2] for r in rows},
+            [parts[r[0]] for r in rows])
 
 
-def _with_pairs(stems: list[str]) -> list[str]:
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+def load_corpus(settings: clustering.Settings | None = None) -> Corpus | None:
+    """The archive's post-mortems as rows (clustering.features); None when fewer than two or
+    when no term is shared by two of them."""
+    ids, started, parts = load_parts()
+    if len(ids) < 2:
+        return None
+    analyzer = Analyzer(stop_words())
+    found = clustering.features(parts, analyzer, settings or clustering.Settings())
+    if found is None:
+        return None
+    texts = [f"{p.title}\n{p.summary}\n" + "\n".join(p.factors) for p in parts]
+    return Corpus(ids, started, found.words, found.terms, analyzer, found, texts)
 
 
 # -- neighbours ----------------------------------------------------------------------------
@@ -237,7 +236,7 @@ def nearest(corpus: Corpus, k: int) -> tuple[Any, Any]:
     """(indices, scores): each row's k most similar other rows, best first."""
     import numpy as np
 
-    matrix = corpus.matrix
+    matrix = corpus.rows
     n = matrix.shape[0]
     k = min(k, n - 1)
     indices = np.zeros((n, k), dtype=np.int64)
@@ -269,61 +268,35 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
         for r in range(products.shape[0]):
             lo, hi = products.indptr[r], products.indptr[r + 1]
             data, cols = products.data[lo:hi], products.indices[lo:hi]
-            best = cols[np.argsort(-data)[:top]] if hi > lo else []
-            pairs.append([corpus.analyzer.readable(corpus.terms[c]) for c in best])
+            chosen: list[str] = []
+            for c in (cols[np.argsort(-data)[:top * 4]] if hi > lo else []):
+                words = corpus.analyzer.readable(corpus.terms[c])
+                # Whole words a person would say: no fragments, no word shown twice.
+                if not readable_reason(words) or any(
+                        set(words.split()) & set(other.split()) for other in chosen):
+                    continue
+                chosen.append(words)
+                if len(chosen) == top:
+                    break
+            pairs.append(chosen)
         result += [pairs[i:i + k] for i in range(0, len(pairs), k)]
     return result
+
+
+def readable_reason(words: str) -> bool:
+    """A reason worth showing: every word at least three letters (or an acronym such as
+    'db'), none of them a stop word."""
+    return all((len(w) >= 3 or w in ("db", "ca", "ip", "os")) and w.isalpha() is not False
+               and w.lower() not in DOMAIN_STOP for w in words.split())
 
 
 # -- detected themes -----------------------------------------------------------------------
 
 
-def communities(indices: Any, scores: Any, k: int) -> list[set[int]]:
-    """Louvain communities of the k-nearest-neighbour graph, each row in one."""
-    import networkx as nx
-
-    graph = nx.Graph()
-    n = indices.shape[0]
-    graph.add_nodes_from(range(n))
-    for row in range(n):
-        for column in range(min(k, indices.shape[1])):
-            weight = float(scores[row, column])
-            if weight <= 0:
-                continue
-            other = int(indices[row, column])
-            if graph.has_edge(row, other):
-                graph[row][other]["weight"] = max(graph[row][other]["weight"], weight)
-            else:
-                graph.add_edge(row, other, weight=weight)
-    groups = nx.community.louvain_communities(graph, weight="weight", seed=42, resolution=1.0)
-    return [set(g) for g in groups]
-
-
 def theme_terms(corpus: Corpus, groups: list[list[int]], top: int = 5) -> list[list[str]]:
-    """Class-based TF-IDF: the terms frequent in a group and rare in the others."""
-    import numpy as np
-
-    sums = np.vstack([np.asarray(corpus.matrix[g].sum(axis=0)).ravel() for g in groups])
-    per_group = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-9)
-    spread = (sums > 0).sum(axis=0)
-    idf = np.log(1 + len(groups) / np.maximum(spread, 1))
-    weights = per_group * idf
-    names = []
-    for row in weights:
-        chosen: list[str] = []
-        for column in np.argsort(-row)[: top * 4]:
-            term = corpus.terms[column]
-            if row[column] <= 0 or any(part in " ".join(chosen).split() for part in term.split()):
-                continue
-            chosen.append(term)
-            if len(chosen) == top:
-                break
-        names.append([corpus.analyzer.readable(term) for term in chosen])
-    return names
-
-
-def neighbour_count(n: int) -> int:
-    return max(3, min(12, round(math.log2(max(n, 2))) + 1))
+    """Class-based TF-IDF: the terms frequent in a group and rare in the others, as written."""
+    return [[corpus.analyzer.readable(term) for term in terms]
+            for terms in clustering.distinguishing_terms(corpus.matrix, corpus.terms, groups, top)]
 
 
 # -- storing ---------------------------------------------------------------------------------
@@ -337,36 +310,56 @@ class Found:
     description: str | None
     terms: list[str]
     members: dict[int, float]  # incident id → weight
+    profile: dict[str, Any] | None = None  # detected: profiles.profile_of
+    named_by: str | None = None  # a person's name, once someone corrected the theme
+    hidden: bool = False
 
 
-def fixes_by_theme(themes: list[Found]) -> dict[int, list[tuple[datetime, int, int, str]]]:
-    """For each theme (by position): the done action items that address it, oldest first:
-    (completed_at, incident id, item id, title)."""
+def fixes_by_theme(themes: list[Found], corpus: Corpus | None = None
+                   ) -> dict[int, list[tuple[datetime, int, int, str, str]]]:
+    """For each theme (by position): the done action items that address a contributing factor
+    belonging to it, oldest first: (completed_at, incident id, item id, title, factor text).
+    A factor belongs to a taxonomy theme by its category, and to the detected theme its
+    text is closest to, when close enough (profiles.FACTOR_CLOSE)."""
     done = db.session.execute(
         select(ActionItem.id, ActionItem.incident_id, ActionItem.title, ActionItem.completed_at,
-               Factor.category)
-        .outerjoin(Factor, Factor.id == ActionItem.factor_id)
+               Factor.id, Factor.category, Factor.text)
+        .join(Factor, Factor.id == ActionItem.factor_id)
         .where(ActionItem.status == ActionStatus.DONE, ActionItem.completed_at.is_not(None))
     ).all()
     by_category: dict[str, list[tuple]] = defaultdict(list)
-    by_incident: dict[int, list[tuple]] = defaultdict(list)
-    for item_id, incident_id, title, completed_at, category in done:
-        row = (completed_at, incident_id, item_id, title)
-        by_incident[incident_id].append(row)
+    by_theme: dict[int, list[tuple]] = defaultdict(list)
+    detected = [(position, theme) for position, theme in enumerate(themes)
+                if theme.source == "detected" and theme.profile]
+    closest: dict[int, int | None] = {}
+    for item_id, incident_id, title, completed_at, factor_id, category, factor in done:
+        row = (completed_at, incident_id, item_id, title, factor or "")
         if category:
             by_category[category].append(row)
+        if corpus is None or corpus.features is None or not detected:
+            continue
+        if factor_id not in closest:
+            vector = corpus.features.vector(Parts(factors=[factor or ""]))
+            scored = [(profiles.closeness(vector, theme.profile or {}), position)
+                      for position, theme in detected if incident_id in theme.members]
+            best = max(scored, default=(0.0, None))
+            closest[factor_id] = best[1] if best[0] >= profiles.FACTOR_CLOSE else None
+        position = closest[factor_id]
+        if position is not None:
+            by_theme[position].append(row)
     result = {}
     for position, theme in enumerate(themes):
         if theme.source == "taxonomy":
             fixes = by_category.get(theme.id or "", [])
         else:
-            fixes = [row for incident in theme.members for row in by_incident.get(incident, [])]
+            fixes = by_theme.get(position, [])
         result[position] = sorted(fixes)
     return result
 
 
 def recurrences(theme: Found, fixes: list[tuple], started: dict[int, datetime]) -> dict[int, list]:
-    """{incident id: [the latest fixes of the theme done before it started, newest first]}."""
+    """{incident id: [the latest fixes of the theme done before it started, newest first]},
+    each with the contributing factor it addressed."""
     members = sorted((started[i], i) for i in theme.members if i in started)
     latest: deque[tuple] = deque(maxlen=FIXES_SHOWN)
     position, found = 0, {}
@@ -377,7 +370,8 @@ def recurrences(theme: Found, fixes: list[tuple], started: dict[int, datetime]) 
             position += 1
         if latest:
             found[incident] = [{"incident": f"INC-{fix[1]}", "action_item_id": fix[2],
-                                "title": fix[3], "completed_at": isoformat(fix[0])}
+                                "title": fix[3], "completed_at": isoformat(fix[0]),
+                                "factor": fix[4]}
                                for fix in reversed(latest)]
     return found
 
@@ -398,46 +392,22 @@ def taxonomy_found() -> list[Found]:
     return found
 
 
-def nmf_themes(corpus: Corpus, count: int) -> list[dict[int, float]]:
-    """`count` themes as the NMF components of the TF-IDF rows: each is {row: weight} of the
-    post-mortems whose weight in it is at least MEMBERSHIP of their strongest theme's, so a
-    post-mortem that tells two stories belongs to both."""
-    import warnings
-
-    import numpy as np
-    from sklearn.decomposition import NMF
-    from sklearn.exceptions import ConvergenceWarning
-
-    # A bounded number of rounds is enough to read memberships, and the reconstruction error
-    # (unused) is the square root of a tiny negative number when two rows fit exactly.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        weights = NMF(n_components=count, init="nndsvda", random_state=0, max_iter=300
-                      ).fit_transform(corpus.matrix)
-    strongest = weights.max(axis=1, keepdims=True)
-    shares = np.divide(weights, strongest, out=np.zeros_like(weights), where=strongest > 0)
-    return [{int(row): round(float(shares[row, column]), 3)
-             for row in np.nonzero(shares[:, column] >= MEMBERSHIP)[0]}
-            for column in range(count)]
-
-
-def detected_found(corpus: Corpus | None, neighbours: tuple[Any, Any] | None) -> list[Found]:
-    """The data chooses how many themes there are (the communities of two or more in the
-    nearest-neighbour graph); NMF finds that many, letting a post-mortem belong to two."""
-    if corpus is None or neighbours is None:
+def detected_found(corpus: Corpus | None, neighbours: tuple[Any, Any] | None = None) -> list[Found]:
+    """Themes found in the post-mortems' words and failure mechanisms (clustering.detect),
+    each named by a phrase its members use (naming.theme_names), with its terms and the
+    profile that tells how close another text is to it."""
+    if corpus is None or corpus.features is None:
         return []
-    indices, scores = neighbours
-    groups = communities(indices, scores, neighbour_count(len(corpus.ids)))
-    recurring = [group for group in groups if len(group) >= 2]
-    if len(recurring) < 2:  # one theme at most: the community itself, nothing to tell apart
-        themes = [dict.fromkeys(sorted(group), 1.0) for group in recurring]
-    else:
-        count = min(len(recurring), MOST_THEMES)
-        themes = [members for members in nmf_themes(corpus, count) if len(members) >= 2]
-    names = theme_terms(corpus, [sorted(members) for members in themes]) if themes else []
-    return [Found(None, "detected", ", ".join(names[position][:3]) or "Recurring", None,
-                  names[position], {corpus.ids[row]: weight for row, weight in members.items()})
+    themes = clustering.detect(corpus.features)
+    if not themes:
+        return []
+    groups = [sorted(members) for members in themes]
+    keywords = clustering.distinguishing_terms(corpus.matrix, corpus.terms, groups, 8)
+    names = naming.theme_names(corpus.texts, groups, corpus.analyzer, keywords)
+    return [Found(None, "detected", names[position], None,
+                  [corpus.analyzer.readable(t) for t in keywords[position][:5]],
+                  {corpus.ids[row]: weight for row, weight in members.items()},
+                  profiles.profile_of(corpus.features, groups[position]))
             for position, members in enumerate(themes)]
 
 
@@ -508,7 +478,8 @@ def summarise(theme: Found, after: dict[int, list], started: dict[int, datetime]
     """The theme as the API lists it, over the whole archive."""
     rows = sorted((started[i], i, after.get(i, [])) for i in theme.members if i in started)
     head = {"id": theme.id, "name": theme.name, "source": theme.source,
-            "description": theme.description, "terms": theme.terms}
+            "description": theme.description, "terms": theme.terms,
+            "named_by": theme.named_by, "hidden": theme.hidden}
     return theme_document(head, rows, services)
 
 
@@ -542,9 +513,10 @@ def compute_and_store() -> Outcome:
         pairs = shared_terms(corpus, neighbours[0])
     found = taxonomy_found() + detected_found(corpus, neighbours)
     kept = keep_ids(found)
+    found = [t for t in apply_corrections(found) if len(t.members) >= 1]
     started = dict(db.session.execute(
         select(Incident.id, Incident.started_at).where(Incident.archived_at.is_(None))).all())
-    fixes = fixes_by_theme(found)
+    fixes = fixes_by_theme(found, corpus)
     now = utcnow()
 
     db.session.execute(delete(IncidentNeighbour))
@@ -572,6 +544,7 @@ def compute_and_store() -> Outcome:
         after = recurrences(theme, fixes[position], started)
         row.name, row.description, row.terms, row.updated_at = (
             theme.name, theme.description, theme.terms, now)
+        row.profile, row.hidden, row.named_by = theme.profile, theme.hidden, theme.named_by
         summary = summarise(theme, after, started, services)
         row.document = json.dumps(summary, separators=(",", ":"))
         row.brief = json.dumps(brief_of(summary), separators=(",", ":"))

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-WORD_RE = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]{2}", re.UNICODE)
+WORD_RE = re.compile(r"(?<![\w'-])[^\W\d_][\w'-]*[^\W_]|(?<![\w'-])[^\W\d_]{2}(?![\w'-])", re.UNICODE)
 MECHANISMS_FILE = Path(__file__).resolve().parents[2] / "data" / "mechanisms.yaml"
 # How much each part of a post-mortem counts (its term counts are multiplied by this before
 # tf-idf): measured in docs/insights.md, "section weights".
@@ -30,7 +30,7 @@ DOMAIN_STOP = {
     "failed", "fail", "failing", "failure", "failures", "error", "errors", "affected",
     "impact", "impacted", "caused", "cause", "causes", "service", "services", "system",
     "systems", "hosts", "host", "servers", "server", "request", "requests", "started",
-    "began", "began", "ended", "resolved", "restored", "recovered", "recovery", "mitigated",
+    "began", "ended", "resolved", "restored", "recovered", "recovery", "mitigated",
     "investigate", "investigated", "investigation", "confirmed", "noticed", "saw",
     "percent", "per", "cent", "roughly", "about", "around", "approximately", "new", "old",
     "make", "made", "need", "needed", "needs", "able", "did", "does", "use", "used", "using",
