@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from ..models import ListView
-from ..schemas import ThemeQuery, parse
+from ..models import ListView, Role
+from ..schemas import ThemeChanges, ThemeMerge, ThemeQuery, parse
 from ..services import insights
 from ..web.page_cache import shared_page
+from .auth import api_user, requires
+from .common import json_body
 
 bp = Blueprint("themes", __name__)
 
@@ -31,3 +33,23 @@ def list_themes() -> Any:
 def get_theme(theme_id: str) -> Any:
     insights.wait_until_fresh(current_app)
     return insights.get_theme(theme_id[:80])
+
+
+@bp.patch("/themes/<theme_id>")
+@requires(Role.REVIEWER)
+def correct_theme(theme_id: str) -> Any:
+    changes = parse(ThemeChanges, json_body())
+    return insights.correct_theme(theme_id[:80], api_user(), changes.changes())
+
+
+@bp.post("/themes/<theme_id>/merge")
+@requires(Role.REVIEWER)
+def merge_theme(theme_id: str) -> Any:
+    body = parse(ThemeMerge, json_body())
+    return insights.merge_themes(theme_id[:80], str(body.into), api_user())
+
+
+@bp.delete("/themes/<theme_id>/incidents/<key>")
+@requires(Role.REVIEWER)
+def remove_incident(theme_id: str, key: str) -> Any:
+    return insights.remove_from_theme(theme_id[:80], key[:30], api_user())

@@ -18,6 +18,7 @@ from . import (
     reports,
     review,
     services,
+    theme_edits,
     themes,
 )
 
@@ -26,5 +27,5 @@ def register_web(app: Flask) -> None:
     """Register every blueprint explicitly; exports before incidents, because
     '/incidents/import' and '/incidents/<key>.md' are not keys."""
     for module in (main, auth, account, admin, admin_templates, health, exports, incidents, editor,
-                   review, services, actions, reports, themes):
+                   review, services, actions, reports, themes, theme_edits):
         app.register_blueprint(module.bp)

@@ -18,22 +18,25 @@ def _overlaps(before: set[int], now: set[int]) -> bool:
     return bool(common) and common * 2 >= min(len(before), len(now))
 
 
-def _match(correction: ThemeCorrection, detected: list[Any], taken: set[int]) -> Any | None:
-    before = set(correction.members or [])
-    same_id = next((t for t in detected if t.id == correction.theme_id), None)
-    if same_id is not None and id(same_id) not in taken and (
-            not before or _overlaps(before, set(same_id.members))):
-        return same_id
-    best, best_share = None, 0.0
-    for theme in detected:
-        if id(theme) in taken:
-            continue
-        now = set(theme.members)
-        if _overlaps(before, now):
-            share = len(before & now) / len(before | now)
-            if share > best_share:
-                best, best_share = theme, share
-    return best
+def _matches(corrections: list[ThemeCorrection], detected: list[Any]) -> dict[int, Any]:
+    """{correction id: the theme it finds}: pairs that overlap, the closest first (Jaccard;
+    the theme with the correction's id wins a tie), each theme and correction used once."""
+    pairs = []
+    for correction in corrections:
+        before = set(correction.members or [])
+        for position, theme in enumerate(detected):
+            now = set(theme.members)
+            if _overlaps(before, now):
+                share = len(before & now) / len(before | now)
+                pairs.append((share, theme.id == correction.theme_id, -position, correction.id,
+                              position))
+    matched: dict[int, Any] = {}
+    used: set[int] = set()
+    for _, _, _, correction_id, position in sorted(pairs, reverse=True):
+        if correction_id not in matched and position not in used:
+            matched[correction_id] = detected[position]
+            used.add(position)
+    return matched
 
 
 def apply_corrections(found: list[Any]) -> list[Any]:
@@ -45,23 +48,35 @@ def apply_corrections(found: list[Any]) -> list[Any]:
     if not corrections:
         return found
     detected = [t for t in found if t.source == "detected"]
-    matched: dict[int, Any] = {}
-    taken: set[int] = set()
-    for correction in sorted(corrections, key=lambda c: c.id):
-        theme = _match(correction, detected, taken)
+    matched = _matches(corrections, detected)
+    now = utcnow()
+    # A corrected theme keeps its id (the one people linked to): swap with whichever theme of
+    # this run took it.
+    for correction in corrections:
+        theme = matched.get(correction.id)
+        if theme is None or theme.id == correction.theme_id:
+            continue
+        holder = next((t for t in found if t.id == correction.theme_id), None)
+        if holder is not None:
+            holder.id = theme.id
+        theme.id = correction.theme_id
+    # What each correction finds next time: the theme's own post-mortems, before merges.
+    for correction in corrections:
+        theme = matched.get(correction.id)
         if theme is not None:
-            matched[correction.id] = theme
-            taken.add(id(theme))
-    by_old_id = {c.theme_id: matched.get(c.id) for c in corrections}
+            removed = set(correction.removed or [])
+            correction.members = sorted(i for i in theme.members if i not in removed)
+            correction.updated_at = now
+    by_theme_id = {c.theme_id: matched.get(c.id) for c in corrections}
     dropped: set[int] = set()
     for correction in corrections:
         theme = matched.get(correction.id)
         if theme is None:
-            continue
+            continue  # not found this time: kept, for a run that finds it again
         for incident in correction.removed or []:
             theme.members.pop(incident, None)
         if correction.merged_into:
-            target = by_old_id.get(correction.merged_into)
+            target = by_theme_id.get(correction.merged_into)
             if target is not None and target is not theme:
                 for incident, weight in theme.members.items():
                     target.members[incident] = max(weight, target.members.get(incident, 0.0))
@@ -69,29 +84,14 @@ def apply_corrections(found: list[Any]) -> list[Any]:
                 continue
         if correction.name:
             theme.name = correction.name
+            theme.named_by = correction.by_name
         if correction.description is not None:
-            theme.description = correction.description
+            theme.description = correction.description or None
         theme.hidden = bool(correction.hidden)
-        theme.named_by = correction.by_name
     # Removals hold after a merge too: a post-mortem taken out of the target stays out.
     for correction in corrections:
         theme = matched.get(correction.id)
         if theme is not None and id(theme) not in dropped:
             for incident in correction.removed or []:
                 theme.members.pop(incident, None)
-    now = utcnow()
-    for correction in corrections:
-        theme = matched.get(correction.id)
-        if theme is None:
-            continue  # not found this time: kept, for a run that finds it again
-        if theme.id != correction.theme_id:
-            if any(c.theme_id == theme.id for c in corrections if c is not correction):
-                continue
-            old = correction.theme_id
-            correction.theme_id = theme.id
-            for other in corrections:
-                if other.merged_into == old:
-                    other.merged_into = theme.id
-        correction.members = sorted(theme.members)
-        correction.updated_at = now
     return [t for t in found if id(t) not in dropped]

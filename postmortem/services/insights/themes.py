@@ -164,3 +164,10 @@ def incident_filters(args: dict[str, Any]) -> dict[str, Any]:
         filters["theme_incident_ids"] = select(ThemeMember.incident_id).where(
             ThemeMember.theme_id == theme)
     return filters
+
+
+def detected_theme_names() -> list[dict[str, str]]:
+    """[{"id", "name"}] of the detected themes shown in the lists, by name (a merge's choices)."""
+    return [{"id": theme_id, "name": name} for theme_id, name in db.session.execute(
+        select(Theme.id, Theme.name).where(Theme.source == "detected", Theme.hidden.is_(False))
+        .order_by(Theme.name))]
