@@ -53,7 +53,7 @@ from ...models import (
     utcnow,
 )
 from ...timeutil import isoformat
-from . import clustering, naming, profiles
+from . import clustering, naming, profiles, suggestions
 from .corrections import apply_corrections
 from .profiles import stop_words, template_words
 from .search import mark_changed
@@ -557,6 +557,7 @@ def compute_and_store() -> Outcome:
     db.session.flush()
     for start in range(0, len(members), 5000):
         db.session.execute(insert(ThemeMember), members[start:start + 5000])
+    suggestions.train()
     # Shared figures built from themes (the home page's, the themes page) are stale now.
     db.session.execute(update(InsightState).where(InsightState.id == 1).values(
         writes=InsightState.writes + 1, content_writes=InsightState.content_writes + 1))
