@@ -46,6 +46,7 @@ class Features:
     idf: Any = None  # per term (words' columns)
     mechanism_idf: Any = None  # per mechanism
     settings: Settings = field(default_factory=Settings)
+    index: dict[str, int] = field(default_factory=dict)  # term → column, made when first needed
 
     def vector(self, parts: Parts) -> dict[str, float]:
         """One post-mortem (or one factor's text, as Parts(factors=[text])) as a sparse row of
@@ -54,7 +55,9 @@ class Features:
         import numpy as np
 
         stems = {name: self.analyzer(text) for name, text in parts.texts().items()}
-        index = {term: i for i, term in enumerate(self.terms)}
+        if not self.index:
+            self.index.update((term, i) for i, term in enumerate(self.terms))
+        index = self.index
         counts = weighted_counts(stems, self.settings.weights)
         words = {term: math.log1p(value) * float(self.idf[index[term]])
                  for term, value in counts.items() if term in index}

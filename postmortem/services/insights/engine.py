@@ -260,6 +260,12 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
 
     matrix = corpus.matrix
     n, k = indices.shape
+    # A phrase of the failure-mechanism lexicon, or two words together, says more than one
+    # word alone ("control plane", not "control" and "plane"): weighted up before choosing.
+    lexicon = {" ".join(p) for m in (corpus.features.lexicon if corpus.features else [])
+               for p in m.phrases}
+    boost = np.array([2.0 if term in lexicon else 1.5 if " " in term else 1.0
+                      for term in corpus.terms], dtype=np.float32)
     result: list[list[list[str]]] = []
     for start in range(0, n, 256):
         rows = np.repeat(np.arange(start, min(start + 256, n)), k)
@@ -268,6 +274,7 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
         for r in range(products.shape[0]):
             lo, hi = products.indptr[r], products.indptr[r + 1]
             data, cols = products.data[lo:hi], products.indices[lo:hi]
+            data = data * boost[cols]
             chosen: list[str] = []
             for c in (cols[np.argsort(-data)[:top * 4]] if hi > lo else []):
                 words = corpus.analyzer.readable(corpus.terms[c])
