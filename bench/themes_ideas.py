@@ -22,7 +22,8 @@ from postmortem.services.insights import clustering  # noqa: E402
 from postmortem.services.insights.text import DOMAIN_STOP, Analyzer, Parts  # noqa: E402
 
 CORPORA = ["bench/corpus", "bench/corpus-public", "bench/corpus-holdout"]
-SECTION_KEYS = {"summary": "summary"}
+KINDS = {"detection", "escalation", "communication", "mitigation", "deploy", "rollback",
+         "resolution", "note", None}
 
 
 def template_words() -> set[str]:
@@ -56,7 +57,9 @@ def load(corpus: Path) -> tuple[list[str], list[Parts], dict[str, list[str]]]:
         parts.append(Parts(title=str(doc.front.get("title", "")), summary=summary,
                            factors=[f[2] for f in doc.factors],
                            sections="\n".join(sections.values()),
-                           timeline="\n".join(t[3] for t in doc.timeline),
+                           # The importer keeps a kind it does not know in the text.
+                           timeline="\n".join(t[3] if t[2] in KINDS else f"[{t[2]}] {t[3]}"
+                                               for t in doc.timeline),
                            actions="\n".join(i.title for i in doc.items)))
     return names, parts, labels
 
@@ -75,23 +78,26 @@ BASE = clustering.Settings()
 IDEAS = [
     ("the previous job: whole text, Louvain count + NMF 0.3, no lexicon",
      replace(BASE, weights=FLAT, lexicon=0.0, method="nmf-louvain", membership=0.3, fit=0.0,
-             largest=1.0), False),
+             largest=1.0, trim=1.0), False),
     ("+ domain stop words", replace(BASE, weights=FLAT, lexicon=0.0, method="nmf-louvain",
-                                    membership=0.3, fit=0.0, largest=1.0), True),
+                                    membership=0.3, fit=0.0, largest=1.0, trim=1.0), True),
     ("+ section weights", replace(BASE, lexicon=0.0, method="nmf-louvain", membership=0.3,
-                                  fit=0.0, largest=1.0), True),
+                                  fit=0.0, largest=1.0, trim=1.0), True),
     ("+ stable number of themes (6 to 14)", replace(BASE, lexicon=0.0, membership=0.3, fit=0.0,
-                                                    largest=1.0), True),
+                                                    largest=1.0, trim=1.0), True),
     ("+ mechanism lexicon, 0.3 of each row", replace(BASE, lexicon=0.3, membership=0.3, fit=0.0,
-                                                     largest=1.0), True),
+                                                     largest=1.0, trim=1.0), True),
     ("+ mechanism lexicon, 0.4 of each row", replace(BASE, lexicon=0.4, membership=0.3, fit=0.0,
-                                                     largest=1.0), True),
+                                                     largest=1.0, trim=1.0), True),
     ("+ mechanism lexicon, 0.5 of each row", replace(BASE, lexicon=0.5, membership=0.3, fit=0.0,
-                                                     largest=1.0), True),
-    ("+ membership 0.5 (lexicon 0.4)", replace(BASE, fit=0.0, largest=1.0), True),
-    ("+ a poor fit stays out (under 0.75 of the median)", replace(BASE, largest=1.0), True),
-    ("+ a theme over 25 % split once", replace(BASE, largest=0.25), True),
-    ("a theme split only over 30 %: **the job's settings**", BASE, True),
+                                                     largest=1.0, trim=1.0), True),
+    ("+ membership 0.4 (lexicon 0.3)", replace(BASE, fit=0.0, largest=1.0, trim=1.0), True),
+    ("+ membership 0.5 (lexicon 0.3)", replace(BASE, membership=0.5, fit=0.0, largest=1.0,
+                                               trim=1.0), True),
+    ("+ a poor fit stays out (under 0.75 of the median)", replace(BASE, largest=1.0, trim=1.0),
+     True),
+    ("+ a theme over 25 % split once", replace(BASE, largest=0.25, trim=1.0), True),
+    ("+ a theme over 30 % split once, then kept to 30 %: **the job's settings**", BASE, True),
     ("LSA (30 dimensions) before NMF, otherwise the same", replace(BASE, lsa=30), True),
     ("Louvain's number of themes instead of the stable one", replace(BASE, method="nmf-louvain"),
      True),

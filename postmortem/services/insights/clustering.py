@@ -17,20 +17,25 @@ from typing import Any
 
 from .text import PART_WEIGHTS, Analyzer, Mechanism, Parts, mechanism_counts, mechanisms, with_pairs
 
+SAMPLE = 300  # rows the number of themes is chosen on, in a larger archive…
+SAMPLE_COLUMNS = 1500  # …and their columns, the most used
+SMALL = 20  # post-mortems; below it the graph's communities say how many themes there are
+
 
 @dataclass(frozen=True)
 class Settings:
     """The choices measured in docs/insights.md; the defaults are the ones the job uses."""
 
     weights: dict[str, float] = field(default_factory=lambda: dict(PART_WEIGHTS))
-    lexicon: float = 0.4  # the mechanism block's share of each row's length (0: words only)
+    lexicon: float = 0.3  # the mechanism block's share of each row's length (0: words only)
     lsa: int = 0  # reduce the words to this many dimensions first (0: no)
     method: str = "nmf-stable"  # or "nmf-louvain" (the number from graph communities), "hdbscan"
-    membership: float = 0.5  # a theme's weight over a row's strongest that makes it a member
+    membership: float = 0.4  # a theme's weight over a row's strongest that makes it a member
     fit: float = 0.75  # a row the themes explain less than this × the median row joins none
     fewest: int = 6
     most: int = 14
     starts: int = 4
+    tie: float = 0.01  # a larger number of themes wins when its stability is this close
     largest: float = 0.3  # a theme over this share of the archive is split once…
     trim: float = 0.3  # …and one still over this share keeps only its strongest members
 
@@ -163,14 +168,15 @@ def _combine(words: Any, mech: Any, settings: Settings) -> Any:
     return normalize(sparse.hstack([base * a, sparse.csr_matrix(mech) * b]).tocsr())
 
 
-def _nmf(matrix: Any, count: int, seed: int, init: str = "nndsvda") -> tuple[Any, Any]:
+def _nmf(matrix: Any, count: int, seed: int, init: str = "nndsvda",
+         max_iter: int = 300) -> tuple[Any, Any]:
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
-        model = NMF(n_components=count, init=init, random_state=seed, max_iter=300)
+        model = NMF(n_components=count, init=init, random_state=seed, max_iter=max_iter)
         weights = model.fit_transform(matrix)
     return weights, model.components_
 
@@ -193,7 +199,7 @@ def _memberships(matrix: Any, weights: Any, components: Any, settings: Settings
             for column in range(weights.shape[1])]
 
 
-def _stability(matrix: Any, count: int, starts: int) -> float:
+def _stability(matrix: Any, count: int, starts: int, max_iter: int = 300) -> float:
     """The mean agreement (adjusted Rand) of the strongest-theme labels from several starts."""
     import itertools
 
@@ -201,7 +207,8 @@ def _stability(matrix: Any, count: int, starts: int) -> float:
 
     labels = []
     for seed in range(starts):
-        weights, _ = _nmf(matrix, count, seed, init="random" if seed else "nndsvda")
+        weights, _ = _nmf(matrix, count, seed, init="random" if seed else "nndsvda",
+                          max_iter=max_iter)
         labels.append(weights.argmax(axis=1))
     scores = [adjusted_rand_score(a, b) for a, b in itertools.combinations(labels, 2)]
     return float(sum(scores) / len(scores)) if scores else 0.0
@@ -213,21 +220,25 @@ def choose_count(matrix: Any, settings: Settings) -> int:
     import numpy as np
 
     n = matrix.shape[0]
-    sample = matrix
-    if n > 1500:
-        rows = np.random.default_rng(0).choice(n, 1500, replace=False)
-        sample = matrix[np.sort(rows)]
+    sample, rounds = matrix, 300
+    if n > SAMPLE:
+        # A large archive: its number of themes is read on a sample, its commonest columns,
+        # and fewer rounds (NMF's time grows with each).
+        rows = np.random.default_rng(0).choice(n, SAMPLE, replace=False)
+        sample = matrix[np.sort(rows)].tocsc()
+        used = np.asarray((sample != 0).sum(axis=0)).ravel()
+        sample = sample[:, np.sort(np.argsort(-used)[:SAMPLE_COLUMNS])].tocsr()
+        rounds = 100
     fewest = min(settings.fewest, max(2, n // 4))
     most = max(fewest, min(settings.most, n // 3))
     best, best_score = fewest, -1.0
     for count in range(fewest, most + 1):
-        score = _stability(sample, count, settings.starts)
-        if score >= best_score - 0.01:
+        score = _stability(sample, count, settings.starts, rounds)
+        if score >= best_score - settings.tie:
             best, best_score = count, max(score, best_score)
     return best
 
 
-SMALL = 20  # post-mortems; below it the graph's communities say how many themes there are
 
 
 def detect(found: Features, settings: Settings = Settings(),

@@ -48,6 +48,7 @@ class Analyzer:
         self.stop = stop_words
         self.cache: dict[str, str] = {}
         self.spelling: dict[str, Counter[str]] = defaultdict(Counter)
+        self.lexicon: list[Mechanism] | None = None  # mechanisms() through this analyzer
 
     def stem(self, word: str) -> str:
         stem = self.cache.get(word)
@@ -107,7 +108,9 @@ def _lexicon_data() -> list[dict[str, Any]]:
 
 def mechanisms(analyzer: Analyzer) -> list[Mechanism]:
     """The lexicon's mechanisms, their phrases as stems through this analyzer (stop words
-    dropped; a phrase of stop words alone is left out)."""
+    dropped; a phrase of stop words alone is left out), made once per analyzer."""
+    if analyzer.lexicon is not None:
+        return analyzer.lexicon
     found = []
     for entry in _lexicon_data():
         phrases = []
@@ -118,12 +121,34 @@ def mechanisms(analyzer: Analyzer) -> list[Mechanism]:
                 phrases.append(stems)
         found.append(Mechanism(str(entry["key"]), str(entry.get("mechanism") or entry["key"]),
                                phrases))
+    analyzer.lexicon = found
     return found
 
 
 def mechanism_counts(stems: list[str], lexicon: list[Mechanism]) -> list[float]:
     """How many times each mechanism's phrases occur in these stems (in lexicon order)."""
-    grams: Counter[tuple[str, ...]] = Counter()
+    index = _phrase_index(lexicon)
+    counts = [0.0] * len(lexicon)
     for n in (1, 2, 3):
-        grams.update(tuple(stems[i:i + n]) for i in range(len(stems) - n + 1))
-    return [float(sum(grams[p] for p in m.phrases)) for m in lexicon]
+        for i in range(len(stems) - n + 1):
+            for position in index.get(tuple(stems[i:i + n]), ()):
+                counts[position] += 1
+    return counts
+
+
+_INDEXES: dict[int, tuple[list[Mechanism], dict[tuple[str, ...], list[int]]]] = {}
+
+
+def _phrase_index(lexicon: list[Mechanism]) -> dict[tuple[str, ...], list[int]]:
+    """{phrase: the positions of the mechanisms that have it}, made once per lexicon list."""
+    known = _INDEXES.get(id(lexicon))
+    if known is not None and known[0] is lexicon:
+        return known[1]
+    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for position, mechanism in enumerate(lexicon):
+        for phrase in mechanism.phrases:
+            index[phrase].append(position)
+    if len(_INDEXES) > 16:
+        _INDEXES.clear()
+    _INDEXES[id(lexicon)] = (lexicon, dict(index))
+    return _INDEXES[id(lexicon)][1]
