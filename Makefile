@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?= -q
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-scale bench-insights clean help
+.PHONY: install run test test-sqlite test-postgres lint bench bench-scale bench-team bench-insights clean help
 
 help:
 	@echo "make run    - install, migrate, create an admin and demo data, serve on http://$(HOST):$(PORT)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks"
 	@echo "make bench-scale - every page at 10,000 post-mortems, on SQLite and PostgreSQL (docs/benchmarks.md)"
+	@echo "make bench-team - a team's day at 10,000 post-mortems: readers over 2,000+ pages, alone and while 3 people save"
 	@echo "make bench-insights - theme quality on the two labelled corpora; insight speed at 1k and 10k"
 
 install: $(VENV)/.installed
@@ -57,6 +58,15 @@ bench-scale: install
 	BENCH=1 bash .ci/system-deps.sh
 	env -u DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)
 	bash .ci/with-postgres.sh sh -c 'DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/python bench/scale.py $(SCALE_ARGS)'
+
+# A team's day at 10,000 post-mortems: readers over more than 2,000 distinct pages, alone and
+# while three people save drafts, beside /healthz; each page kind's own work. SQLite, then a
+# throwaway PostgreSQL; the tables land in docs/benchmarks.md.
+TEAM_ARGS ?=
+bench-team: install
+	BENCH=1 bash .ci/system-deps.sh
+	env -u DATABASE_URL $(BIN)/python bench/team.py $(TEAM_ARGS)
+	bash .ci/with-postgres.sh sh -c 'DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/python bench/team.py $(TEAM_ARGS)'
 
 # Themes against the labelled corpora (bench/corpus, bench/corpus-public), and the insight job's speed at 1,000 and
 # 10,000 generated post-mortems; the tables land in docs/benchmarks.md.

@@ -238,7 +238,8 @@ def quality_lines(result: dict[str, Any]) -> list[str]:
         f"similar@1: **{result['similar_at_1']:.2f}** (the most similar shares a true theme); "
         f"similar@3: **{result['similar_at_3']:.2f}** (a true-theme neighbour among the 3 most "
         f"similar). Reasons shown for the first few: "
-        + "; ".join(f"“{r}”" for r in result["reasons"]) + ". Theme ids kept when the last 10 % of the corpus was added: "
+        + "; ".join(f"“{r}”" for r in result["reasons"])
+        + ". Theme ids kept when the last 10 % of the corpus was added: "
         f"**{result['survived']} of {result['before']}**.",
         "",
         "Detected themes: " + "; ".join(result["detected_names"]) + ".",

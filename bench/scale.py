@@ -119,9 +119,12 @@ def _ms(value: str) -> float:
     return float(match.group(1)) * UNITS[match.group(2)] if match else float("nan")
 
 
-def wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> Result:
+def wrk(url: str, headers: dict[str, str], duration: int, connections: int,
+        script: Path | None = None) -> Result:
     command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{duration}s",
                "--timeout", "30s"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -275,10 +278,6 @@ def main() -> None:  # noqa: PLR0915
     if args.reuse and reused.exists() and url.startswith("sqlite"):
         generated = reused.read_text()
         print(f"== {label}: reusing the archive in {tmp}", flush=True)
-        import sqlite3
-
-        with sqlite3.connect(tmp / "scale.db") as connection:  # every page starts cold
-            connection.execute("DELETE FROM figure_cache")
         # …on the schema of the code being measured.
         subprocess.run([str(BIN / "postmortem"), "init-db"], env=env, check=True,
                        capture_output=True)
@@ -380,6 +379,13 @@ def main() -> None:  # noqa: PLR0915
         server.wait(timeout=30)
         log.close()
 
+    # Each page's own work: rendered in the app with kept answers off (bench/own_work.py).
+    own = json.loads(subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "own_work.py")],
+        input=json.dumps({page.name: [page.path] for page, _, _, _ in results}), env=env,
+        check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    for page, _, _, _ in results:
+        print(f"own work, {page.name}: {own.get(page.name, float('nan')):.1f} ms", flush=True)
     if args.no_write or args.only:
         return
     healthz = sorted(h.rps for _, _, h, _ in results)
@@ -395,15 +401,16 @@ def main() -> None:  # noqa: PLR0915
         f"{time.strftime('%Y-%m-%d')}.",
         "",
         "| page | req/s | p50 ms | p99 ms | ratio to `/healthz` | target | first request s "
-        "| errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| own work ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page, result, health, cold in results:
         ratio = result.rps / health.rps if health.rps else 0.0
         met = ratio >= page.target and result.p99 < 250 and not (result.errors or result.timeouts)
         lines.append(f"| {page.name} (`{page.path}`) | {result.rps:.1f} | {result.p50:.1f} | "
                      f"{result.p99:.1f} | {ratio:.2f} {'✓' if met else '✗'} | "
-                     f"{page.target:.2f} | {cold:.2f} | {result.errors + result.timeouts} |")
+                     f"{page.target:.2f} | {cold:.2f} | {own.get(page.name, float('nan')):.1f} | "
+                     f"{result.errors + result.timeouts} |")
     lines += ["", "| export | status | first byte s | whole s | size |", "|---|---:|---:|---:|---:|"]
     for name, status, first, total, size in exports:
         lines.append(f"| {name} | {status} | {first:.2f} | {total:.2f} | "

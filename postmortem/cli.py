@@ -387,10 +387,17 @@ def insights_group() -> None:
 
 @insights_group.command("refresh")
 @click.option("--force", is_flag=True, help="Recompute even when nothing changed.")
+@click.option("--nice", type=click.IntRange(0, 19), default=0,
+              help="Run at this lower priority (the serving processes' worker uses 10).")
 @with_appcontext
-def insights_refresh(force: bool) -> None:
+def insights_refresh(force: bool, nice: int) -> None:
     """Recompute similar post-mortems and themes now (one run at a time across instances)."""
+    import os
+
     from .services import insights
+
+    if nice:
+        os.nice(nice)
 
     outcome = insights.refresh(force=force)
     if outcome.skipped:

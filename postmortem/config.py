@@ -55,14 +55,18 @@ MAIL_FROM = "postmortem@localhost"
 WEBHOOK_URL: str | None = None
 WEBHOOK_SECRET: str | None = None
 
-# The insight job (similar post-mortems, themes): run by a worker thread in each serving
-# process after writes, once the archive has been quiet this long; in a child process when
-# the archive is large (so its memory is returned).
+# The insight job (similar post-mortems, themes): a worker thread in each serving process
+# places each post-mortem written and runs the full recomputation on its schedule, in a child
+# process (so its memory is returned); services/insights/worker.py.
 INSIGHTS_WORKER = True
-# Whole pages (and API answers) rendered once per write for each person and shared by every
-# worker and instance (postmortem.web.page_cache). Off only to measure a page's own work.
-PAGE_CACHE = True
+# Answers kept in each process's memory by what they show (postmortem.services.kept). Off only
+# to measure a page's own work.
+KEEP_ANSWERS = True
 # The digest PDF is laid out by a child process, so a serving worker does not keep the memory.
 PDF_DIGEST_APART = True
-INSIGHTS_DEBOUNCE_SECONDS = 1.0
+# The full recomputation of similar post-mortems and themes: at most this often, and only
+# when this share of the archive was written since the last one (`postmortem insights
+# refresh` runs it at any time). Between two, each post-mortem written is placed on its own.
+INSIGHTS_FULL_INTERVAL = 3600
+INSIGHTS_FULL_SHARE = 0.05
 INSIGHTS_SUBPROCESS = True

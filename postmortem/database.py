@@ -13,17 +13,23 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# POSTMORTEM_SQLITE_SYNCHRONOUS may lower it to NORMAL (faster saves; the last commits may be
+# lost in a power cut) for a machine on a UPS; FULL is the default.
+SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL for concurrent readers, enforced foreign keys, and waiting instead of 'database is locked'."""
+    """WAL for concurrent readers, enforced foreign keys, and waiting instead of 'database is
+    locked'. synchronous = FULL: an acknowledged save survives a power cut too (NORMAL may roll
+    the last commits back after one; its cost is in docs/benchmarks.md)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    level = os.environ.get("POSTMORTEM_SQLITE_SYNCHRONOUS", "FULL").upper()
+    cursor.execute(f"PRAGMA synchronous = {level if level in SYNCHRONOUS else 'FULL'}")
     cursor.close()
 
 

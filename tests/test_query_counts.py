@@ -31,7 +31,7 @@ API_PAGES = [
 
 
 def _count(app: Any, get: Any, path: str) -> int:
-    app.config["PAGE_CACHE"] = False  # count the page's own work, not a stored copy of it
+    app.config["KEEP_ANSWERS"] = False  # count the page's own work
     with app.app_context():
         engine = db.engine
     get(path)  # warm: shared figures are computed once per change

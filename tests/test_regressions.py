@@ -180,7 +180,7 @@ def _queries_for(app, client, path: str) -> int:  # noqa: ANN001
     def count(*_args: object) -> None:
         seen.append("query")
 
-    app.config["PAGE_CACHE"] = False  # the page's own queries, not a stored copy
+    app.config["KEEP_ANSWERS"] = False  # count the page's own work
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)

@@ -161,3 +161,27 @@ def test_a_reviewer_corrects_a_theme_on_its_page(api, client, login) -> None:
     listed = client.get("/themes").text
     assert "Kafka rebalance storms" in listed and "named by Ana Lima" in listed
     assert set(_holding(author, kafka[0])["incidents"]) == {kafka[0], kafka[1], *cert}
+
+
+def test_the_nearest_theme_of_one_post_mortem_without_recomputing(api) -> None:
+    author, kafka, cert = _archive(api)
+    kafka_theme, cert_theme = _holding(author, kafka[0]), _holding(author, cert[0])
+    new = create_incident(author, title="Kafka rebalance storm delayed the invoice run",
+                          sections={"summary": "Consumer lag after a Kafka rebalance storm."})
+    other = create_incident(author, title="Printer out of paper",
+                            sections={"summary": "The office printer ran out of paper."})
+    with api.app.app_context():
+        from postmortem.services import insights
+
+        number = int(new["key"].split("-")[1])
+        found = insights.nearest_theme_of(number)
+        assert found is not None and found[0] == kafka_theme["id"] and 0 < found[1] <= 1
+        assert insights.nearest_theme_of(int(other["key"].split("-")[1])) is None
+        assert insights.nearest_theme_of(999_999) is None
+        assert insights.taken_out(number) == set()
+    reviewer = api("reviewer")
+    reviewer.delete(f"/api/v1/themes/{cert_theme['id']}/incidents/{cert[0]}")
+    with api.app.app_context():
+        from postmortem.services import insights
+
+        assert insights.taken_out(int(cert[0].split("-")[1])) == {cert_theme["id"]}

@@ -9,7 +9,6 @@ from flask import Blueprint, request
 from ..models import Role
 from ..schemas import ActionItemChanges, parse
 from ..services import action_items
-from ..web.page_cache import shared_page
 from .auth import api_user, requires
 from .common import json_body, paged
 from .serialise import action_item_json
@@ -17,21 +16,18 @@ from .serialise import action_item_json
 bp = Blueprint("action_items", __name__)
 
 @bp.get("/action-items")
-@shared_page(deployments=False)
 def list_action_items() -> Any:
     filters = action_items.parse_action_item_filters(request.args.to_dict())
     return paged(action_items.action_items_query(filters), action_item_json)
 
 
 @bp.get("/action-items/stats")
-@shared_page(deployments=False)
 def action_item_stats() -> Any:
     filters = action_items.parse_action_item_filters(request.args.to_dict())
     return action_items.cached_stats(filters)
 
 
 @bp.get("/action-items/<int:item_id>")
-@shared_page(deployments=False)
 def get_action_item(item_id: int) -> Any:
     return action_item_json(action_items.get_action_item(item_id))
 

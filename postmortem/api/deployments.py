@@ -10,7 +10,6 @@ from ..models import Role
 from ..schemas import DeploymentIn, LinkIn, SuggestionWindow, parse
 from ..services import deployments, incidents
 from ..services.incidents import deployment_dict, linked_deployment_dict
-from ..web.page_cache import shared_page
 from .auth import api_user, requires
 from .common import json_body, paged
 
@@ -24,14 +23,12 @@ def record_deployment() -> Any:
 
 
 @bp.get("/deployments")
-@shared_page
 def list_deployments() -> Any:
     filters = deployments.parse_deployment_filters(request.args.to_dict())
     return paged(deployments.deployments_query(filters), deployment_dict)
 
 
 @bp.get("/deployments/<int:deployment_id>")
-@shared_page
 def get_deployment(deployment_id: int) -> Any:
     return deployment_dict(deployments.get_deployment(deployment_id))
 
@@ -53,7 +50,6 @@ def unlink_deployment(key: str, deployment_id: int) -> Any:
 
 
 @bp.get("/incidents/<key>/suggested-deployments")
-@shared_page
 def suggested_deployments(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     window = parse(SuggestionWindow, request.args.to_dict())
@@ -63,7 +59,6 @@ def suggested_deployments(key: str) -> Any:
 
 
 @bp.get("/services/<name>/last-known-good")
-@shared_page
 def last_known_good(name: str) -> Any:
     from ..errors import NotFound
     from ..services import deployments

@@ -23,7 +23,6 @@ from ..schemas import (
 )
 from ..services import action_items, exchange, incidents, insights
 from ..services.incidents import event_dict
-from ..web.page_cache import shared_page
 from .auth import api_user, requires
 from .common import json_body, page_args, paged
 from .serialise import (
@@ -37,7 +36,6 @@ from .serialise import (
 bp = Blueprint("incidents", __name__)
 
 @bp.get("/incidents")
-@shared_page
 def list_incidents() -> Any:
     args = request.args.to_dict()
     if args.get("reviewer") == "me":
@@ -63,7 +61,6 @@ def create_incident() -> Any:
 
 
 @bp.get("/incidents/<key>")
-@shared_page
 def get_incident(key: str) -> Any:
     return incident_json(incidents.get_incident(key))
 
@@ -101,14 +98,12 @@ def transition(key: str) -> Any:
 
 
 @bp.get("/incidents/<key>/revisions")
-@shared_page(deployments=False)
 def list_revisions(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     return [revision_json(revision) for revision in incidents.list_revisions(incident)]
 
 
 @bp.get("/incidents/<key>/revisions/<int:number>")
-@shared_page(deployments=False)
 def get_revision(key: str, number: int) -> Any:
     incident = incidents.get_incident(key, whole=False)
     revision = incidents.get_revision(incident, number)
@@ -176,7 +171,6 @@ def create_action_item(key: str) -> Any:
 
 
 @bp.get("/incidents/<key>/action-items")
-@shared_page(deployments=False)
 def list_incident_action_items(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     return paged(action_items.action_items_query({"incident_id": incident.id}), action_item_json)
@@ -207,16 +201,14 @@ def import_document() -> Any:
 
 
 @bp.get("/incidents/<key>/similar")
-@shared_page(deployments=False)
 def similar_incidents(key: str) -> Any:
     incident = incidents.get_incident(key, whole=False)
     limit = parse(Limit, request.args.to_dict()).limit or 5
-    insights.wait_until_fresh(current_app)
+    insights.wait_until_fresh(current_app, incident.id)
     return insights.similar_incidents(incident, limit)
 
 
 @bp.get("/search")
-@shared_page(deployments=False)
 def search() -> Any:
     page, per_page = page_args()
     found, total = insights.search_incidents(request.args.get("q"), page, per_page)

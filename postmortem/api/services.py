@@ -9,7 +9,6 @@ from flask import Blueprint
 from ..models import Role, Service
 from ..schemas import ServiceChanges, ServiceIn, parse
 from ..services import deployments, insights
-from ..web.page_cache import shared_page
 from .auth import requires
 from .common import dt, json_body, paged
 from .serialise import service_json
@@ -17,7 +16,6 @@ from .serialise import service_json
 bp = Blueprint("services", __name__)
 
 @bp.get("/services")
-@shared_page
 def list_services() -> Any:
     return paged(deployments.services_query(), service_json)
 
@@ -30,7 +28,6 @@ def create_service() -> Any:
 
 
 @bp.get("/services/<name>")
-@shared_page
 def get_service(name: str) -> Any:
     service: Service = deployments.get_service(name)
     body = service_json(service)

@@ -9,14 +9,12 @@ from flask import Blueprint, Response, current_app, request
 from ..models import ListView, Role
 from ..schemas import ThemeChanges, ThemeMerge, ThemeQuery, parse
 from ..services import insights
-from ..web.page_cache import shared_page
 from .auth import api_user, requires
 from .common import json_body
 
 bp = Blueprint("themes", __name__)
 
 @bp.get("/themes")
-@shared_page(deployments=False)
 def list_themes() -> Any:
     query = parse(ThemeQuery, request.args.to_dict())
     insights.wait_until_fresh(current_app)
@@ -29,7 +27,6 @@ def list_themes() -> Any:
 
 
 @bp.get("/themes/<theme_id>")
-@shared_page(deployments=False)
 def get_theme(theme_id: str) -> Any:
     insights.wait_until_fresh(current_app)
     return insights.get_theme(theme_id[:80])

@@ -27,9 +27,10 @@ from .incident import (
     incident_services,
 )
 from .insight import (
-    CachedFigure,
     CategoryModel,
     IncidentNeighbour,
+    InputVersion,
+    InsightQueue,
     InsightState,
     SearchDocument,
     Theme,
@@ -76,8 +77,8 @@ __all__ = [
     "UTCDateTime",
     "User",
     "comment_mentions", "incident_reviewers", "incident_services",
-    "CachedFigure", "IncidentNeighbour", "InsightState", "SearchDocument", "Theme", "ThemeMember",
-    "ThemeCorrection", "CategoryModel",
+    "IncidentNeighbour", "InputVersion", "InsightQueue", "InsightState", "SearchDocument",
+    "Theme", "ThemeMember", "ThemeCorrection", "CategoryModel",
     "search_ddl",
     "today",
     "utcnow",

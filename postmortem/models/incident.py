@@ -70,6 +70,10 @@ class Incident(Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # Bumped in the transaction of every write to the post-mortem or one of its rows (sections,
+    # timeline, factors, action items, tags, links, comments): what a kept answer about it is
+    # keyed on (services.kept). Every write takes the row first, so two never share a stamp.
+    stamp: Mapped[int] = mapped_column(default=0, server_default="0")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Archived post-mortems leave lists, search, themes and reports; their key still answers.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -143,13 +143,7 @@ class InsightState(Model):
     __tablename__ = "insight_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    changes: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every content write
-    # Bumped by every write a shared figure may depend on (content, deployments, services,
-    # the taxonomy): the key of models.CachedFigure.
-    writes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Bumped by every write but a pipeline's new deployments alone (new deployment and
-    # artifact rows): the key of the shared pages that show no deployment.
-    content_writes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    changes: Mapped[int] = mapped_column(Integer, default=0)  # bumped by a forced refresh
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     computed_changes: Mapped[int] = mapped_column(Integer, default=-1)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -157,6 +151,9 @@ class InsightState(Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_by: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
+    # The last full recomputation's vocabulary and idf weights (zlib-compressed JSON), which
+    # the incremental step uses to place a post-mortem written since.
+    model: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 FTS_COLUMNS = "title, body, people, artifacts, services"
@@ -217,21 +214,26 @@ for _statement in POSTGRES_SEARCH_DDL:
                  DDL(_statement).execute_if(dialect="postgresql"))
 
 
-class CachedFigure(Model):
-    """A figure computed over much of the archive (board stats, the insights page), shared by
-    every worker and instance. It holds for the `writes` count it was computed at: every
-    write it may depend on bumps insight_state.writes in its own transaction, so a stale entry
-    is never read."""
+class InputVersion(Model):
+    """How many times one kind of input has changed: the part of a kept answer's key that says
+    what it shows (services.kept). Each kind is its own row, bumped in the transaction of the
+    write that changed it, so a save of a draft's text leaves the board's figures kept."""
 
-    __tablename__ = "figure_cache"
+    __tablename__ = "input_versions"
 
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
-    changes: Mapped[int] = mapped_column(Integer)
-    value: Mapped[Any] = mapped_column(JSON)
-    # A stored page's own text, apart from `value` (its type and headers): read as it is,
-    # without decoding JSON.
-    body: Mapped[str | None] = mapped_column(Text)
-    # The same body compressed (answers without a per-reader part: JSON, PDF, Markdown), for
-    # clients that accept gzip.
-    gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InsightQueue(Model):
+    """Post-mortems written since the insight job last placed them: their similar list and the
+    theme they join are worked out by its incremental step, a few seconds after the writes stop
+    (or at the latest a little after the first one). The rows left since the last full
+    recomputation say how much of the archive changed since."""
+
+    __tablename__ = "insight_queue"
+
+    incident_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no FK: deletions too
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -28,9 +28,8 @@ from ..models import ActionItem, ActionKind, ActionStatus, Priority, Role, today
 from ..models.enums import UNFINISHED
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, insights
-from ..services.figures import cached, figure_key
+from ..services.kept import keep
 from .labels import field_label, label
-from .page_cache import shared_page
 
 bp = Blueprint("actions", __name__)
 BOARD_PER_PAGE = 50
@@ -90,8 +89,8 @@ def _group_totals(filters: dict[str, Any], group: str) -> dict[str, int]:
             for value, count in action_items.group_counts(filters, group)}
 
 
-def _charts(filters: dict[str, Any], figures: dict[str, Any]) -> dict[str, str]:
-    """The board's two charts as SVG, drawn once per write for these filters and shared."""
+def _charts(figures: dict[str, Any]) -> dict[str, str]:
+    """The board's two charts as SVG, kept by the figures they draw."""
     progress, overdue = figures["progress"], figures["overdue_by_team"]
 
     def draw() -> dict[str, str]:
@@ -105,7 +104,7 @@ def _charts(filters: dict[str, Any], figures: dict[str, Any]) -> dict[str, str]:
                 width=560, height=max(240, 44 * min(len(overdue), 15) + 100)),
         }
 
-    return cached(figure_key("board-charts", filters, today()), draw)
+    return keep("board-charts", (progress, overdue), draw)
 
 
 def _board_context(**extra: Any) -> dict[str, Any]:
@@ -123,21 +122,19 @@ def _board_context(**extra: Any) -> dict[str, Any]:
         "statuses": list(ActionStatus), "kinds": list(ActionKind), "priorities": list(Priority),
         "teams": action_items.teams(),
         "owners": accounts.list_active_users(),
-        **_charts(filters, figures),
+        **_charts(figures),
         **extra,
     }
 
 
 @bp.get("/action-items")
 @login_required
-@shared_page(deployments=False)
 def board() -> Any:
     return render_template("actions/board.html", **_board_context())
 
 
 @bp.get("/action-items/present")
 @login_required
-@shared_page(deployments=False)
 def present() -> Any:
     """The board for a retro on a projector: one team (or incident, or owner) at a time in
     large type; ← and → (or the links) step through, items are marked reviewed as you go."""
@@ -159,7 +156,6 @@ def present() -> Any:
 
 @bp.get("/action-items/mine")
 @login_required
-@shared_page(deployments=False)
 def mine() -> Any:
     """My items: the unfinished ones by default (?all=1 shows the finished too), with counts
     that match the rows and the board's bulk actions."""
@@ -318,7 +314,6 @@ def _differences(current: dict[str, Any], form: Any) -> list[dict[str, str]]:
 
 @bp.route("/action-items/<int:item_id>", methods=["GET", "POST"])
 @login_required
-@shared_page(deployments=False)
 def detail(item_id: int) -> Any:
     item = _load(item_id)
     errors: dict[str, list[str]] = {}

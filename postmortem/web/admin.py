@@ -11,7 +11,6 @@ from ..errors import DomainError
 from ..forms import ConfirmForm, UserCreateForm, UserEditForm
 from ..models import Role
 from ..services import accounts, incidents, setup
-from .page_cache import shared_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,7 +35,6 @@ def archive() -> Any:
 
 @bp.get("/users")
 @role_required(Role.ADMIN)
-@shared_page(deployments=False)
 def users() -> Any:
     return render_template(
         "admin/users.html", users=accounts.list_users(), form=UserCreateForm(formdata=None)

@@ -39,7 +39,6 @@ from ..services import accounts, action_items, deployments, incidents, insights,
 from ..timeutil import humanize_duration
 from . import editor_state
 from .incidents import load_incident
-from .page_cache import shared_page
 from .timezones import TIMEZONES, local_input_to_iso, zone
 
 bp = Blueprint("editor", __name__, url_prefix="/incidents")
@@ -118,7 +117,6 @@ def render_editor(incident: Incident, tz: str, status: int = 200, **extra: Any) 
 
 @bp.route("/<key>/edit", methods=["GET", "POST"])
 @role_required(Role.AUTHOR)
-@shared_page
 def edit(key: str) -> Any:
     incident = load_incident(key, Role.AUTHOR)
     tz = current_tz()
@@ -468,7 +466,6 @@ def deployments_find(key: str) -> Any:
 
 @bp.get("/<key>/similar")
 @role_required(Role.AUTHOR)
-@shared_page
 def similar_partial(key: str) -> Any:
     """The editor's "similar post-mortems" panel: what the insight job last found for this
     one (it runs a moment after each save), with why each is similar."""

@@ -13,7 +13,6 @@ from ..errors import DomainError, ValidationError
 from ..models import Role
 from ..services import exchange, incidents
 from .incidents import load_incident
-from .page_cache import shared_page
 
 bp = Blueprint("exports", __name__)
 MAX_UPLOAD_BYTES = 1024 * 1024
@@ -21,7 +20,6 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 
 @bp.get("/incidents/<key>.md")
 @login_required
-@shared_page
 def incident_markdown(key: str) -> Any:
     incident = load_incident(key)
     return Response(exchange.export_markdown(incident), mimetype="text/markdown",
@@ -72,7 +70,6 @@ def import_form() -> Any:
 
 @bp.get("/incidents/<key>.pdf")
 @login_required
-@shared_page
 def incident_pdf(key: str) -> Any:
     """The PDF opens in the browser; ?download=1 saves it instead."""
     incident = load_incident(key)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -25,6 +25,11 @@ def format_datetime(value: datetime | None, style: str = "long") -> str:
     if style == "short":
         return value.strftime("%d %b %H:%M")
     return value.strftime("%d %b %Y, %H:%M UTC")
+
+
+def display_key() -> tuple[Any, ...]:
+    """What a kept page's look depends on for this reader: their time zone and clock."""
+    return (session.get("timezone"),)
 
 
 def format_date(value: date | None) -> str:
@@ -71,9 +76,9 @@ def comment_html(comment: ReviewComment) -> Markup:
 
 
 def init_template_helpers(app: Flask) -> None:
-    from .page_cache import init_page_cache
+    from .http_cache import init_http_cache
 
-    init_page_cache(app)
+    init_http_cache(app)
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
     app.jinja_env.globals["comment_html"] = comment_html

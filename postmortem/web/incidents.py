@@ -12,13 +12,15 @@ from ..auth import role_required
 from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..schemas import IncidentIn, parse
-from ..services import deployments, figures, incidents, insights, pages, setup
-from ..services.figures import figure_key
+from ..services import deployments, incidents, insights, kept, pages, setup
+from .helpers import display_key
 from .labels import SEVERITY_DESCRIPTIONS
-from .page_cache import shared_page
 from .timezones import TIMEZONES, local_input_to_iso
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+# Stands for the similar list in a kept read view. Text is escaped and Markdown sanitised, so
+# nothing a person writes can contain it.
+SIMILAR_MARK = "<!--similar-post-mortems-->"
 PER_PAGE = 25
 SEARCH_PER_PAGE = 20
 
@@ -37,7 +39,6 @@ def load_incident(key: str, role: Role = Role.VIEWER, whole: bool = True) -> Inc
 
 @bp.get("")
 @login_required
-@shared_page(deployments=False)
 def index() -> Any:
     args = {k: v for k, v in request.args.items() if k != "page"}
     if args.get("reviewer") == "me":
@@ -92,7 +93,6 @@ def new() -> Any:
 
 @bp.get("/<key>")
 @login_required
-@shared_page
 def show(key: str) -> Any:
     try:
         incident = incidents.get_incident(key, whole=False)
@@ -113,17 +113,24 @@ def show(key: str) -> Any:
             checklist=incidents.checklist(whole),
             categories={c.key: c for c in setup.list_categories(include_inactive=True)},
             timeline_entries=deployments.incident_timeline(whole),
-            similar=insights.similar_incidents(whole, 5),
+            similar_html=Markup(SIMILAR_MARK),
         )
 
-    # The same for everyone who may (or may not) edit it, until the next write: rendered once.
-    page = figures.cached(figure_key("read-view", incident.id, can_edit, today()), body)
-    return render_template("incidents/show.html", incident=incident, body=Markup(page))
+    # The document is the same for everyone who may (or may not) edit it: kept by the
+    # post-mortem's own stamp (bumped by every write to it), the day, and the versions of the
+    # people, deployments and taxonomy it shows. The similar list, which names other
+    # post-mortems, is drawn fresh for each view.
+    page = kept.keep("read-view", (incident.id, incident.stamp, can_edit, today(),
+                                   *display_key(), *kept.versions(
+                                       kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)), body)
+    similar = render_template("incidents/_similar.html",
+                              similar=insights.similar_incidents(incident, 5))
+    return render_template("incidents/show.html", incident=incident,
+                           body=Markup(page.replace(SIMILAR_MARK, similar, 1)))
 
 
 @bp.get("/search")
 @login_required
-@shared_page(deployments=False)
 def search() -> Any:
     query = request.args.get("q", "")
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 500))

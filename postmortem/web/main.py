@@ -9,14 +9,12 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..services import accounts, insights, setup
-from .page_cache import shared_page
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 @login_required
-@shared_page
 def index() -> Any:
     """Per person: my due action items, drafts and reviews waiting, post-mortems owed, themes
     that came back, recent changes and 'on this day'; on a new install, the first steps."""

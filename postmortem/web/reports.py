@@ -10,16 +10,13 @@ from markupsafe import Markup
 
 from ..errors import ValidationError
 from ..models import today
-from ..services import exchange, figures, insights
-from ..services.figures import figure_key
-from .page_cache import shared_page
+from ..services import exchange, insights, kept
 
 bp = Blueprint("reports", __name__)
 
 
 @bp.get("/insights")
 @login_required
-@shared_page
 def index() -> Any:
     error = None
     try:
@@ -27,11 +24,12 @@ def index() -> Any:
     except ValidationError as exc:
         error = exc
         since, until = insights.parse_period({})
-    # The body is the same for everyone until the next write: rendered once, shared by every
-    # worker (the whole digest reads much of the archive).
-    # A period ending now is keyed to the minute (writes invalidate it anyway).
+    # The body is the same for everyone: kept by its period (one ending now, to the minute),
+    # the day, and the versions of what it counts (published post-mortems, action items, the
+    # taxonomy, the themes); a draft's text saved meanwhile leaves it kept.
     period = (since.replace(second=0, microsecond=0), until.replace(second=0, microsecond=0))
-    body = figures.cached(figure_key("insights-page", *period, today()), lambda: render_template(
+    shows = kept.versions(kept.PUBLISHED, kept.ACTION_ITEMS, kept.CATALOG, kept.PEOPLE)
+    body = kept.keep("insights-page", (*period, today(), *shows), lambda: render_template(
         "reports/_digest_body.html", d=insights.build_digest(since, until)))
     return render_template("reports/index.html", body=Markup(body), error=error,
                            since_value=since.date().isoformat(), until_value=until.date().isoformat())
@@ -39,7 +37,6 @@ def index() -> Any:
 
 @bp.get("/reports/digest.pdf")
 @login_required
-@shared_page
 def digest_pdf() -> Any:
     try:
         since, until = insights.parse_period(request.args.to_dict())

@@ -16,7 +16,6 @@ from ..schemas import CommentIn, TransitionIn, parse
 from ..services import deployments, incidents, insights, setup
 from ..services.accounts import list_active_users
 from .incidents import load_incident
-from .page_cache import shared_page
 
 bp = Blueprint("review", __name__, url_prefix="/incidents")
 
@@ -29,7 +28,6 @@ TRANSITION_MESSAGES = {
 
 @bp.get("/<key>/review")
 @login_required
-@shared_page
 def review_page(key: str) -> Any:
     """The post-mortem itself, with the reviewers' comments in place beside its sections (and
     on the passages they quote), the checklist and the workflow."""
@@ -127,7 +125,6 @@ def resolve_comment(key: str, comment_id: int) -> Any:
 
 @bp.get("/<key>/history")
 @login_required
-@shared_page(deployments=False)
 def history(key: str) -> Any:
     incident = load_incident(key)
     return render_template("incidents/history.html", incident=incident,
@@ -136,7 +133,6 @@ def history(key: str) -> Any:
 
 @bp.get("/<key>/history/diff")
 @login_required
-@shared_page(deployments=False)
 def diff(key: str) -> Any:
     incident = load_incident(key)
     all_revisions = incidents.list_revisions(incident)

@@ -6,14 +6,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from ..auth import role_required
 from ..errors import DomainError, NotFound
 from ..forms import ServiceForm
-from ..models import Role
+from ..models import Role, today
 from ..schemas import ServiceIn, parse
-from ..services import deployments, insights
-from .page_cache import shared_page
+from ..services import deployments, incidents, insights, kept
+from .helpers import display_key
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 PERIODS = (30, 90, 180, 365)
@@ -30,7 +31,6 @@ def _index(form: ServiceForm, status: int = 200) -> Any:
 
 @bp.get("")
 @login_required
-@shared_page
 def index() -> Any:
     return _index(ServiceForm(formdata=None))
 
@@ -52,7 +52,6 @@ def create() -> Any:
 
 @bp.get("/<name>")
 @login_required
-@shared_page
 def show(name: str) -> Any:
     try:
         service = deployments.get_service(name)
@@ -61,8 +60,19 @@ def show(name: str) -> Any:
     days = request.args.get("days", 90, type=int)
     if days not in PERIODS:
         days = 90
-    data = deployments.service_overview(service, request.args.get("environment"), days)
-    knowledge = insights.knowledge_of(service.id)
-    return render_template("services/show.html", service=service, periods=PERIODS,
-                           counts=deployments.service_counts(service), knowledge=knowledge,
-                           concentrated=insights.concentrated(knowledge), **data)
+    environment = request.args.get("environment")
+
+    def body() -> str:
+        data = deployments.service_overview(service, environment, days)
+        knowledge = insights.knowledge_of(service.id)
+        return render_template("services/_show_body.html", service=service, periods=PERIODS,
+                               counts=deployments.service_counts(service), knowledge=knowledge,
+                               concentrated=insights.concentrated(knowledge), **data)
+
+    # Kept by what it shows: the service, its deployments (their version), the post-mortems
+    # that name it (how many, and their stamps), the people, and the day (a period ends today).
+    page = kept.keep("service-page", (
+        service.id, environment, days, today(), *display_key(),
+        *kept.versions(kept.DEPLOYMENTS, kept.PEOPLE), *incidents.stamps_of_service(service.id)),
+        body)
+    return render_template("services/show.html", service=service, body=Markup(page))

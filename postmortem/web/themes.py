@@ -9,11 +9,10 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..errors import NotFound, ValidationError
-from ..models import Role
+from ..models import Role, today
 from ..services import deployments, insights
-from ..services.figures import cached, figure_key
+from ..services.kept import INCIDENTS, THEMES, keep, versions
 from ..services.pages import ListPage
-from .page_cache import shared_page
 
 bp = Blueprint("themes", __name__)
 THEMES_PER_PAGE = 15
@@ -27,7 +26,6 @@ def _months(theme: dict[str, Any], count: int = 24) -> list[dict[str, Any]]:
 
 @bp.get("/themes")
 @login_required
-@shared_page(deployments=False)
 def index() -> Any:
     error = None
     service = (request.args.get("service") or "").strip() or None
@@ -51,15 +49,16 @@ def index() -> Any:
                                incidents=insights.incidents_by_key(keys),
                                computed=insights.computed(), months=_months)
 
-    # The cards are the same for everyone until the next write (or the next insight run).
-    body = cached(figure_key("themes-page", sorted(request.args.items(multi=True))), cards)
+    # The cards are the same for everyone: kept by the page's arguments and the versions of the
+    # themes and of the post-mortems they name.
+    body = keep("themes-page", (sorted(request.args.items(multi=True)), today(),
+                                *versions(THEMES, INCIDENTS)), cards)
     return render_template("themes/index.html", body=Markup(body), error=error,
                            args=request.args, services=deployments.service_names())
 
 
 @bp.get("/themes/<theme_id>")
 @login_required
-@shared_page(deployments=False)
 def show(theme_id: str) -> Any:
     try:
         theme = insights.get_theme(theme_id[:80])

@@ -2,7 +2,7 @@
 themes; the classifier that suggests a factor's category
 
 Revision ID: 7d4e2a9b1c03
-Revises: 9c3d5e1f7a20
+Revises: 4b7e2c9d1f30
 Create Date: 2026-12-06 07:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import postmortem.models.types
 
 
 revision = '7d4e2a9b1c03'
-down_revision = '9c3d5e1f7a20'
+down_revision = '4b7e2c9d1f30'
 branch_labels = None
 depends_on = None
 

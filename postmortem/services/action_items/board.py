@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, Incident, User, today
-from ..figures import cached, figure_key
+from ..kept import ACTION_ITEMS, PEOPLE, keep, versions
 from ..pages import ListPage
 from .items import action_items_query, day_start, due_order
 
@@ -99,17 +99,23 @@ def overdue_by_team(filters: dict[str, Any]) -> dict[str, int]:
     return dict(sorted(((str(k), int(v)) for k, v in rows), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _shows() -> tuple[Any, ...]:
+    """What the board's figures are computed from besides their filters and the day: the
+    action items (and which post-mortems are archived) and the people who own them."""
+    return (today(), *versions(ACTION_ITEMS, PEOPLE))
+
+
 def board_figures(filters: dict[str, Any]) -> dict[str, Any]:
-    """The retro board's figures over the items its filters select (shared by every worker
-    until the next write)."""
-    return cached(figure_key("board", filters, today()), lambda: {
+    """The retro board's figures over the items its filters select, kept until an action item
+    or a person changes (or the day does)."""
+    return keep("board", (filters, *_shows()), lambda: {
         "stats": stats(filters), "progress": weekly_progress(filters),
         "overdue_by_team": overdue_by_team(filters)})
 
 
 def cached_stats(filters: dict[str, Any]) -> dict[str, Any]:
-    """stats(filters), shared by every worker until the next write."""
-    return cached(figure_key("stats", filters, today()), lambda: stats(filters))
+    """stats(filters), kept until an action item or a person changes (or the day does)."""
+    return keep("stats", (filters, *_shows()), lambda: stats(filters))
 
 
 def _group_key(group: str) -> Any:
@@ -138,17 +144,18 @@ def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[A
 
 def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> ListPage:
     """One page of the board's items in group order (a group may go on over the next page).
-    Each page's ids are found once per write and shared; a view then reads its own rows only."""
+    Each page's ids are kept until an action item or a person changes; a view then reads its
+    own rows only, so what they show is always current."""
     page = max(page, 1)
 
     def ids_of_page() -> dict[str, Any]:
-        ordered = list(db.session.scalars(
-            _grouped(filters, group, load=False).select_from(ActionItem)
-            .with_only_columns(ActionItem.id)))
-        return {"ids": ordered[(page - 1) * per_page: page * per_page], "total": len(ordered)}
+        ordered = _grouped(filters, group, load=False).select_from(ActionItem).with_only_columns(
+            ActionItem.id)
+        ids = list(db.session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)))
+        total = db.session.scalar(_over(filters, func.count())) or 0
+        return {"ids": ids, "total": int(total)}
 
-    found = cached(figure_key("board-page", filters, group, today(), page, per_page),
-                   ids_of_page)
+    found = keep("board-page", (filters, group, page, per_page, *_shows()), ids_of_page)
     rows = {item.id: item for item in db.session.scalars(
         select(ActionItem).where(ActionItem.id.in_(found["ids"])).options(
             selectinload(ActionItem.incident), selectinload(ActionItem.owner)))}
@@ -157,10 +164,10 @@ def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) ->
 
 
 def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
-    """[(group value, items)] in board order; None is the group without a value (shared by
-    every worker until the next write)."""
-    return [(value, count) for value, count in cached(
-        figure_key("groups", filters, group), lambda: _group_counts(filters, group))]
+    """[(group value, items)] in board order; None is the group without a value (kept until an
+    action item or a person changes)."""
+    return [(value, count) for value, count in keep(
+        "groups", (filters, group, *_shows()), lambda: _group_counts(filters, group))]
 
 
 def _group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:

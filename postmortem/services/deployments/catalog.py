@@ -75,17 +75,14 @@ def ensure_service(name: str) -> Service:
 
 def counts_by_service() -> dict[int, dict[str, int]]:
     """{service id: {"incidents", "deployments"}}: two grouped queries over every incident and
-    deployment, done once per write for every worker (figures.cached)."""
-    from flask import g, has_app_context
+    deployment, kept until a post-mortem or a deployment changes."""
+    from ..kept import DEPLOYMENTS, INCIDENTS, keep, once_per_request, versions
 
-    from ..figures import cached, figure_key
+    def counts() -> dict[int, dict[str, int]]:
+        found = keep("service-counts", versions(INCIDENTS, DEPLOYMENTS), _count_by_service)
+        return {int(k): v for k, v in found.items()}
 
-    if has_app_context() and "service_counts" in g:
-        return g.service_counts  # type: ignore[no-any-return]
-    counts = {int(k): v for k, v in cached(figure_key("service-counts"), _count_by_service).items()}
-    if has_app_context():
-        g.service_counts = counts
-    return counts
+    return once_per_request("service_counts", counts)
 
 
 def _count_by_service() -> dict[str, dict[str, int]]:

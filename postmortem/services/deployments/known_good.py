@@ -33,11 +33,13 @@ def incident_artifact_ids() -> Select:
 
 def last_known_good(service: Service, environment: str) -> Deployment | None:
     """The newest immutable deployment to environment whose version no incident implicates
-    (found once per write and shared: it reads every incident's linked artifacts)."""
-    from ..figures import cached, figure_key
+    (kept until a deployment or a post-mortem's links change: it reads every incident's linked
+    artifacts)."""
+    from ..kept import DEPLOYMENTS, INCIDENTS, keep, versions
 
-    found = cached(figure_key("last-known-good", service.id, environment),
-                   lambda: _last_known_good_id(service, environment))
+    found = keep("last-known-good",
+                 (service.id, environment, *versions(DEPLOYMENTS, INCIDENTS)),
+                 lambda: _last_known_good_id(service, environment))
     return db.session.get(Deployment, found) if found is not None else None
 
 

@@ -4,7 +4,7 @@ failure rate, out-of-band changes and the last known-good version."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from ...models import (
     LinkRole,
     Service,
     incident_services,
-    utcnow,
+    today,
 )
 from . import known_good, recording
 
@@ -86,7 +86,9 @@ def service_overview(service: Service, environment: str | None, days: int) -> di
         out_of_band = list(db.session.scalars(recording.deployments_query(
             {**filters, "immutable": False}).limit(SHOWN)))
         versions = _versions(service, environment)
-        since = utcnow() - timedelta(days=days)
+        # Whole days, ending today: the figures change only with the data and the date, so a
+        # page kept for the day (web/services.py) shows what a fresh one would.
+        since = datetime.combine(today() - timedelta(days=days - 1), time.min, tzinfo=UTC)
         in_period = (Deployment.service_id == service.id, Deployment.environment == environment,
                      Deployment.deployed_at >= since)
         period = db.session.scalar(select(func.count(Deployment.id)).where(*in_period)) or 0

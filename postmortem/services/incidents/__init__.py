@@ -13,6 +13,7 @@ from .queries import (
     incidents_query,
     parse_incident_filters,
     row_counts,
+    stamps_of_service,
 )
 from .review import (
     MENTION,
@@ -73,7 +74,7 @@ __all__ = [
     "incident_head", "incidents_query",
     "link_deployment", "linked_deployment_dict", "list_revisions", "lock", "parse_incident_filters",
     "publish_incident", "record_revision", "reopen_incident", "request_changes", "resolve_comment",
-    "row_counts",
+    "row_counts", "stamps_of_service",
     "snapshot_text", "submit_for_review", "touch", "transition_incident", "unlink_deployment",
     "update_event", "update_factor", "update_incident",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -34,7 +35,7 @@ WHOLE_INCIDENT = (
     selectinload(Incident.action_items).selectinload(ActionItem.owner),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
-        selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
+        selectinload(Deployment.incident_links)),
 )
 # What a row of the incident list shows: no narrative, timeline or action items.
 LIST_ROW = (selectinload(Incident.services), selectinload(Incident.tag_rows))
@@ -45,7 +46,7 @@ INCIDENT_HEAD = (
     selectinload(Incident.reviewers),
     selectinload(Incident.deployment_links).selectinload(IncidentDeployment.deployment).options(
         selectinload(Deployment.artifact), selectinload(Deployment.service),
-        selectinload(Deployment.incident_links).selectinload(IncidentDeployment.incident)),
+        selectinload(Deployment.incident_links)),
 )
 
 
@@ -138,3 +139,18 @@ def parse_incident_filters(args: dict[str, Any]) -> dict[str, Any]:
     filters = parse(IncidentFilters, args).model_dump()
     filters["tag"] = (filters["tag"] or "").lower() or None
     return filters
+
+
+def stamps_of_service(service_id: int) -> tuple[int, str]:
+    """(how many post-mortems name the service, a digest of their ids and stamps): changes
+    whenever one of them is written, linked to or unlinked from the service (a kept answer's
+    key over that collection)."""
+    digest = hashlib.blake2b(digest_size=16)
+    count = 0
+    for incident_id, stamp in db.session.execute(
+            select(Incident.id, Incident.stamp)
+            .join(incident_services, incident_services.c.incident_id == Incident.id)
+            .where(incident_services.c.service_id == service_id).order_by(Incident.id)):
+        digest.update(f"{incident_id}:{stamp};".encode())
+        count += 1
+    return count, digest.hexdigest()

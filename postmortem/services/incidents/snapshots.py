@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import inspect
+
 from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
 from ...timeutil import isoformat
 
@@ -59,12 +61,19 @@ def deployment_dict(deployment: Deployment) -> dict[str, Any]:
         "notes": deployment.notes,
         "immutable": deployment.immutable,
         "incident_keys": sorted(
-            # (a link removed in this transaction has no incident any more)
-            (link.incident.key for link in deployment.incident_links if link.incident),
+            (key for key in map(_linked_key, deployment.incident_links) if key),
             key=lambda key: int(key.split("-")[1]),
         ),
         "created_at": isoformat(deployment.created_at),
     }
+
+
+def _linked_key(link: IncidentDeployment) -> str | None:
+    """The key of a link's post-mortem, without loading it when it is not loaded already (a
+    link removed in this transaction has no post-mortem any more)."""
+    if "incident" not in inspect(link).unloaded:
+        return link.incident.key if link.incident else None
+    return f"INC-{link.incident_id}" if link.incident_id else None
 
 
 def linked_deployment_dict(link: IncidentDeployment) -> dict[str, Any]:

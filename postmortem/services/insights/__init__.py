@@ -8,7 +8,8 @@ from .digest import build_digest, parse_period
 from .engine import card_of as theme_card
 from .home import Home, home_for
 from .knowledge import concentrated, knowledge_by_service, knowledge_of
-from .profiles import nearest_theme
+from .corrections import taken_out
+from .profiles import nearest_theme, nearest_theme_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
 from .similarity import similar_incidents
 from .suggestions import suggested_category
@@ -36,5 +37,5 @@ __all__ = [
     "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
     "wait_until_fresh",
     "correct_theme", "correction_of", "detected_theme_names", "merge_themes", "nearest_theme",
-    "remove_from_theme", "suggested_category",
+    "nearest_theme_of", "remove_from_theme", "suggested_category", "taken_out",
 ]

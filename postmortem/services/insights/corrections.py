@@ -95,3 +95,16 @@ def apply_corrections(found: list[Any]) -> list[Any]:
             for incident in correction.removed or []:
                 theme.members.pop(incident, None)
     return [t for t in found if id(t) not in dropped]
+
+
+def taken_out(incident_id: int) -> set[str]:
+    """The detected themes a person took this post-mortem out of, or hid, or merged away: a
+    step that places one post-mortem without recomputing (incremental.py) leaves it out of
+    them. One query over the (few) corrections."""
+    found = set()
+    for theme_id, removed, hidden, merged_into in db.session.execute(
+            select(ThemeCorrection.theme_id, ThemeCorrection.removed, ThemeCorrection.hidden,
+                   ThemeCorrection.merged_into)):
+        if hidden or merged_into or incident_id in (removed or []):
+            found.add(theme_id)
+    return found

@@ -14,9 +14,11 @@ and stored, so every worker of every instance reads the same results and no page
 - Taxonomy themes: the factor categories, with their members.
 - Recurrences: a member that started after an earlier fix of the theme was done.
 
-One recomputation runs at a time across workers and instances: `acquire()` takes a lease on
-the single insight_state row with a conditional UPDATE. Writers only bump a counter in that
-row (search.mark_changed), so they never wait for the job.
+One recomputation (or incremental step, incremental.py) runs at a time across workers and
+instances: `acquire()` takes a lease on the single insight_state row with a conditional
+UPDATE. Writers never touch that row: they queue what they wrote (search.queue_for_insights),
+so they never wait for the job. When the full recomputation runs is the worker's schedule
+(worker.py); `postmortem insights refresh` runs it at any time.
 """
 
 from __future__ import annotations
@@ -27,39 +29,40 @@ import os
 import socket
 import threading
 import time
+import zlib
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 
 from ...extensions import db
 from ...models import (
     ActionItem,
     ActionStatus,
-    CachedFigure,
     Factor,
     FactorCategory,
     Incident,
     IncidentNeighbour,
-    IncidentSection,
+    InsightQueue,
     InsightState,
     Service,
     Theme,
     ThemeMember,
-    TimelineEvent,
     incident_services,
     utcnow,
 )
 from ...timeutil import isoformat
+from .. import kept
 from . import clustering, naming, profiles, suggestions
 from .corrections import apply_corrections
-from .profiles import stop_words, template_words
+from .profiles import load_parts, stop_words, template_words
 from .search import mark_changed
-from .text import DOMAIN_STOP, WORD_RE, Analyzer, Parts
+from .text import DOMAIN_STOP, WORD_RE, Analyzer, Parts, with_pairs
 
-__all__ = ["WORD_RE", "Analyzer", "template_words"]  # where they lived before text.py; still importable here
+# Where these lived before text.py and profiles.py (incremental.py reads them here).
+__all__ = ["WORD_RE", "Analyzer", "load_parts", "template_words", "with_pairs"]
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -86,7 +89,8 @@ class Outcome:
 # -- the lease -----------------------------------------------------------------------------
 
 
-def _owner() -> str:
+def owner() -> str:
+    """Who holds the lease: this host, process and thread."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
@@ -94,11 +98,13 @@ def state() -> InsightState | None:
     return db.session.get(InsightState, 1)
 
 
-def acquire(owner: str) -> int | None:
+def acquire(owner: str, mark: bool = True) -> int | None:
     """Take the recomputation lease; the change counter it covers, or None when another
-    worker holds it."""
+    worker holds it (or, without mark, when nothing was ever computed)."""
     now = utcnow()
     if state() is None:
+        if not mark:
+            return None
         mark_changed()
         db.session.commit()
     taken = db.session.execute(
@@ -113,7 +119,10 @@ def acquire(owner: str) -> int | None:
 
 
 def release(owner: str, changes: int | None, seconds: float, error: str | None = None) -> None:
-    values: dict[str, Any] = {"locked_until": None, "locked_by": None, "error": error}
+    """Give the lease back; with changes, after a full recomputation (its error, or none)."""
+    values: dict[str, Any] = {"locked_until": None, "locked_by": None}
+    if changes is not None or error is not None:
+        values["error"] = error
     if changes is not None:
         values.update(computed_changes=changes, computed_at=utcnow(), seconds=seconds)
     db.session.execute(update(InsightState).where(
@@ -122,8 +131,15 @@ def release(owner: str, changes: int | None, seconds: float, error: str | None =
 
 
 def needs_refresh() -> bool:
+    """Never computed, asked for (mark_changed), or post-mortems written since the last one."""
     current = state()
-    return current is None or current.computed_changes < current.changes
+    return (current is None or current.computed_at is None
+            or current.computed_changes < current.changes or changed_since() > 0)
+
+
+def changed_since() -> int:
+    """How many post-mortems were written since the last full recomputation."""
+    return db.session.scalar(select(func.count()).select_from(InsightQueue)) or 0
 
 
 def refresh(force: bool = False) -> Outcome:
@@ -132,8 +148,8 @@ def refresh(force: bool = False) -> Outcome:
     db.session.rollback()
     if not force and not needs_refresh():
         return Outcome(skipped=True, notes=["up to date"])
-    owner = _owner()
-    changes = acquire(owner)
+    holder = owner()
+    changes = acquire(holder)
     if changes is None:
         return Outcome(skipped=True, notes=["another worker is recomputing"])
     started = time.perf_counter()
@@ -141,10 +157,10 @@ def refresh(force: bool = False) -> Outcome:
         outcome = compute_and_store()
     except Exception as error:
         db.session.rollback()
-        release(owner, None, 0.0, f"{type(error).__name__}: {error}"[:2000])
+        release(holder, None, 0.0, f"{type(error).__name__}: {error}"[:2000])
         raise
     outcome.seconds = time.perf_counter() - started
-    release(owner, changes, outcome.seconds)
+    release(holder, changes, outcome.seconds)
     if db.engine.dialect.name == "sqlite":
         # Keep the query planner's statistics current as the archive grows (cheap when they
         # are): SQLite does not gather them by itself; PostgreSQL's autovacuum does.
@@ -163,6 +179,7 @@ class Corpus:
     matrix: Any  # the l2-normalised tf-idf rows of the words, one per id
     terms: list[str]
     analyzer: Analyzer
+    idf: Any = None  # the words' idf weights, one per term (for incremental.py)
     # The rows themes and neighbours are found in (words and failure mechanisms), and what
     # turns one more post-mortem into such a row (clustering.Features.vector).
     features: clustering.Features | None = None
@@ -171,48 +188,6 @@ class Corpus:
     @property
     def rows(self) -> Any:
         return self.features.combined if self.features is not None else self.matrix
-
-
-SUMMARY_KEYS = {"summary", "overview", "what_happened"}
-
-
-def load_parts() -> tuple[list[int], dict[int, datetime], list[Parts]]:
-    """Every post-mortem not archived, by part (text.Parts), in a few queries."""
-    rows = db.session.execute(
-        select(Incident.id, Incident.title, Incident.started_at)
-        .where(Incident.archived_at.is_(None)).order_by(Incident.id)).all()
-    parts = {incident_id: Parts(title=title or "") for incident_id, title, _ in rows}
-    sections: dict[int, list[str]] = defaultdict(list)
-    for incident_id, key, markdown in db.session.execute(
-            select(IncidentSection.incident_id, IncidentSection.key, IncidentSection.markdown)
-            .order_by(IncidentSection.incident_id, IncidentSection.position)):
-        part = parts.get(incident_id)
-        if part is None or not markdown:
-            continue
-        if key in SUMMARY_KEYS:
-            part.summary += "\n" + markdown
-        else:
-            sections[incident_id].append(markdown)
-    timeline: dict[int, list[str]] = defaultdict(list)
-    for incident_id, event in db.session.execute(
-            select(TimelineEvent.incident_id, TimelineEvent.text)
-            .order_by(TimelineEvent.incident_id, TimelineEvent.at, TimelineEvent.id)):
-        timeline[incident_id].append(event or "")
-    for incident_id, factor in db.session.execute(
-            select(Factor.incident_id, Factor.text).order_by(Factor.id)):
-        if incident_id in parts:
-            parts[incident_id].factors.append(factor or "")
-    actions: dict[int, list[str]] = defaultdict(list)
-    for incident_id, title, description in db.session.execute(
-            select(ActionItem.incident_id, ActionItem.title, ActionItem.description)
-            .order_by(ActionItem.id)):
-        actions[incident_id] += [title or "", description or ""]
-    for incident_id, part in parts.items():
-        part.sections = "\n".join(sections.get(incident_id, []))
-        part.timeline = "\n".join(timeline.get(incident_id, []))
-        part.actions = "\n".join(actions.get(incident_id, []))
-    return ([r[0] for r in rows], {r[0]: r[2] for r in rows},
-            [parts[r[0]] for r in rows])
 
 
 def load_corpus(settings: clustering.Settings | None = None) -> Corpus | None:
@@ -226,7 +201,10 @@ def load_corpus(settings: clustering.Settings | None = None) -> Corpus | None:
     if found is None:
         return None
     texts = [f"{p.title}\n{p.summary}\n" + "\n".join(p.factors) for p in parts]
-    return Corpus(ids, started, found.words, found.terms, analyzer, found, texts)
+    return Corpus(ids, started, found.words, found.terms, analyzer, found.idf, found, texts)
+
+
+_with_pairs = with_pairs
 
 
 # -- neighbours ----------------------------------------------------------------------------
@@ -465,6 +443,10 @@ def theme_document(head: dict[str, Any], rows: list[tuple[datetime, int, list]],
     """A theme as the API gives it: head ({"id", "name", "source", "description", "terms"})
     and its members as (started_at, incident id, the fixes it came back after), oldest first."""
     months = Counter(moment.strftime("%Y-%m") for moment, _, _ in rows)
+    if "named_by" not in head:  # a head made without the people's corrections shown with it
+        stored = db.session.get(Theme, head.get("id")) if head.get("id") else None
+        head = {**head, "named_by": stored.named_by if stored else None,
+                "hidden": bool(stored.hidden) if stored else False}
     return {
         **head,
         "incident_count": len(rows),
@@ -511,7 +493,18 @@ def card_of(summary: dict[str, Any], shown: int = 5) -> dict[str, Any]:
     return card
 
 
+def model_blob(corpus: Corpus | None) -> bytes | None:
+    """The vocabulary and idf weights the incremental step places new post-mortems with,
+    compressed JSON."""
+    if corpus is None or corpus.idf is None:
+        return None
+    return zlib.compress(json.dumps(
+        {"terms": corpus.terms, "idf": [round(float(x), 5) for x in corpus.idf]},
+        separators=(",", ":")).encode(), 6)
+
+
 def compute_and_store() -> Outcome:
+    run_started = utcnow()
     corpus = load_corpus()
     neighbours = None
     pairs: list[list[list[str]]] = []
@@ -519,7 +512,7 @@ def compute_and_store() -> Outcome:
         neighbours = nearest(corpus, NEIGHBOURS)
         pairs = shared_terms(corpus, neighbours[0])
     found = taxonomy_found() + detected_found(corpus, neighbours)
-    kept = keep_ids(found)
+    kept_count = keep_ids(found)
     found = [t for t in apply_corrections(found) if len(t.members) >= 1]
     started = dict(db.session.execute(
         select(Incident.id, Incident.started_at).where(Incident.archived_at.is_(None))).all())
@@ -565,15 +558,13 @@ def compute_and_store() -> Outcome:
     for start in range(0, len(members), 5000):
         db.session.execute(insert(ThemeMember), members[start:start + 5000])
     suggestions.train()
-    # Shared figures built from themes (the home page's, the themes page) are stale now.
-    db.session.execute(update(InsightState).where(InsightState.id == 1).values(
-        writes=InsightState.writes + 1, content_writes=InsightState.content_writes + 1))
-    # …and so is every figure computed before now: drop them rather than let the table grow
-    # (under the smaller counter: the pages keyed on it are stale below it too).
-    writes = db.session.scalar(select(InsightState.content_writes)
-                               .where(InsightState.id == 1)) or 0
-    db.session.execute(delete(CachedFigure).where(CachedFigure.changes < writes))
+    # What was written before this run is in it; what was written since waits for the
+    # incremental step. The vocabulary is kept for that step; kept answers about themes go.
+    db.session.execute(delete(InsightQueue).where(InsightQueue.written_at < run_started))
+    db.session.execute(update(InsightState).where(InsightState.id == 1)
+                       .values(model=model_blob(corpus)))
+    kept.bump(db.session, [kept.THEMES])
     db.session.commit()
     return Outcome(incidents=len(corpus.ids) if corpus else 0,
                    detected=sum(t.source == "detected" for t in found),
-                   taxonomy=sum(t.source == "taxonomy" for t in found), kept_ids=kept)
+                   taxonomy=sum(t.source == "taxonomy" for t in found), kept_ids=kept_count)

@@ -22,7 +22,7 @@ from ...models import (
 )
 from ...models.enums import UNFINISHED
 from ..action_items.items import day_start
-from ..figures import cached, figure_key
+from ..kept import INCIDENTS, THEMES, keep, versions
 from .themes import list_themes
 
 SOON_DAYS = 7
@@ -85,14 +85,14 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
                                    Incident.resolved_at < now - timedelta(days=days))
             .order_by(Incident.resolved_at).limit(OWED_SHOWN)))
     since = day_start(day) - timedelta(days=RECENT_THEME_DAYS)
-    home.themes_back = cached(figure_key("themes-back", since), lambda: [
+    home.themes_back = keep("themes-back", (since, *versions(THEMES)), lambda: [
         {"id": t["id"], "name": t["name"], "recurred_after_fix": t["recurred_after_fix"]}
         for t in list_themes(since=since) if t["recurred_after_fix"]][:5])
     home.recent = list(db.session.scalars(
         select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
     # Which post-mortems started on this day in earlier years: a scan of every start date,
-    # done once a day (and after writes) for everyone.
-    ids = cached(figure_key("on-this-day", day), lambda: list(db.session.scalars(
+    # kept for the day until a post-mortem changes.
+    ids = keep("on-this-day", (day, *versions(INCIDENTS)), lambda: list(db.session.scalars(
         select(Incident.id).where(live, extract("month", Incident.started_at) == day.month,
                                   extract("day", Incident.started_at) == day.day,
                                   extract("year", Incident.started_at) < day.year)

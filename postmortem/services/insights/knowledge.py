@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from flask import g
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Incident, User, incident_services
-from ..figures import cached, figure_key
+from ..kept import INCIDENTS, PEOPLE, keep, once_per_request, versions
 
 CONCENTRATED_SHARE = 0.6  # one person handled more than this share…
 CONCENTRATED_MIN_INCIDENTS = 3  # …of at least this many incidents: flagged
@@ -20,10 +19,10 @@ CONCENTRATED_MIN_INCIDENTS = 3  # …of at least this many incidents: flagged
 
 def knowledge_by_service() -> dict[str, dict[str, Any]]:
     """{service id (text): {"people", "top_person", "top_share", "incidents"}} over every
-    service's live incidents, computed once per write and shared (and read once a request)."""
-    if "service_knowledge" not in g:
-        g.service_knowledge = cached(figure_key("knowledge"), _compute)
-    return g.service_knowledge  # type: ignore[no-any-return]
+    service's live incidents, kept until a post-mortem or a person changes (and read once a
+    request)."""
+    return once_per_request("service_knowledge", lambda: keep(
+        "knowledge", versions(INCIDENTS, PEOPLE), _compute))
 
 
 def _compute() -> dict[str, dict[str, Any]]:

@@ -10,17 +10,87 @@ post-mortem saved after the last recomputation can join the theme it is closest 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import TemplateSection, Theme
+from ...models import (
+    ActionItem,
+    Factor,
+    Incident,
+    IncidentSection,
+    TemplateSection,
+    Theme,
+    TimelineEvent,
+)
 from . import clustering
 from .text import DOMAIN_STOP, WORD_RE, Analyzer, Parts, mechanisms
 
 KEPT = 400  # entries of a theme's centre that are stored
 FACTOR_CLOSE = 0.12  # a factor's text this close to a theme belongs to it (cosine)
+
+
+SUMMARY_KEYS = {"summary", "overview", "what_happened"}
+
+
+def load_parts(ids: list[int] | None = None
+               ) -> tuple[list[int], dict[int, datetime], list[Parts]]:
+    """Every post-mortem not archived (or these), by part (text.Parts), in a few queries:
+    (ids, started_at by id, parts in the order of ids)."""
+    chosen = select(Incident.id, Incident.title, Incident.started_at).where(
+        Incident.archived_at.is_(None))
+    if ids is not None:
+        chosen = chosen.where(Incident.id.in_(ids))
+    rows = db.session.execute(chosen.order_by(Incident.id)).all()
+    parts = {incident_id: Parts(title=title or "") for incident_id, title, _ in rows}
+    sections: dict[int, list[str]] = defaultdict(list)
+    for incident_id, key, markdown in db.session.execute(
+            _only(select(IncidentSection.incident_id, IncidentSection.key,
+                         IncidentSection.markdown), IncidentSection.incident_id, ids)
+            .order_by(IncidentSection.incident_id, IncidentSection.position)):
+        part = parts.get(incident_id)
+        if part is None or not markdown:
+            continue
+        if key in SUMMARY_KEYS:
+            part.summary += "\n" + markdown
+        else:
+            sections[incident_id].append(markdown)
+    timeline: dict[int, list[str]] = defaultdict(list)
+    for incident_id, event in db.session.execute(
+            _only(select(TimelineEvent.incident_id, TimelineEvent.text),
+                  TimelineEvent.incident_id, ids)
+            .order_by(TimelineEvent.incident_id, TimelineEvent.at, TimelineEvent.id)):
+        timeline[incident_id].append(event or "")
+    for incident_id, factor in db.session.execute(
+            _only(select(Factor.incident_id, Factor.text), Factor.incident_id, ids)
+            .order_by(Factor.id)):
+        if incident_id in parts:
+            parts[incident_id].factors.append(factor or "")
+    actions: dict[int, list[str]] = defaultdict(list)
+    for incident_id, title, description in db.session.execute(
+            _only(select(ActionItem.incident_id, ActionItem.title, ActionItem.description),
+                  ActionItem.incident_id, ids)
+            .order_by(ActionItem.id)):
+        actions[incident_id] += [title or "", description or ""]
+    for incident_id, part in parts.items():
+        part.sections = "\n".join(sections.get(incident_id, []))
+        part.timeline = "\n".join(timeline.get(incident_id, []))
+        part.actions = "\n".join(actions.get(incident_id, []))
+    return ([r[0] for r in rows], {r[0]: r[2] for r in rows},
+            [parts[r[0]] for r in rows])
+
+
+def _only(statement: Any, column: Any, ids: list[int] | None) -> Any:
+    return statement if ids is None else statement.where(column.in_(ids))
+
+
+def parts_of(incident_id: int) -> Parts | None:
+    """One post-mortem's text by part, or None when it is gone or archived."""
+    _, _, parts = load_parts([incident_id])
+    return parts[0] if parts else None
 
 
 def template_words() -> set[str]:
@@ -103,6 +173,12 @@ def vector_of(parts: Parts, profile: dict[str, Any], analyzer: Analyzer | None =
     return {k: v / total for k, v in row.items()}
 
 
+def nearest_theme_of(incident_id: int) -> tuple[str, float] | None:
+    """nearest_theme for a stored post-mortem, by id (None when it is gone or archived)."""
+    parts = parts_of(incident_id)
+    return nearest_theme(parts) if parts is not None else None
+
+
 def nearest_theme(parts: Parts | dict[str, float]) -> tuple[str, float] | None:
     """The stored detected theme (not hidden) one post-mortem is closest to, as (theme id,
     cosine), when it is as close as the theme's own members usually are; else None.
@@ -111,6 +187,8 @@ def nearest_theme(parts: Parts | dict[str, float]) -> tuple[str, float] | None:
     stored = db.session.execute(
         select(Theme.id, Theme.profile).where(Theme.source == "detected",
                                               Theme.hidden.is_(False))).all()
+    if isinstance(parts, Parts) and not any(parts.texts().values()):
+        return None
     best: tuple[str, float] | None = None
     analyzer = Analyzer(stop_words()) if isinstance(parts, Parts) else None
     for theme_id, profile in stored:

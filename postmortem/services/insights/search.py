@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, event, func, insert, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from ...errors import ValidationError
 from ...extensions import db
 from ...models import (
     ActionItem,
+    ActionItemEvent,
     ApiToken,
     Artifact,
     Deployment,
@@ -31,7 +34,9 @@ from ...models import (
     Incident,
     IncidentDeployment,
     IncidentSection,
+    IncidentStatus,
     IncidentTag,
+    InsightQueue,
     InsightState,
     ReviewComment,
     SearchDocument,
@@ -44,22 +49,21 @@ from ...models import (
     incident_services,
     utcnow,
 )
+from .. import kept
 
 CHANGED = "postmortem.changed_incidents"
-WROTE = "postmortem.wrote_figure_inputs"
-# Set when a write is more than new deployments (a pipeline recording what it shipped): the
-# pages that show no deployment (page_cache) need not be rendered again for those alone.
-BEYOND_DEPLOYMENTS = "postmortem.wrote_beyond_deployments"
+TOUCHED = "postmortem.touched_inputs"  # the kinds of input (services.kept) a write changed
 INCIDENT_ROWS = (IncidentSection, TimelineEvent, Factor, ActionItem, IncidentTag,
                  IncidentDeployment)
-# What shared figures and pages show besides the post-mortems themselves. A person counts when
-# added, removed, renamed or given another role, not when they log in (USER_SHOWN).
-FIGURE_INPUTS = (Incident, *INCIDENT_ROWS, Deployment, Artifact, Service, FactorCategory,
-                 ReviewComment, Template, TemplateSection, Setting)
-# A new password counts too: it ends the person's other sessions, whose stored pages must go.
+# What pages show of a person: a person counts when added, removed, renamed or given another
+# role, or when their password changes; not when they sign in.
 USER_SHOWN = ("email", "name", "role", "active", "password_hash")
 # An API token counts when made or revoked (the home page's first steps), not when used.
 TOKEN_SHOWN = ("revoked_at", "label", "user_id")
+# A change to these makes a post-mortem's place in the published record change (the digest
+# and the insights page count published post-mortems and list the others by period).
+RECORD_SHOWN = ("status", "archived_at", "started_at", "severity", "title", "detected_at",
+                "mitigated_at", "resolved_at")
 MAX_QUERY = 500
 MAX_TERMS = 12
 # Marks around matched words in a snippet, replaced by <mark> once the text is escaped.
@@ -73,35 +77,51 @@ HEX_RE = re.compile(r"[0-9a-f]{6,}")
 
 def _note_changes(session: Session, _context: Any) -> None:
     changed = session.info.setdefault(CHANGED, set())
+    touched = session.info.setdefault(TOUCHED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if (isinstance(obj, FIGURE_INPUTS) or (isinstance(obj, User) and _shown_change(obj, session))
-                or (isinstance(obj, ApiToken) and _token_change(obj, session))):
-            session.info[WROTE] = True
-            if not (isinstance(obj, Deployment | Artifact) and obj in session.new):
-                session.info[BEYOND_DEPLOYMENTS] = True
+        touched |= _inputs_of(obj, session)
         if isinstance(obj, Incident):
             if obj not in session.deleted and obj.id is not None:
                 changed.add(obj.id)
-        elif isinstance(obj, INCIDENT_ROWS):
+        elif isinstance(obj, (*INCIDENT_ROWS, ReviewComment)):
             incident_id = getattr(obj, "incident_id", None)
             if incident_id is not None:
                 changed.add(incident_id)
 
 
+def _inputs_of(obj: Any, session: Session) -> set[str]:
+    """The kinds of input (services.kept) a new, changed or deleted object belongs to."""
+    if isinstance(obj, Incident):
+        found = {kept.INCIDENTS}
+        state: Any = inspect(obj)
+        if (obj in session.new or obj in session.deleted
+                or any(state.attrs[name].history.has_changes() for name in RECORD_SHOWN)):
+            found.add(kept.PUBLISHED)
+        if obj in session.deleted or state.attrs.archived_at.history.has_changes():
+            found.add(kept.ACTION_ITEMS)  # the board leaves archived post-mortems' items out
+        return found
+    if isinstance(obj, ActionItem | ActionItemEvent):
+        return {kept.ACTION_ITEMS, kept.INCIDENTS}
+    if isinstance(obj, (*INCIDENT_ROWS, ReviewComment)):
+        return {kept.INCIDENTS}
+    if isinstance(obj, Deployment | Artifact | Service):
+        return {kept.DEPLOYMENTS}
+    if isinstance(obj, FactorCategory | Template | TemplateSection | Setting):
+        return {kept.CATALOG}
+    if isinstance(obj, User) and _shown_change(obj, session):
+        return {kept.PEOPLE}
+    if isinstance(obj, ApiToken) and _token_change(obj, session):
+        return {kept.PEOPLE}
+    return set()
+
+
 def _shown_change(user: User, session: Session) -> bool:
     """A person added or removed, or changed in what pages show of them: their name, address,
-    role, whether they are active, and the day they last signed in (the first sign-in of a day
-    counts, the others do not)."""
+    role, whether they are active, and their password (which ends their other sessions)."""
     if user in session.new or user in session.deleted:
         return True
     state: Any = inspect(user)
-    if any(state.attrs[name].history.has_changes() for name in USER_SHOWN):
-        return True
-    signed_in = state.attrs.last_login_at.history
-    if not signed_in.has_changes():
-        return False
-    before = [at.date() for at in signed_in.deleted if at is not None]
-    return [at.date() for at in signed_in.added if at is not None] != before
+    return any(state.attrs[name].history.has_changes() for name in USER_SHOWN)
 
 
 def _token_change(token: ApiToken, session: Session) -> bool:
@@ -113,23 +133,29 @@ def _token_change(token: ApiToken, session: Session) -> bool:
 
 
 def _write_changes(session: Session) -> None:
-    if not (session.info.get(CHANGED) or session.info.get(WROTE)
+    if not (session.info.get(CHANGED) or session.info.get(TOUCHED)
             or session.new or session.dirty or session.deleted):
         return
     session.flush()
     changed = session.info.pop(CHANGED, set())
-    wrote = session.info.pop(WROTE, False)
-    beyond = session.info.pop(BEYOND_DEPLOYMENTS, False)
+    touched = session.info.pop(TOUCHED, set())
     if changed:
-        write_documents(sorted(changed), session)
-        write_findings(sorted(changed), session)
-        mark_changed(session)
-    elif wrote:
-        mark_written(session, deployments_only=not beyond)
+        ids = sorted(changed)
+        write_documents(ids, session)
+        write_findings(ids, session)
+        queue_for_insights(ids, session)
+        session.execute(update(Incident).where(Incident.id.in_(ids))
+                        .values(stamp=Incident.stamp + 1)
+                        .execution_options(synchronize_session=False))
+        if kept.PUBLISHED not in touched and session.scalar(
+                select(Incident.id).where(Incident.id.in_(ids),
+                                          Incident.status != IncidentStatus.DRAFT).limit(1)):
+            touched.add(kept.PUBLISHED)  # a published (or in review) post-mortem's rows
+    kept.bump(session, touched)
 
 
 def _forget_changes(session: Session, *_args: Any) -> None:
-    for name in (CHANGED, WROTE, BEYOND_DEPLOYMENTS):
+    for name in (CHANGED, TOUCHED):
         session.info.pop(name, None)
 
 
@@ -141,32 +167,27 @@ def track_changes() -> None:
         event.listen(Session, "after_soft_rollback", _forget_changes)
 
 
-def mark_changed(session: Any = None) -> None:
-    """Tell the insight job the archive changed, and the shared figures that they are stale
-    (two counters of one row, in this transaction)."""
+def queue_for_insights(ids: Iterable[int], session: Any = None) -> None:
+    """Tell the insight job's incremental step that these post-mortems were written (their
+    similar list and theme are placed again once their writes pause)."""
     session = session or db.session
     now = utcnow()
+    insert_ = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for incident_id in ids:
+        statement = insert_(InsightQueue).values(incident_id=incident_id, queued_at=now,
+                                                 written_at=now, placed_at=None)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[InsightQueue.incident_id], set_={"written_at": now}))
+
+
+def mark_changed(session: Any = None) -> None:
+    """Ask for a full recomputation of similar post-mortems and themes (the job's next run)."""
+    session = session or db.session
     updated: Any = session.execute(update(InsightState).where(InsightState.id == 1).values(
-        changes=InsightState.changes + 1, writes=InsightState.writes + 1,
-        content_writes=InsightState.content_writes + 1, changed_at=now))
+        changes=InsightState.changes + 1, changed_at=utcnow()))
     if not updated.rowcount:
-        session.execute(insert(InsightState).values(id=1, changes=1, writes=1, content_writes=1,
-                                                    changed_at=now, computed_changes=-1))
-
-
-def mark_written(session: Any, deployments_only: bool = False) -> None:
-    """Tell the shared figures that something they count changed (a deployment, a service,
-    the taxonomy) without troubling the insight job; new deployments alone leave the pages
-    that show no deployment as they are."""
-    values: dict[str, Any] = {"writes": InsightState.writes + 1}
-    if not deployments_only:
-        values["content_writes"] = InsightState.content_writes + 1
-    updated: Any = session.execute(update(InsightState).where(InsightState.id == 1)
-                                   .values(**values))
-    if not updated.rowcount:
-        session.execute(insert(InsightState).values(
-            id=1, changes=0, writes=1, content_writes=0 if deployments_only else 1,
-            computed_changes=-1))
+        session.execute(insert(InsightState).values(id=1, changes=1, changed_at=utcnow(),
+                                                    computed_changes=-1))
 
 
 def _people(*users: User | None) -> list[str]:

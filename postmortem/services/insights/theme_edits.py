@@ -13,9 +13,9 @@ from sqlalchemy import delete, insert, select
 from ...errors import NotFound, ValidationError
 from ...extensions import db
 from ...models import Incident, Service, Theme, ThemeCorrection, ThemeMember, User, incident_services, utcnow
+from .. import kept
 from ..transaction import use_case
 from .engine import brief_of, card_of, theme_document
-from .search import mark_written
 
 
 def _detected(theme_id: Any, field: str = "id") -> Theme:
@@ -66,7 +66,7 @@ def _store(theme: Theme) -> dict[str, Any]:
     theme.incident_count = len(ordered)
     theme.last_seen = ordered[-1][0] if ordered else None
     theme.updated_at = utcnow()
-    mark_written(db.session)
+    kept.bump(db.session, [kept.THEMES])
     return summary
 
 
