@@ -4,11 +4,11 @@ similar post-mortems and themes are computed by the insight job (engine.py) off 
 path and stored."""
 
 from .charts import bar_chart, line_chart
+from .corrections import taken_out
 from .digest import build_digest, parse_period
 from .engine import card_of as theme_card
 from .home import Home, home_for
 from .knowledge import concentrated, knowledge_by_service, knowledge_of
-from .corrections import taken_out
 from .profiles import nearest_theme, nearest_theme_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
 from .similarity import similar_incidents
