@@ -83,7 +83,7 @@ IDEAS = [
                                     membership=0.3, fit=0.0, largest=1.0, trim=1.0), True),
     ("+ section weights", replace(BASE, lexicon=0.0, method="nmf-louvain", membership=0.3,
                                   fit=0.0, largest=1.0, trim=1.0), True),
-    ("+ stable number of themes (6 to 14)", replace(BASE, lexicon=0.0, membership=0.3, fit=0.0,
+    ("+ stable number of themes (6 to 14, at most one per 4 post-mortems)", replace(BASE, lexicon=0.0, membership=0.3, fit=0.0,
                                                     largest=1.0, trim=1.0), True),
     ("+ mechanism lexicon, 0.3 of each row", replace(BASE, lexicon=0.3, membership=0.3, fit=0.0,
                                                      largest=1.0, trim=1.0), True),

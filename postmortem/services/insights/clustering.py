@@ -36,6 +36,7 @@ class Settings:
     most: int = 14
     starts: int = 4
     tie: float = 0.01  # a larger number of themes wins when its stability is this close
+    per_theme: int = 4  # at most one theme for this many post-mortems
     largest: float = 0.3  # a theme over this share of the archive is split once…
     trim: float = 0.3  # …and one still over this share keeps only its strongest members
 
@@ -230,7 +231,7 @@ def choose_count(matrix: Any, settings: Settings) -> int:
         sample = sample[:, np.sort(np.argsort(-used)[:SAMPLE_COLUMNS])].tocsr()
         rounds = 100
     fewest = min(settings.fewest, max(2, n // 4))
-    most = max(fewest, min(settings.most, n // 3))
+    most = max(fewest, min(settings.most, n // settings.per_theme))
     best, best_score = fewest, -1.0
     for count in range(fewest, most + 1):
         score = _stability(sample, count, settings.starts, rounds)

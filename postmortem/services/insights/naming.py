@@ -12,6 +12,13 @@ from .text import Analyzer
 
 TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]|[A-Za-z]|\d[\w.]*|'s\b|[^\w\s]")
 SHORTEST, LONGEST = 2, 4
+# A name is a noun phrase ("Replication lag"), not a clause ("Latency rose"): without a
+# part-of-speech tagger, a phrase ending in a verb's past form or -ing is ranked lower.
+VERB_ENDINGS = ("ed", "ing")
+IRREGULAR_PAST = {"rose", "fell", "grew", "went", "broke", "ran", "took", "made", "came", "lost",
+                  "withdrew", "began", "left", "meant", "sent", "spent", "hit", "got", "kept",
+                  "shut", "built", "caught", "drove", "gave", "held", "led", "put", "saw", "set",
+                  "stood", "told", "wrote", "became", "did", "had", "was", "were"}
 
 
 def candidates(text: str, analyzer: Analyzer) -> dict[tuple[str, ...], str]:
@@ -77,9 +84,12 @@ def theme_names(texts: list[str], groups: list[list[int]], analyzer: Analyzer,
             precision = count / frequency[stems]
             rarity = math.log(1 + total / frequency[stems])
             apart = sum(rank.get(stem, 0.0) for stem in stems) / len(stems)
+            last = spelling[stems].most_common(1)[0][0].split()[-1].lower()
+            clause = last.endswith(VERB_ENDINGS) or last in IRREGULAR_PAST
             # A phrase only one member uses is a last resort before a bare term.
             solo = 1.0 if count >= 2 else 0.2
-            scores.append((solo * share * math.sqrt(precision * rarity) * (0.5 + apart), stems))
+            scores.append((solo * (0.1 if clause else 1.0) * share * math.sqrt(precision * rarity)
+                           * (0.5 + apart), stems))
         ranked.append(sorted(scores, reverse=True))
     names: list[str] = []
     used: set[str] = set()
