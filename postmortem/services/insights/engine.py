@@ -1,18 +1,25 @@
 """The insight job: similar post-mortems and recurring themes, computed off the request path
 and stored, so every worker of every instance reads the same results and no page computes.
 
-- Text: TF-IDF (scikit-learn; sublinear tf, words and word pairs, Snowball stems) over each
-  post-mortem's search document, with the templates' own words (section names, guidance) and
-  words nearly every document shares left out.
-- Similar: the nearest neighbours by cosine, with the terms each pair shares most.
-- Detected themes: the data chooses how many there are (the communities, by Louvain, of two
-  or more post-mortems in the nearest-neighbour graph); non-negative matrix factorisation of
-  the TF-IDF rows finds that many themes, and a post-mortem belongs to each theme whose weight
-  in it is near its strongest, so one that tells two stories is in both. Each theme is named by
-  the terms that set it apart from the others (class-based TF-IDF), and keeps its id when a
-  recomputation finds most of it again.
+- Text (text.py, clustering.py): each post-mortem by part — title, summary, contributing
+  factors, other sections, timeline, action items — weighted by how much it says about what
+  failed; tf-idf of Snowball stems and stem pairs, with the templates' own words and the words
+  of every incident report left out, and beside them the failure-mechanism lexicon
+  (data/mechanisms.yaml) counted per mechanism.
+- Similar: the nearest neighbours by cosine in those rows, with the whole words or word pairs
+  each pair shares most.
+- Detected themes (clustering.py): NMF for each candidate number of themes; the number whose
+  groups come out the same from several starts wins. A post-mortem belongs to each theme whose
+  weight in it is near its strongest (one that tells two stories is in both), and to none when
+  the themes explain little of it; no theme holds more than 30 % of the archive. Each is named
+  by a phrase its members use (naming.py), keeps a profile of its centre (profiles.py), keeps
+  its id when a recomputation finds most of it again, and has people's corrections applied
+  again (corrections.py).
 - Taxonomy themes: the factor categories, with their members.
-- Recurrences: a member that started after an earlier fix of the theme was done.
+- Recurrences: a member that started after a fix of a contributing factor belonging to the
+  theme was done (the factor named).
+- Category suggestions: the classifier is retrained on the categorised factors
+  (suggestions.py).
 
 One recomputation (or incremental step, incremental.py) runs at a time across workers and
 instances: `acquire()` takes a lease on the single insight_state row with a conditional
@@ -269,9 +276,9 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
 
 
 def readable_reason(words: str) -> bool:
-    """A reason worth showing: every word at least three letters (or an acronym such as
-    'db'), none of them a stop word."""
-    return all((len(w) >= 3 or w in ("db", "ca", "ip", "os")) and w.isalpha() is not False
+    """A reason worth showing: every word at least three characters (or an acronym such as
+    'db') with a letter in it, none of them a word of every incident report."""
+    return all((len(w) >= 3 or w in ("db", "ca", "ip", "os")) and any(c.isalpha() for c in w)
                and w.lower() not in DOMAIN_STOP for w in words.split())
 
 
