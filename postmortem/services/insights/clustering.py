@@ -185,15 +185,25 @@ def _nmf(matrix: Any, count: int, seed: int, init: str = "nndsvda",
 def _memberships(matrix: Any, weights: Any, components: Any, settings: Settings
                  ) -> list[dict[int, float]]:
     import numpy as np
+    from scipy import sparse
 
     strongest = weights.max(axis=1, keepdims=True)
     shares = np.divide(weights, strongest, out=np.zeros_like(weights), where=strongest > 0)
-    # How much of each row the themes explain: the cosine of the row and its reconstruction.
-    rebuilt = weights @ components
-    dense = matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
-    norms = np.linalg.norm(rebuilt, axis=1) * np.linalg.norm(dense, axis=1)
-    fit = np.divide((rebuilt * dense).sum(axis=1), norms, out=np.zeros(len(norms)),
-                    where=norms > 0)
+    # How much of each row the themes explain: the cosine of the row and its reconstruction,
+    # worked out without the dense reconstruction (rows × terms would be gigabytes).
+    rows = sparse.csr_matrix(matrix)
+    coo = rows.tocoo()
+    dots = np.zeros(rows.shape[0])
+    for start in range(0, coo.nnz, 1_000_000):
+        r, c = coo.row[start:start + 1_000_000], coo.col[start:start + 1_000_000]
+        products = coo.data[start:start + 1_000_000] * np.einsum(
+            "ij,ji->i", weights[r], components[:, c])
+        np.add.at(dots, r, products)
+    rebuilt_norms = np.sqrt(np.maximum(((weights @ (components @ components.T)) * weights)
+                                       .sum(axis=1), 0))
+    row_norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+    norms = rebuilt_norms * row_norms
+    fit = np.divide(dots, norms, out=np.zeros(len(norms)), where=norms > 0)
     fits = fit >= settings.fit * float(np.median(fit))
     return [{int(row): round(float(shares[row, column]), 3)
              for row in np.nonzero((shares[:, column] >= settings.membership) & fits)[0]}
