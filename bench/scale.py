@@ -128,7 +128,7 @@ def wrk(url: str, headers: dict[str, str], duration: int, connections: int,
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    percent = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    percent = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     requests = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     timeouts = re.search(r"timeout (\d+)", out)
@@ -244,8 +244,9 @@ def database_version(url: str) -> str:
         return "PostgreSQL " + connection.execute(text("SHOW server_version")).scalar().split()[0]
 
 
-def write_section(label: str, body: str) -> None:
-    start, end = f"<!-- scale:{label} -->", f"<!-- /scale:{label} -->"
+def write_section(label: str, body: str, kind: str = "scale") -> None:
+    """Put body between the `<!-- {kind}:{label} -->` marks of docs/benchmarks.md."""
+    start, end = f"<!-- {kind}:{label} -->", f"<!-- /{kind}:{label} -->"
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     block = f"{start}\n{body.rstrip()}\n{end}"
     if start in text:
@@ -253,6 +254,41 @@ def write_section(label: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)
+
+
+@dataclass
+class Archive:
+    folder: Path
+    url: str
+    label: str  # "sqlite" or "postgresql"
+    env: dict[str, str]
+    generated: str  # what bench/generate.py said
+
+
+def prepare_archive(reuse: str | None, incidents: int, prefix: str) -> Archive:
+    """The generated archive in DATABASE_URL (or a new SQLite file), kept in and reused from
+    the folder `reuse` when given (SQLite only), on the schema of the code being measured."""
+    tmp = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix=prefix))
+    tmp.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/scale.db"
+    label = "sqlite" if url.startswith("sqlite") else "postgresql"
+    env = {**os.environ, "DATABASE_URL": url, "POSTMORTEM_INSTANCE_PATH": str(tmp)}
+    reused = tmp / "generated.txt"
+    if reuse and reused.exists() and url.startswith("sqlite"):
+        generated = reused.read_text()
+        print(f"== {label}: reusing the archive in {tmp}", flush=True)
+        subprocess.run([str(BIN / "postmortem"), "init-db"], env=env, check=True,
+                       capture_output=True)
+    else:
+        print(f"== {label}: generating {incidents:,} post-mortems", flush=True)
+        generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
+                                    "--incidents", str(incidents),
+                                    "--deployments", str(incidents * 5)],
+                                   env=env, check=True, capture_output=True, text=True).stdout
+        if reuse:
+            reused.write_text(generated)
+    print(generated.strip(), flush=True)
+    return Archive(tmp, url, label, env, generated)
 
 
 def main() -> None:  # noqa: PLR0915
@@ -269,27 +305,9 @@ def main() -> None:  # noqa: PLR0915
     if not shutil.which("wrk"):
         sys.exit("error: wrk is missing (Debian: apt-get install wrk; `make bench-scale` does)")
 
-    tmp = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="postmortem-scale-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/scale.db"
-    label = "sqlite" if url.startswith("sqlite") else "postgresql"
-    env = {**os.environ, "DATABASE_URL": url, "POSTMORTEM_INSTANCE_PATH": str(tmp)}
-    reused = tmp / "generated.txt"
-    if args.reuse and reused.exists() and url.startswith("sqlite"):
-        generated = reused.read_text()
-        print(f"== {label}: reusing the archive in {tmp}", flush=True)
-        # …on the schema of the code being measured.
-        subprocess.run([str(BIN / "postmortem"), "init-db"], env=env, check=True,
-                       capture_output=True)
-    else:
-        print(f"== {label}: generating {args.incidents:,} post-mortems", flush=True)
-        generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
-                                    "--incidents", str(args.incidents),
-                                    "--deployments", str(args.incidents * 5)],
-                                   env=env, check=True, capture_output=True, text=True).stdout
-        if args.reuse:
-            reused.write_text(generated)
-    print(generated.strip(), flush=True)
+    archive = prepare_archive(args.reuse, args.incidents, "postmortem-scale-")
+    tmp, url, label, env, generated = (archive.folder, archive.url, archive.label, archive.env,
+                                       archive.generated)
     token = subprocess.run([str(BIN / "postmortem"), "tokens", "create", "--email",
                             "person1@example.com", "--label", "bench"], env=env, check=True,
                            capture_output=True, text=True).stdout
@@ -305,6 +323,7 @@ def main() -> None:  # noqa: PLR0915
     elif args.reuse:
         timing.write_text(f"{recompute:.1f}")
 
+    shutil.rmtree(tmp / "kept", ignore_errors=True)  # every kept answer is made in the run
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = [str(BIN / "postmortem"), "serve", "--bind", f"127.0.0.1:{port}"]

@@ -30,7 +30,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -49,10 +48,11 @@ from scale import (  # noqa: E402
     free_port,
     login,
     machine,
+    prepare_archive,
+    write_section,
     wrk,
 )
 
-DOC = ROOT / "docs" / "benchmarks.md"
 LUA = Path(__file__).resolve().parent / "team.lua"
 WRITERS = 3
 SEARCH_WORDS = [
@@ -195,18 +195,6 @@ def save_cost(env: dict[str, str]) -> dict[str, tuple[float, float]]:
     return found
 
 
-def write_section(label: str, body: str) -> None:
-    start, end = f"<!-- team:{label} -->", f"<!-- /team:{label} -->"
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = f"{start}\n{body.rstrip()}\n{end}"
-    if start in text:
-        head, rest = text.split(start, 1)
-        text = head + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main() -> None:  # noqa: PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=10_000)
@@ -218,25 +206,8 @@ def main() -> None:  # noqa: PLR0915
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("error: wrk is missing (Debian: apt-get install wrk; `make bench-team` does)")
-    tmp = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="postmortem-team-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/scale.db"
-    label = "sqlite" if url.startswith("sqlite") else "postgresql"
-    env = {**os.environ, "DATABASE_URL": url, "POSTMORTEM_INSTANCE_PATH": str(tmp)}
-    reused = tmp / "generated.txt"
-    if args.reuse and reused.exists() and url.startswith("sqlite"):
-        print(f"== {label}: reusing the archive in {tmp}", flush=True)
-        subprocess.run([str(BIN / "postmortem"), "init-db"], env=env, check=True,
-                       capture_output=True)
-    else:
-        print(f"== {label}: generating {args.incidents:,} post-mortems", flush=True)
-        generated = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
-                                    "--incidents", str(args.incidents),
-                                    "--deployments", str(args.incidents * 5)],
-                                   env=env, check=True, capture_output=True, text=True).stdout
-        print(generated.strip(), flush=True)
-        if args.reuse:
-            reused.write_text(generated)
+    archive = prepare_archive(args.reuse, args.incidents, "postmortem-team-")
+    tmp, url, label, env = archive.folder, archive.url, archive.label, archive.env
     subprocess.run([str(BIN / "postmortem"), "insights", "refresh"], env=env, check=True,
                    capture_output=True)
     shutil.rmtree(tmp / "kept", ignore_errors=True)  # every kept answer is made in the run
@@ -359,8 +330,8 @@ def main() -> None:  # noqa: PLR0915
                               for level, (median, p99) in durability.items())
                   + ". FULL is what Postmortem runs with: an acknowledged save survives a "
                   "power cut."]
-    write_section(label, "\n".join(lines))
-    print(f"wrote the {label} table into {DOC.relative_to(ROOT)}")
+    write_section(label, "\n".join(lines), kind="team")
+    print(f"wrote the {label} table into docs/benchmarks.md")
     if not args.reuse:
         shutil.rmtree(tmp, ignore_errors=True)
 

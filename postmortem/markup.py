@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import markdown
@@ -57,8 +58,11 @@ def render_markdown(text: str | None) -> str:
     )
 
 
+@functools.lru_cache(maxsize=20_000)
 def render_inline(text: str | None) -> str:
-    """Markdown for one line (a timeline entry, a factor): the same sanitising, no <p> wrapper."""
+    """Markdown for one line (a timeline entry, a factor): the same sanitising, no <p> wrapper.
+    A pure function of the text, so each process keeps its latest 20,000 answers: a read view
+    shows dozens of lines, and reading the same post-mortem again converts none of them."""
     html = render_markdown(text)
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
