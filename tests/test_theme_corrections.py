@@ -185,3 +185,22 @@ def test_the_nearest_theme_of_one_post_mortem_without_recomputing(api) -> None:
         from postmortem.services import insights
 
         assert insights.taken_out(int(cert[0].split("-")[1])) == {cert_theme["id"]}
+
+
+def test_a_rename_lasts_through_the_step_for_one_saved_post_mortem(api) -> None:
+    author, kafka, _ = _archive(api)
+    reviewer = api("reviewer")
+    theme = _holding(author, kafka[0])["id"]
+    reviewer.patch(f"/api/v1/themes/{theme}", json={"name": "Kafka rebalance storms"})
+    new = create_incident(author, title="Kafka consumer lag after a rebalance storm",
+                          sections={"summary": "A Kafka rebalance storm delayed invoices."})
+    with api.app.app_context():
+        from postmortem.services.insights import incremental
+
+        assert incremental.place_due(everything=True) == 1
+    placed = author.get(f"/api/v1/themes/{theme}").get_json()
+    assert placed["name"] == "Kafka rebalance storms" and placed["named_by"].startswith("Reviewer")
+    assert new["key"] in placed["incidents"]
+    _recompute(api)
+    again = author.get(f"/api/v1/themes/{theme}").get_json()
+    assert again["name"] == "Kafka rebalance storms" and new["key"] in again["incidents"]
