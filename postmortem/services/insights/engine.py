@@ -75,8 +75,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 NEIGHBOURS = 10
 FIXES_SHOWN = 1  # the latest fix before the incident (the one that did not hold)
-MEMBERSHIP = 0.3  # a theme's weight in a post-mortem, over its strongest's, that makes it a member
-MOST_THEMES = 80  # NMF's time grows with the number of themes: a bound for a huge archive
 # The API's theme list gives each theme's latest recurrences (with their count); the theme
 # itself, or the list with ?view=full, gives them all.
 RECURRENCES_LISTED = 10
