@@ -39,7 +39,7 @@ def test_themes_count_incidents_and_flag_recurrence_after_a_fix(api, client, log
     assert theme["recurred_after_fix"] == [second]
     assert theme["recurrences"] == [{"key": second, "after": [{
         "incident": first, "action_item_id": item["id"], "title": "Validate TTL ranges",
-        "completed_at": "2026-06-20T12:00:00Z"}]}]
+        "completed_at": "2026-06-20T12:00:00Z", "factor": "TTL unchecked"}]}]
     assert author.get("/api/v1/themes/config-change").get_json()["incidents_by_month"] == [
         {"month": "2026-06", "incidents": 1}, {"month": "2026-09", "incidents": 1}]
     assert author.get("/api/v1/themes/no-such-theme").status_code == 404

@@ -23,10 +23,16 @@ from ..schemas import (
     parse,
 )
 from ..services import action_items, exchange, incidents, insights
-from ..services.incidents import event_dict, factor_dict
+from ..services.incidents import event_dict
 from .auth import api_user, requires
 from .common import json_body, page_args, paged
-from .serialise import action_item_json, incident_json, incident_summary_json, revision_json
+from .serialise import (
+    action_item_json,
+    factor_json,
+    incident_json,
+    incident_summary_json,
+    revision_json,
+)
 
 bp = Blueprint("incidents", __name__)
 
@@ -138,7 +144,7 @@ def delete_timeline_event(key: str, event_id: int) -> Any:
 def add_factor(key: str) -> Any:
     incident = incidents.get_incident(key, reader=api_user())
     factor = incidents.add_factor(incident, api_user(), parse(FactorIn, json_body()))
-    return factor_dict(factor), 201
+    return factor_json(factor), 201
 
 
 @bp.patch("/incidents/<key>/factors/<int:factor_id>")
@@ -147,7 +153,7 @@ def update_factor(key: str, factor_id: int) -> Any:
     incident = incidents.get_incident(key, reader=api_user())
     factor = incidents.update_factor(incident, api_user(), factor_id,
                                      parse(FactorChanges, json_body()))
-    return factor_dict(factor)
+    return factor_json(factor)
 
 
 @bp.delete("/incidents/<key>/factors/<int:factor_id>")

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from ..models import ActionItem, Incident, Revision, Service, today
+from ..models import ActionItem, Factor, Incident, Revision, Service, today
 from ..services import deployments, incidents, insights
-from ..services.incidents import action_item_dict, incident_dict, incident_head
+from ..services.incidents import action_item_dict, factor_dict, incident_dict, incident_head
 from ..timeutil import isoformat
 from .auth import api_user
 
@@ -30,6 +30,13 @@ def service_json(service: Service) -> dict[str, Any]:
     }
 
 
+def factor_json(factor: Factor) -> dict[str, Any]:
+    """A contributing factor, with the category suggested for it when it has none."""
+    body = factor_dict(factor)
+    body["suggested_category"] = insights.suggested_category(factor)
+    return body
+
+
 def incident_json(incident: Incident) -> dict[str, Any]:
     """The incident object of api-v1.md, with blameless findings and the browser URL."""
     if incident.restricted:
@@ -37,6 +44,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
 
     body = incident_dict(incident, today(), findings=incidents.findings_of(incident),
                          themes=insights.themes_of(incident), seen=incidents.sight(api_user()))
+    body["factors"] = [factor_json(factor) for factor in incident.factors]
     body["url"] = browser_url(f"/incidents/{incident.key}")
     return body
 
@@ -47,6 +55,7 @@ def incident_summary_json(incident: Incident, counts: dict[str, int]) -> dict[st
     (`?view=full` gives the whole object)."""
     body = incident_head(incident, themes=insights.themes_of(incident),
                          seen=incidents.sight(api_user()))
+    body["factors"] = [factor_json(factor) for factor in incident.factors]
     body["counts"] = counts
     body["url"] = browser_url(f"/incidents/{incident.key}")
     return body

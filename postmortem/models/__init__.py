@@ -28,12 +28,14 @@ from .incident import (
     incident_services,
 )
 from .insight import (
+    CategoryModel,
     IncidentNeighbour,
     InputVersion,
     InsightQueue,
     InsightState,
     SearchDocument,
     Theme,
+    ThemeCorrection,
     ThemeMember,
     search_ddl,
 )
@@ -77,7 +79,7 @@ __all__ = [
     "User",
     "comment_mentions", "incident_readers", "incident_reviewers", "incident_services",
     "IncidentNeighbour", "InputVersion", "InsightQueue", "InsightState", "SearchDocument",
-    "Theme", "ThemeMember",
+    "Theme", "ThemeMember", "ThemeCorrection", "CategoryModel",
     "search_ddl",
     "today",
     "utcnow",

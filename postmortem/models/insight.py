@@ -7,7 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -67,8 +78,45 @@ class Theme(Model):
     brief: Mapped[str | None] = mapped_column(Text)
     # ...and what the themes page shows of it (no member lists).
     card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A detected theme's centre and how close its members are to it (profiles.profile_of).
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set by a person's correction (ThemeCorrection): hidden from the lists, and who named it.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    named_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ThemeCorrection(Model):
+    """What a person changed on a detected theme: its name, description, hidden, the theme it
+    was merged into, the post-mortems taken out of it. Kept apart from the theme so that every
+    recomputation that finds the theme again (most of `members` again) applies it again."""
+
+    __tablename__ = "theme_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[str] = mapped_column(String(80), unique=True)  # the theme it is on now
+    members: Mapped[list[int]] = mapped_column(JSON, default=list)  # when last applied
+    name: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into: Mapped[str | None] = mapped_column(String(80))
+    removed: Mapped[list[int]] = mapped_column(JSON, default=list)  # incident ids taken out
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_name: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CategoryModel(Model):
+    """One row: the classifier that suggests a category for a contributing factor, as the
+    insight job last trained it on the factors already categorised (suggestions.train)."""
+
+    __tablename__ = "category_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    factors: Mapped[int] = mapped_column(Integer, default=0)  # how many it learned from
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ThemeMember(Model):

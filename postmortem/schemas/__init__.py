@@ -17,14 +17,14 @@ from .incidents import (
     TimelineEventIn,
     TransitionIn,
 )
-from .queries import Limit, Paging, Period, ThemeQuery, View
+from .queries import Limit, Paging, Period, ThemeChanges, ThemeMerge, ThemeQuery, View
 
 __all__ = [
     "TIMESTAMPS", "ActionItemChanges", "ActionItemFilters", "ActionItemIn", "CategoryIn",
     "CommentIn", "DeploymentFilters", "DeploymentIn", "FactorChanges", "FactorIn", "FrontMatter",
     "ImportOptions",
     "IncidentChanges", "IncidentFilters", "IncidentIn", "LinkIn", "Limit", "Paging", "Period",
-    "Schema", "ServiceChanges", "ServiceIn", "SuggestionWindow", "ThemeQuery",
+    "Schema", "ServiceChanges", "ServiceIn", "SuggestionWindow", "ThemeChanges", "ThemeMerge", "ThemeQuery",
     "View",
     "TimelineEventChanges", "TimelineEventIn", "TransitionIn", "order_problems", "out_of_order",
     "parse",

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from .base import Schema
 from .deployments import period_problems
-from .types import Integer, ListViewValue, ServiceRef, Timestamp, Until
+from .types import (
+    Boolean,
+    Integer,
+    ListViewValue,
+    Note,
+    ServiceRef,
+    ThemeRef,
+    Timestamp,
+    Title,
+    Until,
+)
 
 
 class Period(Schema):
@@ -65,3 +75,32 @@ class Limit(Schema):
         if self.limit is not None and not 1 <= self.limit <= 50:
             return {"limit": ["must be between 1 and 50"]}
         return {}
+
+
+class ThemeChanges(Schema):
+    """A person's correction of a detected theme: any of name, description, hidden."""
+
+    failure = "Invalid theme."
+    name: Title = None
+    description: Note = None
+    hidden: Boolean = None
+
+    def problems(self) -> dict[str, list[str]]:
+        problems: dict[str, list[str]] = {}
+        if not self.model_fields_set & {"name", "description", "hidden"}:
+            problems["body"] = ["send at least one of name, description, hidden"]
+        if self.given("name") and not self.name:
+            problems["name"] = ["must not be empty"]
+        if self.given("hidden") and self.hidden is None:
+            problems["hidden"] = ["must be true or false"]
+        return problems
+
+
+class ThemeMerge(Schema):
+    """The theme another one goes into."""
+
+    failure = "Invalid merge."
+    into: ThemeRef = None
+
+    def problems(self) -> dict[str, list[str]]:
+        return {} if self.into else {"into": ["is required: the id of the theme to merge into"]}

@@ -10,6 +10,7 @@ from . import (
     admin,
     admin_templates,
     auth,
+    category_suggestions,
     editor,
     exports,
     health,
@@ -18,6 +19,7 @@ from . import (
     reports,
     review,
     services,
+    theme_edits,
     themes,
 )
 
@@ -26,5 +28,6 @@ def register_web(app: Flask) -> None:
     """Register every blueprint explicitly; exports before incidents, because
     '/incidents/import' and '/incidents/<key>.md' are not keys."""
     for module in (main, auth, account, admin, admin_templates, health, exports, incidents, editor,
-                   review, services, actions, reports, themes):
+                   review, services, actions, reports, themes, theme_edits,
+                   category_suggestions):
         app.register_blueprint(module.bp)

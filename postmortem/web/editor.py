@@ -85,6 +85,7 @@ def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
         "action_kinds": list(ActionKind),
         "priorities": list(Priority),
         "categories": setup.list_categories(),
+        "suggest_category": insights.suggested_category,
         "users": accounts.list_active_users(),
         "owners": accounts.list_owners(),
         "findings": incidents.check_incident(incident),
@@ -335,7 +336,9 @@ def _row_edit(incident: Incident, partial: str, anchor: str, row_kind: str,
 
 
 def _factor_data() -> dict[str, Any]:
-    return {"text": request.form.get("text"), "category": request.form.get("category") or None}
+    # "Use this category" (a suggested category, one click) is a submit button of the row.
+    category = request.form.get("use_category") or request.form.get("category") or None
+    return {"text": request.form.get("text"), "category": category}
 
 
 @bp.post("/<key>/timeline")

@@ -13,7 +13,7 @@ from ..auth import is_safe_next, role_required
 from ..errors import Conflict, Forbidden, ValidationError
 from ..models import Incident, IncidentStatus, ReviewComment, Role, today
 from ..schemas import CommentIn, TransitionIn, parse
-from ..services import deployments, incidents, setup
+from ..services import deployments, incidents, insights, setup
 from ..services.accounts import list_active_users
 from .incidents import load_incident
 from .labels import field_label
@@ -47,6 +47,7 @@ def render_review(incident: Incident, draft: dict[str, str] | None = None) -> st
         can_edit=current_user.can(Role.AUTHOR), today=today(),
         checklist=[], findings=[], similar=[],
         categories={c.key: c for c in setup.list_categories(include_inactive=True)},
+        suggest_category=insights.suggested_category,
         timeline_entries=deployments.incident_timeline(incident),
         comments_by_section=by_section, passages=incidents.passages_found(incident),
         can_comment=current_user.can(Role.AUTHOR), people=people, draft=draft or {},

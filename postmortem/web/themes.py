@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..errors import NotFound, ValidationError
-from ..models import today
+from ..models import Role, today
 from ..services import deployments, incidents, insights
 from ..services.kept import INCIDENTS, THEMES, keep, versions
 from ..services.pages import ListPage
@@ -72,5 +72,9 @@ def show(theme_id: str) -> Any:
         abort(404)
     card = insights.theme_card(theme, 50)
     keys = card["recent"] + [r["key"] for r in theme["recurrences"][-20:]]
+    can_correct = theme["source"] == "detected" and current_user.can(Role.REVIEWER)
+    others = [t for t in insights.detected_theme_names() if t["id"] != theme["id"]] \
+        if can_correct else []
     return render_template("themes/show.html", theme=card, recurrences=theme["recurrences"][-20:],
-                           incidents=insights.incidents_by_key(keys, seen=seen), months=_months)
+                           incidents=insights.incidents_by_key(keys, seen=seen), months=_months,
+                           can_correct=can_correct, others=others)

@@ -4,14 +4,19 @@ similar post-mortems and themes are computed by the insight job (engine.py) off 
 path and stored."""
 
 from .charts import bar_chart, line_chart
+from .corrections import taken_out
 from .digest import build_digest, parse_period
 from .engine import card_of as theme_card
 from .home import Home, home_for
 from .knowledge import concentrated, knowledge_by_service, knowledge_of
+from .profiles import nearest_theme, nearest_theme_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
 from .similarity import similar_incidents
+from .suggestions import suggested_category
+from .theme_edits import correct_theme, correction_of, merge_themes, remove_from_theme
 from .themes import (
     computed,
+    detected_theme_names,
     get_theme,
     incident_filters,
     incidents_by_key,
@@ -31,4 +36,6 @@ __all__ = [
     "parse_period", "preload_themes", "theme_card", "theme_cards", "themes_document",
     "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
     "wait_until_fresh",
+    "correct_theme", "correction_of", "detected_theme_names", "merge_themes", "nearest_theme",
+    "nearest_theme_of", "remove_from_theme", "suggested_category", "taken_out",
 ]

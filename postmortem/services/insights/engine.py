@@ -1,18 +1,25 @@
 """The insight job: similar post-mortems and recurring themes, computed off the request path
 and stored, so every worker of every instance reads the same results and no page computes.
 
-- Text: TF-IDF (scikit-learn; sublinear tf, words and word pairs, Snowball stems) over each
-  post-mortem's search document, with the templates' own words (section names, guidance) and
-  words nearly every document shares left out.
-- Similar: the nearest neighbours by cosine, with the terms each pair shares most.
-- Detected themes: the data chooses how many there are (the communities, by Louvain, of two
-  or more post-mortems in the nearest-neighbour graph); non-negative matrix factorisation of
-  the TF-IDF rows finds that many themes, and a post-mortem belongs to each theme whose weight
-  in it is near its strongest, so one that tells two stories is in both. Each theme is named by
-  the terms that set it apart from the others (class-based TF-IDF), and keeps its id when a
-  recomputation finds most of it again.
+- Text (text.py, clustering.py): each post-mortem by part — title, summary, contributing
+  factors, other sections, timeline, action items — weighted by how much it says about what
+  failed; tf-idf of Snowball stems and stem pairs, with the templates' own words and the words
+  of every incident report left out, and beside them the failure-mechanism lexicon
+  (data/mechanisms.yaml) counted per mechanism.
+- Similar: the nearest neighbours by cosine in those rows, with the whole words or word pairs
+  each pair shares most.
+- Detected themes (clustering.py): NMF for each candidate number of themes; the number whose
+  groups come out the same from several starts wins. A post-mortem belongs to each theme whose
+  weight in it is near its strongest (one that tells two stories is in both), and to none when
+  the themes explain little of it; no theme holds more than 30 % of the archive. Each is named
+  by a phrase its members use (naming.py), keeps a profile of its centre (profiles.py), keeps
+  its id when a recomputation finds most of it again, and has people's corrections applied
+  again (corrections.py).
 - Taxonomy themes: the factor categories, with their members.
-- Recurrences: a member that started after an earlier fix of the theme was done.
+- Recurrences: a member that started after a fix of a contributing factor belonging to the
+  theme was done (the factor named).
+- Category suggestions: the classifier is retrained on the categorised factors
+  (suggestions.py).
 
 One recomputation (or incremental step, incremental.py) runs at a time across workers and
 instances: `acquire()` takes a lease on the single insight_state row with a conditional
@@ -25,9 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
-import re
 import socket
 import threading
 import time
@@ -49,9 +54,7 @@ from ...models import (
     IncidentNeighbour,
     InsightQueue,
     InsightState,
-    SearchDocument,
     Service,
-    TemplateSection,
     Theme,
     ThemeMember,
     incident_services,
@@ -59,18 +62,22 @@ from ...models import (
 )
 from ...timeutil import isoformat
 from .. import kept
+from . import clustering, naming, profiles, suggestions
+from .corrections import apply_corrections
+from .profiles import load_parts, stop_words, template_words
 from .search import mark_changed
+from .text import DOMAIN_STOP, WORD_RE, Analyzer, Parts, with_pairs
+
+# Where these lived before text.py and profiles.py (incremental.py reads them here).
+__all__ = ["WORD_RE", "Analyzer", "load_parts", "template_words", "with_pairs"]
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 NEIGHBOURS = 10
 FIXES_SHOWN = 1  # the latest fix before the incident (the one that did not hold)
-MEMBERSHIP = 0.3  # a theme's weight in a post-mortem, over its strongest's, that makes it a member
-MOST_THEMES = 80  # NMF's time grows with the number of themes: a bound for a huge archive
 # The API's theme list gives each theme's latest recurrences (with their count); the theme
 # itself, or the list with ?view=full, gives them all.
 RECURRENCES_LISTED = 10
-WORD_RE = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]{2}", re.UNICODE)
 
 
 @dataclass
@@ -170,84 +177,36 @@ def refresh(force: bool = False) -> Outcome:
 # -- text ----------------------------------------------------------------------------------
 
 
-class Analyzer:
-    """Words → Snowball stems, remembering each stem's most common spelling for names."""
-
-    def __init__(self, stop_words: set[str]) -> None:
-        import snowballstemmer
-
-        self.stemmer = snowballstemmer.stemmer("english")
-        self.stop = stop_words
-        self.cache: dict[str, str] = {}
-        self.spelling: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def __call__(self, text: str) -> list[str]:
-        stems = []
-        for word in WORD_RE.findall(text.lower()):
-            if word in self.stop or len(word) < 2:
-                continue
-            stem = self.cache.get(word)
-            if stem is None:
-                stem = self.cache[word] = self.stemmer.stemWord(word)
-            if stem in self.stop:
-                continue
-            self.spelling[stem][word] += 1
-            stems.append(stem)
-        return stems
-
-    def readable(self, term: str) -> str:
-        return " ".join(self.spelling[stem].most_common(1)[0][0] if self.spelling.get(stem)
-                        else stem for stem in term.split())
-
-
-def template_words() -> set[str]:
-    """The templates' own words: section names and keys and their guidance."""
-    words: set[str] = set()
-    for key, title, guidance in db.session.execute(
-            select(TemplateSection.key, TemplateSection.title, TemplateSection.guidance)):
-        for value in (key.replace("_", " "), title, guidance or ""):
-            words.update(w for w in WORD_RE.findall(value.lower()))
-    return words
-
-
 @dataclass
 class Corpus:
     ids: list[int]
     started: dict[int, datetime]
-    matrix: Any  # the l2-normalised TF-IDF rows, one per id
+    matrix: Any  # the l2-normalised tf-idf rows of the words, one per id
     terms: list[str]
     analyzer: Analyzer
-    idf: Any = None  # the vectorizer's idf weights, one per term (for incremental.py)
+    idf: Any = None  # the words' idf weights, one per term (for incremental.py)
+    # The rows themes and neighbours are found in (words and failure mechanisms), and what
+    # turns one more post-mortem into such a row (clustering.Features.vector).
+    features: clustering.Features | None = None
+    texts: list[str] = field(default_factory=list)  # title, summary and factors: for names
+
+    @property
+    def rows(self) -> Any:
+        return self.features.combined if self.features is not None else self.matrix
 
 
-def load_corpus() -> Corpus | None:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-
-    rows = db.session.execute(
-        select(SearchDocument.incident_id, SearchDocument.title, SearchDocument.body,
-               Incident.started_at)
-        .join(Incident, Incident.id == SearchDocument.incident_id)
-        .where(Incident.archived_at.is_(None), Incident.restricted.is_(False))
-        .order_by(SearchDocument.incident_id)).all()
-    if len(rows) < 2:
+def load_corpus(settings: clustering.Settings | None = None) -> Corpus | None:
+    """The archive's post-mortems as rows (clustering.features); None when fewer than two or
+    when no term is shared by two of them."""
+    ids, started, parts = load_parts()
+    if len(ids) < 2:
         return None
-    analyzer = Analyzer(set(ENGLISH_STOP_WORDS) | template_words())
-    documents = [f"{title}\n{title}\n{body}" for _, title, body, _ in rows]
-    max_df = 0.5 if len(rows) >= 20 else 1.0
-    vectorizer = TfidfVectorizer(analyzer=lambda text: _with_pairs(analyzer(text)),
-                                 sublinear_tf=True, min_df=2, max_df=max_df,
-                                 max_features=60_000, dtype=__import__("numpy").float32)
-    try:
-        matrix = vectorizer.fit_transform(documents)
-    except ValueError:  # no term shared by two documents
+    analyzer = Analyzer(stop_words())
+    found = clustering.features(parts, analyzer, settings or clustering.Settings())
+    if found is None:
         return None
-    return Corpus([r[0] for r in rows], {r[0]: r[3] for r in rows}, matrix,
-                  list(vectorizer.get_feature_names_out()), analyzer, vectorizer.idf_)
-
-
-def with_pairs(stems: list[str]) -> list[str]:
-    """The stems and each pair of neighbouring stems (the vectorizer's terms)."""
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+    texts = [f"{p.title}\n{p.summary}\n" + "\n".join(p.factors) for p in parts]
+    return Corpus(ids, started, found.words, found.terms, analyzer, found.idf, found, texts)
 
 
 _with_pairs = with_pairs
@@ -260,7 +219,7 @@ def nearest(corpus: Corpus, k: int) -> tuple[Any, Any]:
     """(indices, scores): each row's k most similar other rows, best first."""
     import numpy as np
 
-    matrix = corpus.matrix
+    matrix = corpus.rows
     n = matrix.shape[0]
     k = min(k, n - 1)
     indices = np.zeros((n, k), dtype=np.int64)
@@ -284,6 +243,12 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
 
     matrix = corpus.matrix
     n, k = indices.shape
+    # A phrase of the failure-mechanism lexicon, or two words together, says more than one
+    # word alone ("control plane", not "control" and "plane"): weighted up before choosing.
+    lexicon = {" ".join(p) for m in (corpus.features.lexicon if corpus.features else [])
+               for p in m.phrases}
+    boost = np.array([2.0 if term in lexicon else 1.5 if " " in term else 1.0
+                      for term in corpus.terms], dtype=np.float32)
     result: list[list[list[str]]] = []
     for start in range(0, n, 256):
         rows = np.repeat(np.arange(start, min(start + 256, n)), k)
@@ -292,61 +257,36 @@ def shared_terms(corpus: Corpus, indices: Any, top: int = 3) -> list[list[list[s
         for r in range(products.shape[0]):
             lo, hi = products.indptr[r], products.indptr[r + 1]
             data, cols = products.data[lo:hi], products.indices[lo:hi]
-            best = cols[np.argsort(-data)[:top]] if hi > lo else []
-            pairs.append([corpus.analyzer.readable(corpus.terms[c]) for c in best])
+            data = data * boost[cols]
+            chosen: list[str] = []
+            for c in (cols[np.argsort(-data)[:top * 4]] if hi > lo else []):
+                words = corpus.analyzer.readable(corpus.terms[c])
+                # Whole words a person would say: no fragments, no word shown twice.
+                if not readable_reason(words) or any(
+                        set(words.split()) & set(other.split()) for other in chosen):
+                    continue
+                chosen.append(words)
+                if len(chosen) == top:
+                    break
+            pairs.append(chosen)
         result += [pairs[i:i + k] for i in range(0, len(pairs), k)]
     return result
+
+
+def readable_reason(words: str) -> bool:
+    """A reason worth showing: every word at least three characters (or an acronym such as
+    'db') with a letter in it, none of them a word of every incident report."""
+    return all((len(w) >= 3 or w in ("db", "ca", "ip", "os")) and any(c.isalpha() for c in w)
+               and w.lower() not in DOMAIN_STOP for w in words.split())
 
 
 # -- detected themes -----------------------------------------------------------------------
 
 
-def communities(indices: Any, scores: Any, k: int) -> list[set[int]]:
-    """Louvain communities of the k-nearest-neighbour graph, each row in one."""
-    import networkx as nx
-
-    graph = nx.Graph()
-    n = indices.shape[0]
-    graph.add_nodes_from(range(n))
-    for row in range(n):
-        for column in range(min(k, indices.shape[1])):
-            weight = float(scores[row, column])
-            if weight <= 0:
-                continue
-            other = int(indices[row, column])
-            if graph.has_edge(row, other):
-                graph[row][other]["weight"] = max(graph[row][other]["weight"], weight)
-            else:
-                graph.add_edge(row, other, weight=weight)
-    groups = nx.community.louvain_communities(graph, weight="weight", seed=42, resolution=1.0)
-    return [set(g) for g in groups]
-
-
 def theme_terms(corpus: Corpus, groups: list[list[int]], top: int = 5) -> list[list[str]]:
-    """Class-based TF-IDF: the terms frequent in a group and rare in the others."""
-    import numpy as np
-
-    sums = np.vstack([np.asarray(corpus.matrix[g].sum(axis=0)).ravel() for g in groups])
-    per_group = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-9)
-    spread = (sums > 0).sum(axis=0)
-    idf = np.log(1 + len(groups) / np.maximum(spread, 1))
-    weights = per_group * idf
-    names = []
-    for row in weights:
-        chosen: list[str] = []
-        for column in np.argsort(-row)[: top * 4]:
-            term = corpus.terms[column]
-            if row[column] <= 0 or any(part in " ".join(chosen).split() for part in term.split()):
-                continue
-            chosen.append(term)
-            if len(chosen) == top:
-                break
-        names.append([corpus.analyzer.readable(term) for term in chosen])
-    return names
-
-
-def neighbour_count(n: int) -> int:
-    return max(3, min(12, round(math.log2(max(n, 2))) + 1))
+    """Class-based TF-IDF: the terms frequent in a group and rare in the others, as written."""
+    return [[corpus.analyzer.readable(term) for term in terms]
+            for terms in clustering.distinguishing_terms(corpus.matrix, corpus.terms, groups, top)]
 
 
 # -- storing ---------------------------------------------------------------------------------
@@ -360,38 +300,58 @@ class Found:
     description: str | None
     terms: list[str]
     members: dict[int, float]  # incident id → weight
+    profile: dict[str, Any] | None = None  # detected: profiles.profile_of
+    named_by: str | None = None  # a person's name, once someone corrected the theme
+    hidden: bool = False
 
 
-def fixes_by_theme(themes: list[Found]) -> dict[int, list[tuple[datetime, int, int, str]]]:
-    """For each theme (by position): the done action items that address it, oldest first:
-    (completed_at, incident id, item id, title)."""
+def fixes_by_theme(themes: list[Found], corpus: Corpus | None = None
+                   ) -> dict[int, list[tuple[datetime, int, int, str, str]]]:
+    """For each theme (by position): the done action items that address a contributing factor
+    belonging to it, oldest first: (completed_at, incident id, item id, title, factor text).
+    A factor belongs to a taxonomy theme by its category, and to the detected theme its
+    text is closest to, when close enough (profiles.FACTOR_CLOSE)."""
     done = db.session.execute(
         select(ActionItem.id, ActionItem.incident_id, ActionItem.title, ActionItem.completed_at,
-               Factor.category)
-        .outerjoin(Factor, Factor.id == ActionItem.factor_id)
+               Factor.id, Factor.category, Factor.text)
+        .join(Factor, Factor.id == ActionItem.factor_id)
         .where(ActionItem.status == ActionStatus.DONE, ActionItem.completed_at.is_not(None),
                # A restricted post-mortem's fix must not be named beside another's.
                ActionItem.incident_id.not_in(select(Incident.id).where(Incident.restricted)))
     ).all()
     by_category: dict[str, list[tuple]] = defaultdict(list)
-    by_incident: dict[int, list[tuple]] = defaultdict(list)
-    for item_id, incident_id, title, completed_at, category in done:
-        row = (completed_at, incident_id, item_id, title)
-        by_incident[incident_id].append(row)
+    by_theme: dict[int, list[tuple]] = defaultdict(list)
+    detected = [(position, theme) for position, theme in enumerate(themes)
+                if theme.source == "detected" and theme.profile]
+    closest: dict[int, int | None] = {}
+    for item_id, incident_id, title, completed_at, factor_id, category, factor in done:
+        row = (completed_at, incident_id, item_id, title, factor or "")
         if category:
             by_category[category].append(row)
+        if corpus is None or corpus.features is None or not detected:
+            continue
+        if factor_id not in closest:
+            vector = corpus.features.vector(Parts(factors=[factor or ""]))
+            scored = [(profiles.closeness(vector, theme.profile or {}), position)
+                      for position, theme in detected if incident_id in theme.members]
+            best = max(scored, default=(0.0, None))
+            closest[factor_id] = best[1] if best[0] >= profiles.FACTOR_CLOSE else None
+        position = closest[factor_id]
+        if position is not None:
+            by_theme[position].append(row)
     result = {}
     for position, theme in enumerate(themes):
         if theme.source == "taxonomy":
             fixes = by_category.get(theme.id or "", [])
         else:
-            fixes = [row for incident in theme.members for row in by_incident.get(incident, [])]
+            fixes = by_theme.get(position, [])
         result[position] = sorted(fixes)
     return result
 
 
 def recurrences(theme: Found, fixes: list[tuple], started: dict[int, datetime]) -> dict[int, list]:
-    """{incident id: [the latest fixes of the theme done before it started, newest first]}."""
+    """{incident id: [the latest fixes of the theme done before it started, newest first]},
+    each with the contributing factor it addressed."""
     members = sorted((started[i], i) for i in theme.members if i in started)
     latest: deque[tuple] = deque(maxlen=FIXES_SHOWN)
     position, found = 0, {}
@@ -402,7 +362,8 @@ def recurrences(theme: Found, fixes: list[tuple], started: dict[int, datetime]) 
             position += 1
         if latest:
             found[incident] = [{"incident": f"INC-{fix[1]}", "action_item_id": fix[2],
-                                "title": fix[3], "completed_at": isoformat(fix[0])}
+                                "title": fix[3], "completed_at": isoformat(fix[0]),
+                                "factor": fix[4]}
                                for fix in reversed(latest)]
     return found
 
@@ -424,46 +385,22 @@ def taxonomy_found() -> list[Found]:
     return found
 
 
-def nmf_themes(corpus: Corpus, count: int) -> list[dict[int, float]]:
-    """`count` themes as the NMF components of the TF-IDF rows: each is {row: weight} of the
-    post-mortems whose weight in it is at least MEMBERSHIP of their strongest theme's, so a
-    post-mortem that tells two stories belongs to both."""
-    import warnings
-
-    import numpy as np
-    from sklearn.decomposition import NMF
-    from sklearn.exceptions import ConvergenceWarning
-
-    # A bounded number of rounds is enough to read memberships, and the reconstruction error
-    # (unused) is the square root of a tiny negative number when two rows fit exactly.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        weights = NMF(n_components=count, init="nndsvda", random_state=0, max_iter=300
-                      ).fit_transform(corpus.matrix)
-    strongest = weights.max(axis=1, keepdims=True)
-    shares = np.divide(weights, strongest, out=np.zeros_like(weights), where=strongest > 0)
-    return [{int(row): round(float(shares[row, column]), 3)
-             for row in np.nonzero(shares[:, column] >= MEMBERSHIP)[0]}
-            for column in range(count)]
-
-
-def detected_found(corpus: Corpus | None, neighbours: tuple[Any, Any] | None) -> list[Found]:
-    """The data chooses how many themes there are (the communities of two or more in the
-    nearest-neighbour graph); NMF finds that many, letting a post-mortem belong to two."""
-    if corpus is None or neighbours is None:
+def detected_found(corpus: Corpus | None, neighbours: tuple[Any, Any] | None = None) -> list[Found]:
+    """Themes found in the post-mortems' words and failure mechanisms (clustering.detect),
+    each named by a phrase its members use (naming.theme_names), with its terms and the
+    profile that tells how close another text is to it."""
+    if corpus is None or corpus.features is None:
         return []
-    indices, scores = neighbours
-    groups = communities(indices, scores, neighbour_count(len(corpus.ids)))
-    recurring = [group for group in groups if len(group) >= 2]
-    if len(recurring) < 2:  # one theme at most: the community itself, nothing to tell apart
-        themes = [dict.fromkeys(sorted(group), 1.0) for group in recurring]
-    else:
-        count = min(len(recurring), MOST_THEMES)
-        themes = [members for members in nmf_themes(corpus, count) if len(members) >= 2]
-    names = theme_terms(corpus, [sorted(members) for members in themes]) if themes else []
-    return [Found(None, "detected", ", ".join(names[position][:3]) or "Recurring", None,
-                  names[position], {corpus.ids[row]: weight for row, weight in members.items()})
+    themes = clustering.detect(corpus.features)
+    if not themes:
+        return []
+    groups = [sorted(members) for members in themes]
+    keywords = clustering.distinguishing_terms(corpus.matrix, corpus.terms, groups, 8)
+    names = naming.theme_names(corpus.texts, groups, corpus.analyzer, keywords)
+    return [Found(None, "detected", names[position], None,
+                  [corpus.analyzer.readable(t) for t in keywords[position][:5]],
+                  {corpus.ids[row]: weight for row, weight in members.items()},
+                  profiles.profile_of(corpus.features, groups[position]))
             for position, members in enumerate(themes)]
 
 
@@ -514,6 +451,10 @@ def theme_document(head: dict[str, Any], rows: list[tuple[datetime, int, list]],
     """A theme as the API gives it: head ({"id", "name", "source", "description", "terms"})
     and its members as (started_at, incident id, the fixes it came back after), oldest first."""
     months = Counter(moment.strftime("%Y-%m") for moment, _, _ in rows)
+    if "named_by" not in head:  # a head made without the people's corrections shown with it
+        stored = db.session.get(Theme, head.get("id")) if head.get("id") else None
+        head = {**head, "named_by": stored.named_by if stored else None,
+                "hidden": bool(stored.hidden) if stored else False}
     return {
         **head,
         "incident_count": len(rows),
@@ -534,7 +475,8 @@ def summarise(theme: Found, after: dict[int, list], started: dict[int, datetime]
     """The theme as the API lists it, over the whole archive."""
     rows = sorted((started[i], i, after.get(i, [])) for i in theme.members if i in started)
     head = {"id": theme.id, "name": theme.name, "source": theme.source,
-            "description": theme.description, "terms": theme.terms}
+            "description": theme.description, "terms": theme.terms,
+            "named_by": theme.named_by, "hidden": theme.hidden}
     return theme_document(head, rows, services)
 
 
@@ -579,10 +521,11 @@ def compute_and_store() -> Outcome:
         pairs = shared_terms(corpus, neighbours[0])
     found = taxonomy_found() + detected_found(corpus, neighbours)
     kept_count = keep_ids(found)
+    found = [t for t in apply_corrections(found) if len(t.members) >= 1]
     started = dict(db.session.execute(
         select(Incident.id, Incident.started_at).where(
             Incident.archived_at.is_(None), Incident.restricted.is_(False))).all())
-    fixes = fixes_by_theme(found)
+    fixes = fixes_by_theme(found, corpus)
     now = utcnow()
 
     db.session.execute(delete(IncidentNeighbour))
@@ -610,6 +553,7 @@ def compute_and_store() -> Outcome:
         after = recurrences(theme, fixes[position], started)
         row.name, row.description, row.terms, row.updated_at = (
             theme.name, theme.description, theme.terms, now)
+        row.profile, row.hidden, row.named_by = theme.profile, theme.hidden, theme.named_by
         summary = summarise(theme, after, started, services)
         row.document = json.dumps(summary, separators=(",", ":"))
         row.brief = json.dumps(brief_of(summary), separators=(",", ":"))
@@ -622,6 +566,7 @@ def compute_and_store() -> Outcome:
     db.session.flush()
     for start in range(0, len(members), 5000):
         db.session.execute(insert(ThemeMember), members[start:start + 5000])
+    suggestions.train()
     # What was written before this run is in it; what was written since waits for the
     # incremental step. The vocabulary is kept for that step; kept answers about themes go.
     db.session.execute(delete(InsightQueue).where(InsightQueue.written_at < run_started))

@@ -48,6 +48,7 @@ from ...models import (
 )
 from .. import kept
 from . import engine
+from .corrections import taken_out
 
 log = logging.getLogger(__name__)
 QUIET_SECONDS = 3.0
@@ -225,7 +226,9 @@ def _rewrite(owner: int, entries: list[tuple[float, int, list[str]]]) -> None:
 def _place_in_themes(incident_id: int,
                      nearest: list[tuple[float, int, dict[int, float]]]) -> set[str]:
     """The taxonomy themes of its factors' categories, and the detected theme that most of
-    its neighbours' similarity points to; the ids of the themes whose members changed."""
+    its neighbours' similarity points to — never one a person took it out of, hid or merged
+    away (corrections.taken_out); the ids of the themes whose members changed."""
+    refused = taken_out(incident_id)
     current = dict(db.session.execute(
         select(ThemeMember.theme_id, Theme.source).join(Theme)
         .where(ThemeMember.incident_id == incident_id)).all())
@@ -244,8 +247,10 @@ def _place_in_themes(incident_id: int,
             member_of[member].append(theme_id)
         for score, other, _ in nearest:
             for theme_id in member_of.get(other, []):
-                votes[theme_id] += score
-    detected = [theme_id for theme_id, source in current.items() if source == "detected"]
+                if theme_id not in refused:
+                    votes[theme_id] += score
+    detected = [theme_id for theme_id, source in current.items()
+                if source == "detected" and theme_id not in refused]
     if votes:
         best, weight = max(votes.items(), key=lambda item: (item[1], item[0]))
         if total and weight >= JOIN_SHARE * total:
@@ -258,7 +263,7 @@ def _place_in_themes(incident_id: int,
         _new_taxonomy_themes(missing)
     wanted = {theme_id for theme_id in wanted if theme_id in known or theme_id in missing}
     leaving = {theme_id for theme_id, source in current.items()
-               if source == "taxonomy" and theme_id not in wanted}
+               if (source == "taxonomy" or theme_id in refused) and theme_id not in wanted}
     joining = wanted - set(current)
     if leaving:
         db.session.execute(delete(ThemeMember).where(ThemeMember.incident_id == incident_id,

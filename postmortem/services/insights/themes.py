@@ -55,7 +55,8 @@ def list_themes(since: datetime | None = None, until: datetime | None = None,
     reader who sees `seen` may read, most incidents first, then the most recent: the API's
     theme objects, whole or (not full) as the list gives them by default (engine.brief_of)."""
     if since is None and until is None and service is None and not _hiding(seen):
-        rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents))
+        rows = db.session.scalars(select(Theme).where(Theme.incident_count >= min_incidents,
+                                                      Theme.hidden.is_(False)))
         found = [json.loads(theme.document) for theme in rows]
     else:
         found = _filtered(since, until, min_incidents, service, seen)
@@ -75,7 +76,8 @@ def themes_document(min_incidents: int = 2, full: bool = False, *, seen: Sight) 
         return json.dumps(list_themes(min_incidents=min_incidents, full=full, seen=seen),
                           separators=(",", ":"))
     rows = db.session.execute(
-        select(Theme.document, Theme.brief).where(Theme.incident_count >= min_incidents)
+        select(Theme.document, Theme.brief).where(Theme.incident_count >= min_incidents,
+                                                  Theme.hidden.is_(False))
         .order_by(Theme.incident_count.desc(), Theme.last_seen.desc(),
                   (Theme.source != "taxonomy"), Theme.name))
     return "[" + ",".join(
@@ -90,7 +92,8 @@ def theme_cards(since: datetime | None = None, until: datetime | None = None,
     """What the themes page shows of each theme (see engine.card_of), ranked like the list,
     for a reader who sees `seen`."""
     if since is None and until is None and service is None and not _hiding(seen):
-        cards = db.session.scalars(select(Theme.card).where(Theme.incident_count >= min_incidents))
+        cards = db.session.scalars(select(Theme.card).where(
+            Theme.incident_count >= min_incidents, Theme.hidden.is_(False)))
         return _ranked([dict(card) for card in cards])
     return [card_of(theme)
             for theme in list_themes(since, until, min_incidents, service, seen=seen)]
@@ -134,9 +137,11 @@ def _filtered(since: datetime | None, until: datetime | None, min_incidents: int
             .where(incident_services.c.incident_id.in_(ids))):
         names[incident_id].append(name)
     return [theme_document({"id": theme.id, "name": theme.name, "source": theme.source,
-                            "description": theme.description, "terms": theme.terms},
+                            "description": theme.description, "terms": theme.terms,
+                            "named_by": theme.named_by, "hidden": theme.hidden},
                            members[theme.id], names)
-            for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members)))]
+            for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members),
+                                                                Theme.hidden.is_(False)))]
 
 
 def incidents_by_key(keys: list[str], *, seen: Sight) -> dict[str, Incident]:
@@ -184,7 +189,8 @@ def preload_themes(incidents: list[Incident]) -> None:
         loaded[incident_id] = []
     for incident_id, theme_id, name in db.session.execute(
             select(ThemeMember.incident_id, Theme.id, Theme.name).join(Theme)
-            .where(ThemeMember.incident_id.in_(ids), Theme.source == "detected")
+            .where(ThemeMember.incident_id.in_(ids), Theme.source == "detected",
+                   Theme.hidden.is_(False))
             .order_by(Theme.id)):
         loaded[incident_id].append({"id": theme_id, "name": name})
     g.detected_themes = loaded
@@ -199,3 +205,10 @@ def incident_filters(args: dict[str, Any]) -> dict[str, Any]:
         filters["theme_incident_ids"] = select(ThemeMember.incident_id).where(
             ThemeMember.theme_id == theme)
     return filters
+
+
+def detected_theme_names() -> list[dict[str, str]]:
+    """[{"id", "name"}] of the detected themes shown in the lists, by name (a merge's choices)."""
+    return [{"id": theme_id, "name": name} for theme_id, name in db.session.execute(
+        select(Theme.id, Theme.name).where(Theme.source == "detected", Theme.hidden.is_(False))
+        .order_by(Theme.name))]
