@@ -7,11 +7,16 @@ import sys
 from collections.abc import Mapping, Sequence
 
 import pygal
+from pygal.etree import etree
 from pygal.style import Style
 
 # pygal appends a legacy sys.meta_path finder (for its map plugins, unused here) that makes
 # every later failed import emit an ImportWarning; take it out again.
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+# pygal draws with lxml when it is installed (the importer brings it) and the standard library's
+# ElementTree otherwise. Drawn by several threads of a forked worker with lxml, a worker died
+# of SIGSEGV under load (bench/team.py); the standard library draws the same SVG.
+etree.to_etree()
 
 PALETTE = ("#2563eb", "#12b76a", "#f79009", "#b42318", "#7a5af8", "#0e9384", "#dd2590", "#667085")
 STYLE = Style(
