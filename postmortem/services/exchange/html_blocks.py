@@ -10,11 +10,9 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-import lxml.html
-import mammoth
-import tinycss2
-from lxml import etree
-
+# lxml, mammoth and tinycss2 are imported when a document is read, not when the app starts:
+# a serving process that imports nothing never loads them (with lxml loaded in the forked,
+# threaded workers, one died of SIGSEGV while collecting garbage under load).
 from .blocks import MAX_BLOCKS, Block, Line, Source, joined, take_checkbox
 from .markdown import DocumentError
 
@@ -43,6 +41,9 @@ def read_html(html: str | bytes, *, first_line: int = 1) -> Source:
 
     Paragraphs styled by hand (bold, or a larger font through a class or `style`) are marked
     so that the mapping layer can read them as headings."""
+    import lxml.html
+    from lxml import etree
+
     if isinstance(html, bytes):
         try:  # most exports are UTF-8 without saying so; lxml would guess Latin-1
             html = html.decode("utf-8")
@@ -72,6 +73,7 @@ def read_html(html: str | bytes, *, first_line: int = 1) -> Source:
 
 
 def _declarations(text: str) -> dict[str, str]:
+    import tinycss2
     out: dict[str, str] = {}
     for node in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True):
         if node.type == "declaration":
@@ -80,6 +82,7 @@ def _declarations(text: str) -> dict[str, str]:
 
 
 def _class_styles(root: Any) -> dict[str, dict[str, str]]:
+    import tinycss2
     """Font weight and size given to `.class` selectors in the page's <style> (Google Docs
     styles its text this way)."""
     styles: dict[str, dict[str, str]] = {}
@@ -452,6 +455,9 @@ def _merge_links(parts: list[str]) -> str:
 def read_docx(data: bytes) -> Source:
     """Blocks of a Word or Google Docs .docx, through mammoth's HTML; positions are paragraph
     numbers (a .docx has no lines)."""
+    import mammoth
+    from lxml import etree
+
     try:
         result = mammoth.convert_to_html(io.BytesIO(data), style_map=DOCX_STYLES)
     except (zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as error:

@@ -7,9 +7,6 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dateparser
-from dateparser.timezone_parser import pop_tz_offset_from_string
-
 # What a heading means: the first rule whose words it contains wins, so narrower rules first.
 # Targets: a template section key, or factors / timeline / actions / metadata.
 HEADING_RULES: list[tuple[str, tuple[str, ...]]] = [
@@ -259,6 +256,8 @@ def zone_of(text: str | None) -> tzinfo | None:
         if minutes > 14 * 60:
             return None
         return timezone(timedelta(minutes=minutes if offset.group(1) == "+" else -minutes))
+    from dateparser.timezone_parser import pop_tz_offset_from_string  # loaded when first used
+
     _, found = pop_tz_offset_from_string("00:00 " + name.upper())
     return found if isinstance(found, tzinfo) else None
 
@@ -331,6 +330,8 @@ def _parse(text: str, base: datetime | None, *, date_only: bool,
     if base is not None:
         settings["RELATIVE_BASE"] = base.replace(tzinfo=None)
     try:
+        import dateparser  # loaded when first used, not when the app starts
+
         value = dateparser.parse(cleaned, languages=["en"], settings=settings)  # type: ignore[arg-type]
     except (ValueError, OverflowError, TypeError, AttributeError):
         return None

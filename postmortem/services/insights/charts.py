@@ -6,17 +6,23 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 
-import pygal
-from pygal.etree import etree
-from pygal.style import Style
+# pygal draws with lxml when it can import it, with the standard library's ElementTree
+# otherwise (the SVG is the same). lxml came with the importer (issue 21): loaded in every
+# forked, threaded worker, a worker died of SIGSEGV while collecting garbage under load. So
+# pygal is kept from seeing it, and serving processes load lxml only to read an import.
+_held_back = "lxml" not in sys.modules
+if _held_back:
+    sys.modules["lxml"] = None  # type: ignore[assignment]
+try:
+    import pygal
+    from pygal.style import Style
+finally:
+    if _held_back:
+        del sys.modules["lxml"]
 
 # pygal appends a legacy sys.meta_path finder (for its map plugins, unused here) that makes
 # every later failed import emit an ImportWarning; take it out again.
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-# pygal draws with lxml when it is installed (the importer brings it) and the standard library's
-# ElementTree otherwise. Drawn by several threads of a forked worker with lxml, a worker died
-# of SIGSEGV under load (bench/team.py); the standard library draws the same SVG.
-etree.to_etree()
 
 PALETTE = ("#2563eb", "#12b76a", "#f79009", "#b42318", "#7a5af8", "#0e9384", "#dd2590", "#667085")
 STYLE = Style(
