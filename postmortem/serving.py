@@ -87,8 +87,8 @@ def serve_command(info: ScriptInfo, bind: str, workers: int | None, timeout: int
     # every worker. A worker's full collection then scans only what it made itself (it took
     # about 0.1 s of CPU over the ~170,000 objects loaded here, a pause that showed in the p99
     # of pages), and the pages shared with the master stay shared instead of being copied.
-#    gc.collect()
-#    gc.freeze()
+    gc.collect()
+    gc.freeze()
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # No connection may cross a fork: each worker opens its own (the pool is empty unless
