@@ -157,8 +157,11 @@ def warm(base: str, paths: list[str], cookie: str) -> float:
 
     def get(path: str) -> None:
         request = urllib.request.Request(f"{base}{path}", headers={"Cookie": cookie})
-        with urllib.request.urlopen(request, timeout=120) as response:
-            response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+        except OSError as error:  # counted by the loads that follow; said here too
+            print(f"warm-up: {path}: {error}", flush=True)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:

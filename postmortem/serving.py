@@ -4,6 +4,7 @@ long, a malformed request) in the API's JSON error shape."""
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import os
 from typing import Any
@@ -91,6 +92,8 @@ def serve_command(info: ScriptInfo, bind: str, workers: int | None, timeout: int
     gc.freeze()
 
     def post_fork(_server: Any, _worker: Any) -> None:
+        # A worker that dies of a fatal signal writes every thread's Python stack to the log.
+        faulthandler.enable()
         # No connection may cross a fork: each worker opens its own (the pool is empty unless
         # loading the app used the database).
         with app.app_context():

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # lxml, mammoth and tinycss2 are imported when a document is read, not when the app starts:
-# a serving process that imports nothing never loads them (with lxml loaded in the forked,
-# threaded workers, one died of SIGSEGV while collecting garbage under load).
+# a serving process that imports nothing never loads them.
 from .blocks import MAX_BLOCKS, Block, Line, Source, joined, take_checkbox
 from .markdown import DocumentError
 

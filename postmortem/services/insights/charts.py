@@ -6,19 +6,8 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 
-# pygal draws with lxml when it can import it, with the standard library's ElementTree
-# otherwise (the SVG is the same). lxml came with the importer (issue 21): loaded in every
-# forked, threaded worker, a worker died of SIGSEGV while collecting garbage under load. So
-# pygal is kept from seeing it, and serving processes load lxml only to read an import.
-_held_back = "lxml" not in sys.modules
-if _held_back:
-    sys.modules["lxml"] = None  # type: ignore[assignment]
-try:
-    import pygal
-    from pygal.style import Style
-finally:
-    if _held_back:
-        del sys.modules["lxml"]
+import pygal
+from pygal.style import Style
 
 # pygal appends a legacy sys.meta_path finder (for its map plugins, unused here) that makes
 # every later failed import emit an ImportWarning; take it out again.
