@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from postmortem.extensions import db
 from postmortem.models import (
@@ -508,3 +509,37 @@ def test_the_digest_command_leaves_it_out_unless_its_sight_is_given(app, scene,
     assert bad.exit_code != 0 and "--sight" in bad.output
     assert pdf.sight_of_text(pdf.sight_text([3, 5])) == [3, 5]
     assert pdf.sight_of_text(pdf.sight_text("all")) == "all"
+
+
+def test_another_post_mortems_history_does_not_name_it_once_restricted(app) -> None:
+    """A deployment linked to two post-mortems is saved in each one's revisions with both keys;
+    once one is restricted, an outsider reading the other's history no longer sees its key."""
+    with app.app_context():
+        builders.make_user(role="admin", email="ada@example.com")
+        admin_token = builders.make_token(db.session.scalar(
+            select(User).where(User.email == "ada@example.com")))
+        builders.make_user(role="viewer", email="vic@example.com")
+        viewer_token = builders.make_token(db.session.scalar(
+            select(User).where(User.email == "vic@example.com")))
+    admin = builders.ApiClient(app.test_client(), admin_token)
+    viewer = builders.ApiClient(app.test_client(), viewer_token)
+    deployed = admin.post("/api/v1/deployments", json={
+        "service": "checkout", "version": "7.1.0", "environment": "production",
+        "artifact": "registry.example.com/checkout@sha256:" + "b" * 64}).get_json()
+    secret = builders.create_incident(admin, title="Leaked signing key")["key"]
+    ordinary = builders.create_incident(admin, title="Checkout errors")["key"]
+    for key in (secret, ordinary):
+        assert admin.post(f"/api/v1/incidents/{key}/deployments",
+                          json={"deployment_id": deployed["id"]}).status_code in (200, 201)
+    version = admin.get(f"/api/v1/incidents/{ordinary}").get_json()["version"]
+    admin.patch(f"/api/v1/incidents/{ordinary}", json={"title": "Checkout errors again",
+                                                        "version": version})
+    numbers = [r["number"] for r in admin.get(f"/api/v1/incidents/{ordinary}/revisions").get_json()]
+    assert secret in str(admin.get(f"/api/v1/incidents/{ordinary}/revisions/{numbers[-1]}").get_json())
+    version = admin.get(f"/api/v1/incidents/{secret}").get_json()["version"]
+    assert admin.patch(f"/api/v1/incidents/{secret}", json={
+        "restricted": True, "version": version}).status_code == 200
+    for number in numbers:
+        seen = viewer.get(f"/api/v1/incidents/{ordinary}/revisions/{number}")
+        assert seen.status_code == 200 and secret not in seen.text
+    assert secret in str(admin.get(f"/api/v1/incidents/{ordinary}/revisions/{numbers[-1]}").get_json())

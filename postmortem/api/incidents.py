@@ -109,7 +109,7 @@ def list_revisions(key: str) -> Any:
 def get_revision(key: str, number: int) -> Any:
     incident = incidents.get_incident(key, whole=False, reader=api_user())
     revision = incidents.get_revision(incident, number)
-    body = dict(revision.snapshot)
+    body = incidents.snapshot_for(revision, api_user())
     body["revision"] = revision_json(revision)
     return body
 

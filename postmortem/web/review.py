@@ -152,7 +152,8 @@ def diff(key: str) -> Any:
     if a > b:
         a, b = b, a
     old, new = incidents.get_revision(incident, a), incidents.get_revision(incident, b)
-    blocks = incidents.diff_snapshots(old.snapshot, new.snapshot)
+    blocks = incidents.diff_snapshots(incidents.snapshot_for(old, current_user),
+                                      incidents.snapshot_for(new, current_user))
     return render_template("incidents/diff.html", incident=incident, old=old, new=new,
                            blocks=blocks, revisions=all_revisions)
 

@@ -34,7 +34,14 @@ from .review import (
     submit_for_review,
     transition_incident,
 )
-from .revisions import diff_snapshots, get_revision, list_revisions, record_revision, snapshot_text
+from .revisions import (
+    diff_snapshots,
+    get_revision,
+    list_revisions,
+    record_revision,
+    snapshot_for,
+    snapshot_text,
+)
 from .snapshots import (
     action_item_dict,
     deployment_dict,
@@ -88,6 +95,7 @@ __all__ = [
     "incident_head", "incidents_query",
     "link_deployment", "linked_deployment_dict", "list_revisions", "lock", "parse_incident_filters",
     "publish_incident", "record_revision", "reopen_incident", "request_changes", "resolve_comment",
+    "snapshot_for",
     "row_counts", "stamps_of_service",
     "snapshot_text", "submit_for_review", "touch", "transition_incident", "unlink_deployment",
     "update_event", "update_factor", "update_incident",

@@ -128,3 +128,22 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[DiffBlock]:
                 ))
         result.append(DiffBlock(heading, rows, any(row.kind != "equal" for row in rows)))
     return result
+
+
+def snapshot_for(revision: Revision, reader: User | None) -> dict[str, Any]:
+    """A revision's snapshot as this reader may see it: a deployment saved as linked to a
+    post-mortem that is restricted now, and hidden from the reader, no longer names it."""
+    from .visibility import hidden_in, sight
+
+    hidden = {f"INC-{number}" for number in db.session.scalars(hidden_in(sight(reader)))}
+    return _without_keys(revision.snapshot, hidden) if hidden else dict(revision.snapshot)
+
+
+def _without_keys(value: Any, hidden: set[str]) -> Any:
+    if isinstance(value, dict):
+        return {name: ([key for key in item if key not in hidden] if name == "incident_keys"
+                       and isinstance(item, list) else _without_keys(item, hidden))
+                for name, item in value.items()}
+    if isinstance(value, list):
+        return [_without_keys(item, hidden) for item in value]
+    return value
