@@ -309,6 +309,8 @@ def main() -> None:  # noqa: PLR0915
         "|---|---:|---:|---:|---:|---:|---:|",
         f"| `/healthz` alone | {health.rps:.0f} | {health.p50:.1f} | {health.p99:.1f} | 1.00 | | "
         f"{health.errors + health.timeouts} |",
+        f"| readers' mix, first pass (nothing kept yet) | {cold.rps:.0f} | {cold.p50:.1f} | "
+        f"{cold.p99:.1f} | {cold.rps / health.rps:.2f} | | {cold.errors + cold.timeouts} |",
         f"| readers' mix alone | {alone.rps:.0f} | {alone.p50:.1f} | {alone.p99:.1f} | "
         f"{ratio_alone:.2f} {mark(ratio_alone >= 0.15 and alone.p99 < 300 and not alone.errors)} "
         f"| ≥ 0.15, p99 < 300 | {alone.errors + alone.timeouts} |",
