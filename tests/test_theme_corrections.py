@@ -204,3 +204,17 @@ def test_a_rename_lasts_through_the_step_for_one_saved_post_mortem(api) -> None:
     _recompute(api)
     again = author.get(f"/api/v1/themes/{theme}").get_json()
     assert again["name"] == "Kafka rebalance storms" and new["key"] in again["incidents"]
+
+
+def test_the_theme_page_title_is_its_name_alone(client, login, api) -> None:
+    """The corrections are on the page once, and the title names the theme (a merge had put
+    the whole corrections section into <title> as well)."""
+    import re
+
+    author, kafka, _ = _archive(api)
+    theme = _holding(author, kafka[0])
+    login("reviewer")
+    page = client.get(f"/themes/{theme['id']}").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title is not None and "<" not in title.group(1) and "Correct this theme" not in title.group(1)
+    assert page.count('data-testid="theme-corrections"') == 1
