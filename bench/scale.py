@@ -244,6 +244,17 @@ def database_version(url: str) -> str:
         return "PostgreSQL " + connection.execute(text("SHOW server_version")).scalar().split()[0]
 
 
+def wait_until_up(base: str, seconds: float = 30.0) -> None:
+    """Until the server at base answers /healthz (or the time is up)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def write_section(label: str, body: str, kind: str = "scale") -> None:
     """Put body between the `<!-- {kind}:{label} -->` marks of docs/benchmarks.md."""
     start, end = f"<!-- {kind}:{label} -->", f"<!-- /{kind}:{label} -->"
@@ -334,12 +345,7 @@ def main() -> None:  # noqa: PLR0915
                               start_new_session=True)
     results: list[tuple[Page, Result, Result, float]] = []
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(base)
         headers = {"session": {"Cookie": login(base)},
                    "token": {"Authorization": f"Bearer {api_token}"},
                    "token+gzip": {"Authorization": f"Bearer {api_token}",

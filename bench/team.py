@@ -49,6 +49,7 @@ from scale import (  # noqa: E402
     login,
     machine,
     prepare_archive,
+    wait_until_up,
     write_section,
     wrk,
 )
@@ -225,12 +226,7 @@ def main() -> None:  # noqa: PLR0915
                               env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(base)
 
         def api(path: str) -> Any:
             request = urllib.request.Request(f"{base}{path}",
