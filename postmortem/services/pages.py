@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import hashlib
+
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..models import Incident
 from ..schemas.queries import MAX_PAGE
 
 
@@ -17,6 +20,21 @@ def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:
     """One page of stmt's rows (page 1 first) with the total count; an empty page past the end
     (page numbers are held to 1..MAX_PAGE, so no offset overflows the database's integers)."""
     return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False)
+
+
+def stamps_of_page(stmt: Select[Any], page: int, per_page: int) -> tuple[int, str]:
+    """(the total, a digest of the ids and stamps of one page's post-mortems) for a query of
+    post-mortems built without loader options: what a kept list page is keyed on, read from
+    the rows' own columns without loading them. A write to any post-mortem on the page, one
+    joining or leaving the filter, or a new order changes it."""
+    page = min(max(page, 1), MAX_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    digest = hashlib.blake2b(digest_size=16)
+    for incident_id, stamp in db.session.execute(
+            stmt.with_only_columns(Incident.id, Incident.stamp)
+            .limit(per_page).offset((page - 1) * per_page)):
+        digest.update(f"{incident_id}:{stamp};".encode())
+    return int(total or 0), digest.hexdigest()
 
 
 def database_reachable() -> bool:

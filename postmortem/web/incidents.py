@@ -52,13 +52,25 @@ def index() -> Any:
     except ValidationError as exc:
         filters, error = {}, exc
     page_number = request.args.get("page", 1, type=int) or 1
-    page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW,
-                                                   reader=current_user), page_number, PER_PAGE)
-    services = deployments.service_names()
-    return render_template(
-        "incidents/index.html", page=page, filters=filters, args=request.args, error=error,
-        services=services, severities=list(Severity), statuses=list(IncidentStatus),
-    )
+
+    def body() -> str:
+        page = pages.page_of(incidents.incidents_query(filters, incidents.LIST_ROW,
+                                                       reader=current_user), page_number, PER_PAGE)
+        return render_template(
+            "incidents/_index_body.html", page=page, filters=filters, args=request.args,
+            error=error, services=deployments.service_names(), severities=list(Severity),
+            statuses=list(IncidentStatus))
+
+    # Kept by what it shows (key-based expiration): the query's arguments, the total and the
+    # ids and stamps of the page's post-mortems, read from their own columns; the reader's
+    # sight, role, clock and zone; and the version of the services the filter offers and the
+    # rows name. Saving one post-mortem renews only the pages that show it.
+    total, rows = pages.stamps_of_page(incidents.incidents_query(filters, (), reader=current_user),
+                                       page_number, PER_PAGE)
+    content = kept.keep("incident-list", (
+        sorted(request.args.items(multi=True)), total, rows, incidents.sight(current_user),
+        current_user.can(Role.AUTHOR), *display_key(), *kept.versions(kept.DEPLOYMENTS)), body)
+    return render_template("incidents/index.html", body=Markup(content))
 
 
 @bp.route("/new", methods=["GET", "POST"])

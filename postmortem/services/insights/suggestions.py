@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import CategoryModel, Factor, FactorCategory, utcnow
+from .. import kept
 from .profiles import stop_words
 from .text import Analyzer, mechanism_counts, mechanisms, with_pairs
 
@@ -210,15 +211,41 @@ def train() -> int:
     return stored.factors
 
 
-def suggested_category(factor: Factor) -> dict[str, Any] | None:
-    """The suggestion for one factor (None when it has a category or nothing fits). The
-    model, categories and analyzer are read once per request or job."""
-    if factor.category:
-        return None
+# The classifier as each process last read it, keyed on when it was trained and on the
+# taxonomy's version, with the suggestions it made so far by factor text: a list of fifty
+# post-mortems asks for hundreds, mostly for texts asked before. Replaced when either changes.
+_SUGGESTER: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+MEMO_TEXTS = 20_000
+
+
+def _suggester() -> tuple[Any, ...]:
     context = g.get("category_suggestions")
+    if context is not None:
+        return context  # type: ignore[no-any-return]
+    trained_at = db.session.scalar(select(CategoryModel.trained_at).where(CategoryModel.id == 1))
+    stamp = (trained_at, *kept.versions(kept.CATALOG))
+    context = _SUGGESTER.get(stamp)
     if context is None:
         stored = db.session.get(CategoryModel, 1)
-        context = g.category_suggestions = (
-            _categories(), (stored.model if stored else None) or {}, Analyzer(stop_words()))
-    categories, model, analyzer = context
-    return suggest(factor.text, categories, model, analyzer)
+        context = (_categories(), (stored.model if stored else None) or {},
+                   Analyzer(stop_words()), {})
+        _SUGGESTER.clear()
+        _SUGGESTER[stamp] = context
+    g.category_suggestions = context
+    return context
+
+
+def suggested_category(factor: Factor) -> dict[str, Any] | None:
+    """The suggestion for one factor (None when it has a category or nothing fits). The
+    model, categories and analyzer are read once per process until the job retrains it or
+    the taxonomy changes."""
+    if factor.category:
+        return None
+    categories, model, analyzer, memo = _suggester()
+    text = factor.text or ""
+    if text not in memo:
+        if len(memo) >= MEMO_TEXTS:
+            memo.clear()
+        memo[text] = suggest(text, categories, model, analyzer)
+    found = memo[text]
+    return dict(found) if found is not None else None
