@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, ForeignKey, String, Text, and_
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 class ActionItem(Model):
     __tablename__ = "action_items"
+    # A person's unfinished items by due date: the home page's list and count, the board's
+    # "mine" (read through this index instead of every item the person ever owned).
+    __table_args__ = (Index("ix_action_items_owner_status_due", "owner_id", "status", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(

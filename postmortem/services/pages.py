@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
-
-import hashlib
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select, text

@@ -13,8 +13,9 @@ from ..auth import is_safe_next, role_required
 from ..errors import Conflict, Forbidden, ValidationError
 from ..models import Incident, IncidentStatus, ReviewComment, Role, today
 from ..schemas import CommentIn, TransitionIn, parse
-from ..services import deployments, incidents, insights, setup
+from ..services import deployments, incidents, insights, kept, setup
 from ..services.accounts import list_active_users
+from .helpers import display_key
 from .incidents import load_incident
 from .labels import field_label
 
@@ -134,9 +135,14 @@ def resolve_comment(key: str, comment_id: int) -> Any:
 @bp.get("/<key>/history")
 @login_required
 def history(key: str) -> Any:
-    incident = load_incident(key)
-    return render_template("incidents/history.html", incident=incident,
-                           revisions=list(reversed(incidents.list_revisions(incident))))
+    incident = load_incident(key, whole=False)
+    # Every save adds a revision and bumps the post-mortem's stamp; the authors' names and the
+    # reader's clock and zone are the rest of what the list shows.
+    body = kept.keep("history", (incident.id, incident.stamp, *display_key(),
+                                 *kept.versions(kept.PEOPLE)), lambda: render_template(
+        "incidents/_history_body.html", incident=incident,
+        revisions=list(reversed(incidents.list_revisions(incident)))))
+    return render_template("incidents/history.html", incident=incident, body=Markup(body))
 
 
 @bp.get("/<key>/history/diff")

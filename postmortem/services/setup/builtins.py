@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.engine import make_url
 
 from ...errors import ValidationError
@@ -73,29 +74,32 @@ def first_run_steps(user: User | None = None) -> list[FirstRunStep]:
     role = user.role_enum if user is not None else Role.ADMIN
     steps: list[FirstRunStep] = []
     if role.allows(Role.ADMIN):
-        users = db.session.scalar(select(func.count(User.id))) or 0
-        deployed = db.session.scalar(select(func.count(Deployment.id))) or 0
-        ci_tokens = 0 if deployed else db.session.scalar(
-            select(func.count(ApiToken.id)).join(User, User.id == ApiToken.user_id)
-            .where(User.role == Role.DEPLOYER, ApiToken.revoked_at.is_(None))) or 0
+        invited = _any(select(User.id).offset(1))  # someone besides the first admin
+        deployed = _any(select(Deployment.id)) or _any(
+            select(ApiToken.id).join(User, User.id == ApiToken.user_id)
+            .where(User.role == Role.DEPLOYER, ApiToken.revoked_at.is_(None)))
         templates_chosen = any(  # a template added, or a built-in one edited after it was seeded
             not t.builtin or (t.updated_at - t.created_at).total_seconds() > 1
             for t in db.session.scalars(select(Template)))
-        steps += [FirstRunStep("invite", users > 1), FirstRunStep("ci_token", deployed + ci_tokens > 0),
+        steps += [FirstRunStep("invite", invited), FirstRunStep("ci_token", deployed),
                   FirstRunStep("templates", templates_chosen)]
     if role.allows(Role.AUTHOR):
-        mine = select(func.count(Incident.id))
+        mine = select(Incident.id)
         if user is not None and not role.allows(Role.ADMIN):
             mine = mine.where(or_(Incident.commander_id == user.id,
                                   Incident.created_by_id == user.id))
-        steps.append(FirstRunStep("first_post_mortem", (db.session.scalar(mine) or 0) > 0))
+        steps.append(FirstRunStep("first_post_mortem", _any(mine)))
     if user is not None and role == Role.REVIEWER:
-        reviewing = db.session.scalar(select(func.count()).select_from(incident_reviewers)
-                                      .where(incident_reviewers.c.user_id == user.id)) or 0
-        steps.append(FirstRunStep("review", reviewing > 0))
+        steps.append(FirstRunStep("review", _any(select(incident_reviewers.c.incident_id)
+                                                 .where(incident_reviewers.c.user_id == user.id))))
     if user is not None:
         steps.append(FirstRunStep("clock", accounts.preferences_of(user.id).saved))
     return steps
+
+
+def _any(stmt: Select[Any]) -> bool:
+    """Whether stmt finds a row: the first one is enough (a count would read them all)."""
+    return db.session.execute(stmt.limit(1)).first() is not None
 
 
 OWED_AFTER_DAYS = "owed_after_days"
