@@ -5,11 +5,13 @@ from ..outbox import mail_configured, send_mail, sign
 from .board import (
     board_figures,
     board_page,
+    board_page_ids,
     cached_stats,
     csv_rows,
     group_counts,
     group_items,
     overdue_by_team,
+    stamps_of_items,
     stats,
     weekly_progress,
 )
@@ -35,5 +37,6 @@ __all__ = [
     "mark_reviewed", "overdue_by_team", "parse_action_item_filters", "reminder_digests", "send_mail",
     "sign", "stats", "status_changed", "subject_for", "teams",
     "update_action_item", "weekly_progress",
-    "board_page", "cached_stats", "csv_rows", "group_counts", "group_items",
+    "board_page", "board_page_ids", "stamps_of_items", "cached_stats", "csv_rows", "group_counts",
+    "group_items",
 ]

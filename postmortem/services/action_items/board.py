@@ -3,6 +3,7 @@ time in group order, its groups counted, and the CSV streamed row by row."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -142,10 +143,10 @@ def _grouped(filters: dict[str, Any], group: str, load: bool = True) -> Select[A
     return stmt.order_by(None).order_by(key.is_(None), key, *due_order())
 
 
-def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> ListPage:
-    """One page of the board's items in group order (a group may go on over the next page).
-    Each page's ids are kept until an action item or a person changes; a view then reads its
-    own rows only, so what they show is always current."""
+def board_page_ids(filters: dict[str, Any], group: str, page: int, per_page: int
+                   ) -> dict[str, Any]:
+    """{"ids", "total"}: one page of the board's item ids in group order (a group may go on
+    over the next page), kept until an action item or a person changes."""
     page = max(page, 1)
 
     def ids_of_page() -> dict[str, Any]:
@@ -155,12 +156,31 @@ def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) ->
         total = db.session.scalar(_over(filters, func.count())) or 0
         return {"ids": ids, "total": int(total)}
 
-    found = keep("board-page", (filters, group, page, per_page, *_shows()), ids_of_page)
+    return keep("board-page", (filters, group, page, per_page, *_shows()), ids_of_page)
+
+
+def board_page(filters: dict[str, Any], group: str, page: int, per_page: int) -> ListPage:
+    """One page of the board's items in group order. The page's ids are kept (board_page_ids);
+    a view reads its own rows, so what they show is always current."""
+    found = board_page_ids(filters, group, page, per_page)
     rows = {item.id: item for item in db.session.scalars(
         select(ActionItem).where(ActionItem.id.in_(found["ids"])).options(
             selectinload(ActionItem.incident), selectinload(ActionItem.owner)))}
-    return ListPage([rows[i] for i in found["ids"] if i in rows], page, per_page,
+    return ListPage([rows[i] for i in found["ids"] if i in rows], max(page, 1), per_page,
                     found["total"])
+
+
+def stamps_of_items(ids: list[int]) -> str:
+    """A digest of the stamps of the post-mortems these items belong to: what a kept board
+    page is keyed on besides the items themselves (a row shows its post-mortem's key and
+    title)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for incident_id, stamp in db.session.execute(
+            select(Incident.id, Incident.stamp).where(Incident.id.in_(
+                select(ActionItem.incident_id).where(ActionItem.id.in_(ids))))
+            .order_by(Incident.id)):
+        digest.update(f"{incident_id}:{stamp};".encode())
+    return digest.hexdigest()
 
 
 def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:
