@@ -393,3 +393,29 @@ def test_kept_files_are_tidied(tmp_path) -> None:
     os.utime(folder / "page-old", (old, old))
     assert kept.tidy(str(tmp_path), now=old + kept.KEPT_FILES_AGE + 10) == 1
     assert not (folder / "page-old").exists() and (folder / "page-new").exists()
+
+
+def test_kept_lists_history_board_and_api_follow_what_they_show(app, client, login, api) -> None:
+    """The list, a history, the board and the API's post-mortem are kept by what they show:
+    a write to a post-mortem on the page, a new revision and another host show at once (the
+    board's own CSRF token: test_two_sign_ins_of_one_person_each_post_with_their_own_pages_token)."""
+    author = api("admin")
+    email = login("admin")
+    key = builders.create_incident(author, title="Checkout timeouts at peak")["key"]
+    author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Alert on checkout latency", "kind": "detect", "priority": "P2",
+        "owner": email}).get_json()
+    for path in ["/incidents", f"/incidents/{key}/history", "/action-items"]:
+        assert client.get(path).status_code == 200  # kept now
+    first = author.get(f"/api/v1/incidents/{key}").get_json()
+    author.patch(f"/api/v1/incidents/{key}", json={
+        "title": "Checkout timeouts during the sale", "version": first["version"]})
+    assert "Checkout timeouts during the sale" in client.get("/incidents").text
+    assert "Checkout timeouts during the sale" in client.get("/action-items").text
+    history = client.get(f"/incidents/{key}/history").text
+    assert history.count('name="a"') == 2  # the new revision is listed
+    again = author.get(f"/api/v1/incidents/{key}").get_json()
+    assert again["title"] == "Checkout timeouts during the sale"
+    assert again["version"] == first["version"] + 1
+    secure = author.get(f"/api/v1/incidents/{key}", base_url="https://localhost").get_json()
+    assert secure["url"].startswith("https://") and again["url"].startswith("http://")

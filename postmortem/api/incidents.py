@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, g, request
 
 from ..errors import ValidationError
-from ..models import Incident, ListView, Role
+from ..models import Incident, ListView, Role, today
 from ..schemas import (
     ActionItemIn,
     FactorChanges,
@@ -22,12 +22,13 @@ from ..schemas import (
     View,
     parse,
 )
-from ..services import action_items, exchange, incidents, insights
+from ..services import action_items, exchange, incidents, insights, kept
 from ..services.incidents import event_dict
 from .auth import api_user, requires
 from .common import json_body, page_args, paged
 from .serialise import (
     action_item_json,
+    browser_url,
     factor_json,
     incident_json,
     incident_summary_json,
@@ -64,7 +65,22 @@ def create_incident() -> Any:
 
 @bp.get("/incidents/<key>")
 def get_incident(key: str) -> Any:
-    return incident_json(incidents.get_incident(key, reader=api_user()))
+    reader = api_user()
+    incident = incidents.get_incident(key, whole=False, reader=reader)
+    # Kept by what it shows: the post-mortem's own stamp (every write to it or its rows bumps
+    # it), the day (overdue items), the reader's sight, the people, deployments and catalog it
+    # names, and the classifier behind its factors' suggested categories. Its themes (which
+    # the insight job moves) and its address (this request's scheme and host) are put in fresh.
+    body = dict(kept.keep("api-incident", (
+        incident.id, incident.stamp, today(), incidents.sight(reader),
+        insights.suggestions_stamp(),
+        *kept.versions(kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)),
+        lambda: incident_json(incidents.get_incident(key, reader=reader))))
+    if incident.restricted:
+        g.restricted_shown = True  # web.http_cache: no-store
+    body["themes"] = insights.themes_of(incident)
+    body["url"] = browser_url(f"/incidents/{incident.key}")
+    return body
 
 
 @bp.patch("/incidents/<key>")

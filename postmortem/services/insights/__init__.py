@@ -12,7 +12,7 @@ from .knowledge import concentrated, knowledge_by_service, knowledge_of
 from .profiles import nearest_theme, nearest_theme_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
 from .similarity import similar_incidents
-from .suggestions import suggested_category
+from .suggestions import suggested_category, suggestions_stamp
 from .theme_edits import correct_theme, correction_of, merge_themes, remove_from_theme
 from .themes import (
     computed,
@@ -37,5 +37,5 @@ __all__ = [
     "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
     "wait_until_fresh",
     "correct_theme", "correction_of", "detected_theme_names", "merge_themes", "nearest_theme",
-    "nearest_theme_of", "remove_from_theme", "suggested_category", "taken_out",
+    "nearest_theme_of", "remove_from_theme", "suggested_category", "suggestions_stamp", "taken_out",
 ]

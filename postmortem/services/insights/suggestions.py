@@ -218,12 +218,17 @@ _SUGGESTER: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 MEMO_TEXTS = 20_000
 
 
+def suggestions_stamp() -> tuple[Any, ...]:
+    """What the suggestions depend on: when the classifier was trained, and the taxonomy."""
+    return (db.session.scalar(select(CategoryModel.trained_at).where(CategoryModel.id == 1)),
+            *kept.versions(kept.CATALOG))
+
+
 def _suggester() -> tuple[Any, ...]:
     context = g.get("category_suggestions")
     if context is not None:
         return context  # type: ignore[no-any-return]
-    trained_at = db.session.scalar(select(CategoryModel.trained_at).where(CategoryModel.id == 1))
-    stamp = (trained_at, *kept.versions(kept.CATALOG))
+    stamp = suggestions_stamp()
     context = _SUGGESTER.get(stamp)
     if context is None:
         stored = db.session.get(CategoryModel, 1)
