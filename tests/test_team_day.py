@@ -407,6 +407,8 @@ def test_kept_lists_history_board_and_api_follow_what_they_show(app, client, log
         "owner": email}).get_json()
     for path in ["/incidents", f"/incidents/{key}/history", "/action-items"]:
         assert client.get(path).status_code == 200  # kept now
+    listed = author.get("/api/v1/incidents").get_json()["items"][0]
+    assert listed["key"] == key and listed["counts"]["action_items"] == 1
     first = author.get(f"/api/v1/incidents/{key}").get_json()
     author.patch(f"/api/v1/incidents/{key}", json={
         "title": "Checkout timeouts during the sale", "version": first["version"]})
@@ -417,5 +419,10 @@ def test_kept_lists_history_board_and_api_follow_what_they_show(app, client, log
     again = author.get(f"/api/v1/incidents/{key}").get_json()
     assert again["title"] == "Checkout timeouts during the sale"
     assert again["version"] == first["version"] + 1
+    author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Load test the sale path", "kind": "prevent", "priority": "P2"})
+    listed = author.get("/api/v1/incidents").get_json()["items"][0]
+    assert listed["title"] == "Checkout timeouts during the sale"
+    assert listed["counts"]["action_items"] == 2
     secure = author.get(f"/api/v1/incidents/{key}", base_url="https://localhost").get_json()
     assert secure["url"].startswith("https://") and again["url"].startswith("http://")

@@ -22,7 +22,7 @@ from ..schemas import (
     View,
     parse,
 )
-from ..services import action_items, exchange, incidents, insights, kept
+from ..services import action_items, exchange, incidents, insights, kept, pages
 from ..services.incidents import event_dict
 from .auth import api_user, requires
 from .common import json_body, page_args, paged
@@ -52,8 +52,33 @@ def list_incidents() -> Any:
         insights.preload_themes(rows)
         counts.update(incidents.row_counts([row.id for row in rows]))
 
-    return paged(incidents.incidents_query(filters, incidents.INCIDENT_HEAD, reader=api_user()),
-                 lambda incident: incident_summary_json(incident, counts[incident.id]), before)
+    def listed() -> dict[str, Any]:
+        found = paged(incidents.incidents_query(filters, incidents.INCIDENT_HEAD, reader=reader),
+                      lambda incident: incident_summary_json(incident, counts[incident.id]),
+                      before)
+        for item in found["items"]:  # the detected ones are put in fresh, below
+            item["themes"] = [t for t in item["themes"] if not t["id"].startswith("detected-")]
+        return found
+
+    # Kept by what it shows (as the browser's list is): the filters, the page, the total and
+    # the ids and stamps of the page's post-mortems, the reader's sight, the day, the people,
+    # deployments and catalog it names and the classifier behind suggested categories. The
+    # detected themes (which the insight job moves) and the addresses (this request's scheme
+    # and host) are put in fresh.
+    reader = api_user()
+    page, per_page = page_args()
+    total, rows = pages.stamps_of_page(incidents.incidents_query(filters, (), reader=reader),
+                                       page, per_page)
+    body = kept.keep("api-incident-list", (
+        sorted(args.items()), page, per_page, total, rows, incidents.sight(reader), today(),
+        insights.suggestions_stamp(), *kept.versions(kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)),
+        listed)
+    ids = [int(item["key"].removeprefix("INC-")) for item in body["items"]]
+    detected = insights.detected_themes_of(ids)
+    items = [{**item, "themes": item["themes"] + detected[incident_id],
+              "url": browser_url(f"/incidents/{item['key']}")}
+             for item, incident_id in zip(body["items"], ids, strict=True)]
+    return {**body, "items": items}
 
 
 @bp.post("/incidents")

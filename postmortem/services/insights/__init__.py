@@ -17,6 +17,7 @@ from .theme_edits import correct_theme, correction_of, merge_themes, remove_from
 from .themes import (
     computed,
     detected_theme_names,
+    detected_themes_of,
     get_theme,
     incident_filters,
     incidents_by_key,
@@ -33,7 +34,7 @@ __all__ = [
     "Home", "home_for",
     "bar_chart", "build_digest", "computed", "ensure_worker", "get_theme", "incident_filters",
     "incidents_by_key", "line_chart", "list_themes", "mark_changed",
-    "parse_period", "preload_themes", "theme_card", "theme_cards", "themes_document",
+    "parse_period", "preload_themes", "detected_themes_of", "theme_card", "theme_cards", "themes_document",
     "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
     "wait_until_fresh",
     "correct_theme", "correction_of", "detected_theme_names", "merge_themes", "nearest_theme",

@@ -183,17 +183,22 @@ def themes_of(incident: Incident) -> list[dict[str, str]]:
 
 def preload_themes(incidents: list[Incident]) -> None:
     """Load the detected themes of these incidents in one query, for themes_of (a list page)."""
-    ids = [incident.id for incident in incidents]
     loaded: dict[int, list[dict[str, str]]] = g.get("detected_themes") or {}
-    for incident_id in ids:
-        loaded[incident_id] = []
+    loaded.update(detected_themes_of([incident.id for incident in incidents]))
+    g.detected_themes = loaded
+
+
+def detected_themes_of(ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """{incident id: [{"id", "name"}]}: the detected themes the last recomputation (or the
+    incremental step) put each of these incidents in, in one query."""
+    loaded: dict[int, list[dict[str, str]]] = {incident_id: [] for incident_id in ids}
     for incident_id, theme_id, name in db.session.execute(
             select(ThemeMember.incident_id, Theme.id, Theme.name).join(Theme)
             .where(ThemeMember.incident_id.in_(ids), Theme.source == "detected",
                    Theme.hidden.is_(False))
             .order_by(Theme.id)):
         loaded[incident_id].append({"id": theme_id, "name": name})
-    g.detected_themes = loaded
+    return loaded
 
 
 def incident_filters(args: dict[str, Any]) -> dict[str, Any]:
