@@ -214,6 +214,7 @@ def train() -> int:
 # The classifier as each process last read it, keyed on when it was trained and on the
 # taxonomy's version, with the suggestions it made so far by factor text: a list of fifty
 # post-mortems asks for hundreds, mostly for texts asked before. Replaced when either changes.
+# (The analyzer, whose stemmer keeps state while it works, is each request's own.)
 _SUGGESTER: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 MEMO_TEXTS = 20_000
 
@@ -229,14 +230,14 @@ def _suggester() -> tuple[Any, ...]:
     if context is not None:
         return context  # type: ignore[no-any-return]
     stamp = suggestions_stamp()
-    context = _SUGGESTER.get(stamp)
-    if context is None:
+    shared = _SUGGESTER.get(stamp)
+    if shared is None:
         stored = db.session.get(CategoryModel, 1)
-        context = (_categories(), (stored.model if stored else None) or {},
-                   Analyzer(stop_words()), {})
+        shared = (_categories(), (stored.model if stored else None) or {}, {})
         _SUGGESTER.clear()
-        _SUGGESTER[stamp] = context
-    g.category_suggestions = context
+        _SUGGESTER[stamp] = shared
+    categories, model, memo = shared
+    context = g.category_suggestions = (categories, model, Analyzer(stop_words()), memo)
     return context
 
 
