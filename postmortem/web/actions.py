@@ -21,8 +21,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from ..auth import is_safe_next, role_required
 from ..errors import NotFound, StaleRow, ValidationError
@@ -31,7 +29,7 @@ from ..models.enums import UNFINISHED
 from ..schemas import ActionItemChanges, parse
 from ..services import accounts, action_items, incidents, insights, kept
 from ..services.kept import keep
-from .helpers import display_key
+from .helpers import display_key, kept_rendering
 from .labels import field_label, label
 
 bp = Blueprint("actions", __name__)
@@ -135,33 +133,20 @@ def _board_context(**extra: Any) -> dict[str, Any]:
     }
 
 
-# Stands for this sign-in's CSRF token in a kept board: put in when the page is served.
-CSRF_MARK = "csrf-token-of-this-sign-in"
-
-
 @bp.get("/action-items")
 @login_required
 def board() -> Any:
     filters, _ = _filters()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
     ids = action_items.board_page_ids(filters, _group_by(), page_number, BOARD_PER_PAGE)["ids"]
-    token = generate_csrf()
-
-    def body() -> str:
-        rendered = render_template("actions/_board_body.html", csrf_token=lambda: CSRF_MARK,
-                                   **_board_context())
-        if token in rendered:
-            raise RuntimeError("a kept board would carry this sign-in's CSRF token")
-        return rendered
-
     # Kept by what it shows: the address (filters, grouping, page), the day, the versions of
     # the action items and people, the stamps of the post-mortems the page's rows name, and
-    # the reader's role, sight, clock and zone. Its forms carry a mark for the CSRF token.
-    content = kept.keep("board-body", (
+    # the reader's role, sight, clock and zone.
+    body = kept_rendering("board-body", (
         request.full_path, today(), *kept.versions(kept.ACTION_ITEMS, kept.PEOPLE),
         action_items.stamps_of_items(ids), current_user.role, incidents.sight(current_user),
-        *display_key()), body)
-    return render_template("actions/board.html", body=Markup(content.replace(CSRF_MARK, token)))
+        *display_key()), "actions/_board_body.html", _board_context)
+    return render_template("actions/board.html", body=body)
 
 
 @bp.get("/action-items/present")

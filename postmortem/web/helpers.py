@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import Environment
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from ..markup import render_markdown
 from ..models import ReviewComment, Role
-from ..services import accounts, incidents
+from ..services import accounts, incidents, kept
 from ..timeutil import humanize_duration, isoformat
 from .timezones import zone
 
@@ -73,6 +75,26 @@ def format_datetime(value: datetime | None, style: str = "long") -> str:
     if style == "time":
         return clock(value)
     return f"{value.strftime('%d %b %Y')}, {clock(value)} {zone_name(value)}"
+
+
+# Stands for this sign-in's CSRF token in a kept rendering: put in when the page is served.
+CSRF_MARK = "csrf-token-of-this-sign-in"
+
+
+def kept_rendering(name: str, key: tuple[Any, ...], template: str,
+                   context: Callable[[], dict[str, Any]]) -> Markup:
+    """template rendered with context(), kept under name and key (services.kept), whose
+    forms carry this sign-in's own CSRF token: rendered with a mark in its place, which the
+    token replaces when served. A rendering that would keep a real token is refused loudly."""
+    token = generate_csrf()
+
+    def render() -> str:
+        rendered = render_template(template, csrf_token=lambda: CSRF_MARK, **context())
+        if token in rendered:
+            raise RuntimeError(f"a kept {name} would carry this sign-in's CSRF token")
+        return rendered
+
+    return Markup(kept.keep(name, key, render).replace(CSRF_MARK, token))
 
 
 def display_key() -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ from .charts import bar_chart, line_chart
 from .corrections import taken_out
 from .digest import build_digest, parse_period
 from .engine import card_of as theme_card
-from .home import Home, home_for
+from .home import Home, home_for, home_shows
 from .knowledge import concentrated, knowledge_by_service, knowledge_of
 from .profiles import nearest_theme, nearest_theme_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
@@ -31,7 +31,7 @@ from .worker import ensure_worker, refresh, wait_until_fresh
 
 __all__ = [
     "concentrated", "knowledge_by_service", "knowledge_of",
-    "Home", "home_for",
+    "Home", "home_for", "home_shows",
     "bar_chart", "build_digest", "computed", "ensure_worker", "get_theme", "incident_filters",
     "incidents_by_key", "line_chart", "list_themes", "mark_changed",
     "parse_period", "preload_themes", "detected_themes_of", "theme_card", "theme_cards", "themes_document",

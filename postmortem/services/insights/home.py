@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import Select, extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -49,52 +50,37 @@ OWED_SHOWN = 10  # per severity: the longest owed first
 ITEMS_SHOWN = 15  # of my overdue and soon-due action items
 
 
-def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
-    """Everything the home page shows for this person (all UTC; archived post-mortems left
-    out). owed_after_days: {severity: days} after resolution before a post-mortem is owed."""
+def _lists(user: User, owed_after_days: dict[Any, int] | None) -> dict[str, Select[Any]]:
+    """The home page's lists as queries of whole rows (home_for) or of ids and stamps alone
+    (home_shows), newest or most urgent first."""
     day = today()
     seen = sight(user)
     live = Incident.archived_at.is_(None) & visible_in(seen)
-    # Its owner sees their own item even where they may not read its post-mortem (the page
-    # then does not name it).
-    due = (ActionItem.incident_id.not_in(select(Incident.id).where(
-               Incident.archived_at.is_not(None))),
-           ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
-           ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
-    # The earliest due first; the rest are counted (the list links to all of them).
-    mine = list(db.session.scalars(
-        select(ActionItem).where(*due).order_by(ActionItem.due_on, ActionItem.id)
-        .limit(ITEMS_SHOWN).options(selectinload(ActionItem.incident))))
-    home = Home(overdue=[item for item in mine if item.is_overdue(day)],
-                soon=[item for item in mine if not item.is_overdue(day)])
-    if len(mine) == ITEMS_SHOWN:
-        home.more_items = (db.session.scalar(select(func.count()).select_from(ActionItem)
-                                             .where(*due)) or 0) - ITEMS_SHOWN
-    # Archived ones are dropped here rather than in SQL, so the database walks the
-    # (status, updated_at) index instead of sorting every live post-mortem.
-    home.drafts = [incident for incident in db.session.scalars(
-        select(Incident).where(Incident.status == IncidentStatus.DRAFT, or_(
+    lists: dict[str, Select[Any]] = {
+        # The earliest due first; the rest are counted (the list links to all of them).
+        "mine": select(ActionItem).where(*_due(user, day))
+        .order_by(ActionItem.due_on, ActionItem.id).limit(ITEMS_SHOWN),
+        # Archived ones are dropped after the query rather than in SQL, so the database walks
+        # the (status, updated_at) index instead of sorting every live post-mortem.
+        "drafts": select(Incident).where(Incident.status == IncidentStatus.DRAFT, or_(
             Incident.commander_id == user.id, Incident.created_by_id == user.id))
-        .order_by(Incident.updated_at.desc()).limit(30)) if incident.archived_at is None][:10]
-    home.reviews = list(db.session.scalars(
-        select(Incident).where(live, Incident.status == IncidentStatus.IN_REVIEW, Incident.id.in_(
-            select(incident_reviewers.c.incident_id).where(incident_reviewers.c.user_id == user.id)))
-        .order_by(Incident.updated_at.desc())))
+        .order_by(Incident.updated_at.desc()).limit(30),
+        "reviews": select(Incident).where(
+            live, Incident.status == IncidentStatus.IN_REVIEW, Incident.id.in_(
+                select(incident_reviewers.c.incident_id)
+                .where(incident_reviewers.c.user_id == user.id)))
+        .order_by(Incident.updated_at.desc()),
+        "recent": select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6),
+    }
     now = utcnow()
     for severity, days in (owed_after_days or DEFAULT_OWED_AFTER_DAYS).items():
         severity = Severity(severity)
-        home.owed += list(db.session.scalars(
+        lists[f"owed-{severity.value}"] = (
             select(Incident).where(live, Incident.severity == severity,
                                    Incident.status != IncidentStatus.PUBLISHED,
                                    Incident.resolved_at.is_not(None),
                                    Incident.resolved_at < now - timedelta(days=days))
-            .order_by(Incident.resolved_at).limit(OWED_SHOWN)))
-    since = day_start(day) - timedelta(days=RECENT_THEME_DAYS)
-    home.themes_back = keep("themes-back", (since, seen, *versions(THEMES)), lambda: [
-        {"id": t["id"], "name": t["name"], "recurred_after_fix": t["recurred_after_fix"]}
-        for t in list_themes(since=since, seen=seen) if t["recurred_after_fix"]][:5])
-    home.recent = list(db.session.scalars(
-        select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6)))
+            .order_by(Incident.resolved_at).limit(OWED_SHOWN))
     # Which post-mortems started on this day in earlier years: a scan of every start date,
     # kept for the day until a post-mortem changes.
     ids = keep("on-this-day", (day, seen, *versions(INCIDENTS)), lambda: list(db.session.scalars(
@@ -102,6 +88,64 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
                                   extract("day", Incident.started_at) == day.day,
                                   extract("year", Incident.started_at) < day.year)
         .order_by(Incident.started_at.desc()).limit(10))))
-    home.on_this_day = list(db.session.scalars(
-        select(Incident).where(Incident.id.in_(ids)).order_by(Incident.started_at.desc())))
+    lists["on_this_day"] = (select(Incident).where(Incident.id.in_(ids))
+                            .order_by(Incident.started_at.desc()))
+    return lists
+
+
+def _due(user: User, day: Any) -> tuple[Any, ...]:
+    # Its owner sees their own item even where they may not read its post-mortem (the page
+    # then does not name it).
+    return (ActionItem.incident_id.not_in(select(Incident.id).where(
+                Incident.archived_at.is_not(None))),
+            ActionItem.owner_id == user.id, ActionItem.status.in_(UNFINISHED),
+            ActionItem.due_on.is_not(None), ActionItem.due_on <= day + timedelta(days=SOON_DAYS))
+
+
+def home_shows(user: User, owed_after_days: dict[Any, int] | None = None) -> str:
+    """A digest of what the home page shows this person, read from ids, stamps and versions
+    alone (a kept home page's key): each list's post-mortems and their stamps, the person's
+    due items and their versions and post-mortems' stamps, how many more there are."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name, stmt in _lists(user, owed_after_days).items():
+        if name == "mine":
+            columns: tuple[Any, ...] = (ActionItem.id, ActionItem.version, Incident.stamp)
+            stmt = stmt.join(Incident, Incident.id == ActionItem.incident_id)
+        else:
+            columns = (Incident.id, Incident.stamp, Incident.archived_at)
+        rows = db.session.execute(stmt.with_only_columns(*columns)).all()
+        digest.update(f"{name}={rows!r};".encode())
+        if name == "mine" and len(rows) == ITEMS_SHOWN:
+            digest.update(f"more={_more_items(user)};".encode())
+    return digest.hexdigest()
+
+
+def _more_items(user: User) -> int:
+    return (db.session.scalar(select(func.count()).select_from(ActionItem)
+                              .where(*_due(user, today()))) or 0) - ITEMS_SHOWN
+
+
+def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
+    """Everything the home page shows for this person (all UTC; archived post-mortems left
+    out). owed_after_days: {severity: days} after resolution before a post-mortem is owed."""
+    day = today()
+    seen = sight(user)
+    lists = _lists(user, owed_after_days)
+    mine = list(db.session.scalars(lists["mine"].options(selectinload(ActionItem.incident))))
+    home = Home(overdue=[item for item in mine if item.is_overdue(day)],
+                soon=[item for item in mine if not item.is_overdue(day)])
+    if len(mine) == ITEMS_SHOWN:
+        home.more_items = _more_items(user)
+    home.drafts = [incident for incident in db.session.scalars(lists["drafts"])
+                   if incident.archived_at is None][:10]
+    home.reviews = list(db.session.scalars(lists["reviews"]))
+    for name, stmt in lists.items():
+        if name.startswith("owed-"):
+            home.owed += list(db.session.scalars(stmt))
+    since = day_start(day) - timedelta(days=RECENT_THEME_DAYS)
+    home.themes_back = keep("themes-back", (since, seen, *versions(THEMES)), lambda: [
+        {"id": t["id"], "name": t["name"], "recurred_after_fix": t["recurred_after_fix"]}
+        for t in list_themes(since=since, seen=seen) if t["recurred_after_fix"]][:5])
+    home.recent = list(db.session.scalars(lists["recent"]))
+    home.on_this_day = list(db.session.scalars(lists["on_this_day"]))
     return home
