@@ -405,12 +405,16 @@ def _search_sqlite(terms: list[Term], offset: int, limit: int, hidden: list[int]
     total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar() or 0
     if not total:
         return [], 0
+    # SQLite works out every selected column of every match before it sorts: the page is
+    # chosen first, so only its rows get a snippet (at 10,000, a word in a thousand
+    # post-mortems: 49 ms to 35 ms).
+    rank = "bm25(incident_search_fts, 8.0, 1.0, 3.0, 3.0, 3.0)"
     rows = db.session.execute(text(
-        "SELECT incidents.id, incidents.title, incidents.status, "
-        "-bm25(incident_search_fts, 8.0, 1.0, 3.0, 3.0, 3.0) AS score, "
+        f"SELECT incidents.id, incidents.title, incidents.status, -{rank} AS score, "
         f"snippet(incident_search_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) "
-        f"{base} ORDER BY bm25(incident_search_fts, 8.0, 1.0, 3.0, 3.0, 3.0), incidents.id DESC "
-        "LIMIT :limit OFFSET :offset"), params).all()
+        f"{base} AND incident_search_fts.rowid IN (SELECT incidents.id {base} "
+        f"ORDER BY {rank}, incidents.id DESC LIMIT :limit OFFSET :offset) "
+        f"ORDER BY {rank}, incidents.id DESC"), params).all()
     return list(rows), int(total)
 
 
