@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..auth import role_required
 from ..errors import DomainError, Frozen, NotFound, StaleRow, StaleVersion, ValidationError
+from ..extensions import db
 from ..handlers import error_body
 from ..markup import render_markdown
 from ..models import (
@@ -65,7 +67,11 @@ def base_revision(incident: Incident, version: int | None) -> Revision | None:
     """The newest revision whose snapshot is the given version: what the writer started from."""
     if version is None:
         return None
-    for revision in reversed(incident.revisions):
+    # Newest first, a few at a time: it is nearly always one of the last (a draft saved every
+    # few seconds has hundreds, each holding a whole snapshot).
+    for revision in db.session.scalars(
+            select(Revision).where(Revision.incident_id == incident.id)
+            .order_by(Revision.number.desc()).execution_options(yield_per=8)):
         if revision.snapshot.get("version") == version:
             return revision
     return None
@@ -185,7 +191,7 @@ def autosave(key: str) -> Any:
     if outcome.frozen is not None:
         return _json_error(409, outcome.frozen.message, None, frozen=True)
     if outcome.merge is not None and outcome.stale is not None:
-        latest = incident.revisions[-1] if incident.revisions else None
+        latest = incidents.latest_revision(incident)
         body = error_body(409, outcome.stale.message, None, current_version=incident.version)
         body["conflict"] = {
             "current_version": incident.version,

@@ -13,8 +13,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
+from sqlalchemy import select
 
-from ...models import today
+from ...extensions import db
+from ...models import Revision, today
 from ..deployments import overview
 from ..incidents.visibility import Sight
 from ..insights import digest
@@ -85,10 +87,11 @@ def published_by(incident: Any) -> str | None:
     """The name of whoever published the post-mortem (from its history), while published."""
     if not incident.is_published:
         return None
-    for revision in reversed(incident.revisions):
-        if revision.summary.startswith("Published"):
-            return revision.author.name if revision.author else None
-    return None
+    revision = db.session.scalar(
+        select(Revision).where(Revision.incident_id == incident.id,
+                               Revision.summary.startswith("Published"))
+        .order_by(Revision.number.desc()).limit(1))
+    return revision.author.name if revision is not None and revision.author else None
 
 
 def sight_text(seen: Sight) -> str:

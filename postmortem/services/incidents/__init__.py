@@ -37,6 +37,7 @@ from .review import (
 from .revisions import (
     diff_snapshots,
     get_revision,
+    latest_revision,
     list_revisions,
     record_revision,
     snapshot_for,
@@ -91,7 +92,7 @@ __all__ = [
     "findings_of",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
     "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",
-    "get_event", "get_factor", "get_incident", "get_revision", "incident_dict",
+    "get_event", "get_factor", "get_incident", "get_revision", "latest_revision", "incident_dict",
     "incident_head", "incidents_query",
     "link_deployment", "linked_deployment_dict", "list_revisions", "lock", "parse_incident_filters",
     "publish_incident", "record_revision", "reopen_incident", "request_changes", "resolve_comment",

@@ -279,20 +279,21 @@ def reopen_incident(incident: Incident, actor: User, comment: str | None = None)
     return transition_incident(incident, actor, IncidentStatus.DRAFT.value, comment)
 
 
+WORKFLOW_MOVES = ("Changes requested", "Submitted for review", "Reopened", "Published")
+
+
 def changes_requested(incident: Incident) -> Revision | None:
     """While a draft: the revision of the reviewer's request for changes that sent it back
     (its summary holds the message), when that was the last move of the workflow."""
     if incident.status != DRAFT:
         return None
-    for revision in reversed(incident.revisions):
-        if revision.summary.startswith("Changes requested"):
-            return revision
-        if revision.summary.startswith(("Submitted for review", "Reopened", "Published")):
-            return None
-    return None
-
-
-WORKFLOW_MOVES = ("Changes requested", "Submitted for review", "Reopened", "Published")
+    # The last move of the workflow, found by the database: a draft saved every few seconds
+    # has hundreds of revisions, each holding a whole snapshot.
+    last = db.session.scalar(
+        select(Revision).where(Revision.incident_id == incident.id, or_(
+            *(Revision.summary.startswith(move, autoescape=True) for move in WORKFLOW_MOVES)))
+        .order_by(Revision.number.desc()).limit(1))
+    return last if last is not None and last.summary.startswith("Changes requested") else None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,12 @@ def list_revisions(incident: Incident) -> list[Revision]:
     return list(db.session.scalars(stmt))
 
 
+def latest_revision(incident: Incident) -> Revision | None:
+    """The incident's newest revision (one row, not all of them)."""
+    return db.session.scalar(select(Revision).where(Revision.incident_id == incident.id)
+                             .order_by(Revision.number.desc()).limit(1))
+
+
 def get_revision(incident: Incident, number: int) -> Revision:
     revision = db.session.scalar(
         select(Revision).where(Revision.incident_id == incident.id, Revision.number == number)
