@@ -81,20 +81,26 @@ def format_datetime(value: datetime | None, style: str = "long") -> str:
 CSRF_MARK = "csrf-token-of-this-sign-in"
 
 
+def rendered_with_mark(template: str, **context: Any) -> str:
+    """template rendered with a mark where this sign-in's CSRF token goes (for keeping; see
+    with_token). A rendering that would hold the real token is refused loudly."""
+    rendered = render_template(template, csrf_token=lambda: CSRF_MARK, **context)
+    if generate_csrf() in rendered:
+        raise RuntimeError(f"a kept {template} would carry this sign-in's CSRF token")
+    return rendered
+
+
+def with_token(rendered: str) -> Markup:
+    """A kept rendering with this sign-in's own CSRF token in place of the mark."""
+    return Markup(rendered.replace(CSRF_MARK, generate_csrf()))
+
+
 def kept_rendering(name: str, key: tuple[Any, ...], template: str,
                    context: Callable[[], dict[str, Any]]) -> Markup:
     """template rendered with context(), kept under name and key (services.kept), whose
     forms carry this sign-in's own CSRF token: rendered with a mark in its place, which the
-    token replaces when served. A rendering that would keep a real token is refused loudly."""
-    token = generate_csrf()
-
-    def render() -> str:
-        rendered = render_template(template, csrf_token=lambda: CSRF_MARK, **context())
-        if token in rendered:
-            raise RuntimeError(f"a kept {name} would carry this sign-in's CSRF token")
-        return rendered
-
-    return Markup(kept.keep(name, key, render).replace(CSRF_MARK, token))
+    token replaces when served."""
+    return with_token(kept.keep(name, key, lambda: rendered_with_mark(template, **context())))
 
 
 def display_key() -> tuple[Any, ...]:

@@ -11,9 +11,9 @@ from markupsafe import Markup
 from ..errors import NotFound, ValidationError
 from ..models import Role, today
 from ..services import deployments, incidents, insights
-from ..services.kept import INCIDENTS, THEMES, keep, versions
+from ..services.kept import CATALOG, INCIDENTS, PEOPLE, THEMES, keep, versions
 from ..services.pages import ListPage
-from .helpers import display_key
+from .helpers import display_key, rendered_with_mark, with_token
 
 bp = Blueprint("themes", __name__)
 THEMES_PER_PAGE = 15
@@ -65,16 +65,28 @@ def index() -> Any:
 @bp.get("/themes/<theme_id>")
 @login_required
 def show(theme_id: str) -> Any:
-    try:
-        seen = incidents.sight(current_user)
-        theme = insights.get_theme(theme_id[:80], seen=seen)
-    except NotFound:
-        abort(404)
-    card = insights.theme_card(theme, 50)
-    keys = card["recent"] + [r["key"] for r in theme["recurrences"][-20:]]
-    can_correct = theme["source"] == "detected" and current_user.can(Role.REVIEWER)
-    others = [t for t in insights.detected_theme_names() if t["id"] != theme["id"]] \
-        if can_correct else []
-    return render_template("themes/show.html", theme=card, recurrences=theme["recurrences"][-20:],
-                           incidents=insights.incidents_by_key(keys, seen=seen), months=_months,
-                           can_correct=can_correct, others=others)
+    seen = incidents.sight(current_user)
+    can_correct = current_user.can(Role.REVIEWER)
+
+    def page() -> tuple[str, str]:
+        try:
+            theme = insights.get_theme(theme_id[:80], seen=seen)
+        except NotFound:
+            abort(404)
+        card = insights.theme_card(theme, 50)
+        keys = card["recent"] + [r["key"] for r in theme["recurrences"][-20:]]
+        corrects = theme["source"] == "detected" and can_correct
+        others = ([t for t in insights.detected_theme_names() if t["id"] != theme["id"]]
+                  if corrects else [])
+        return card["name"], rendered_with_mark(
+            "themes/_show_body.html", theme=card, recurrences=theme["recurrences"][-20:],
+            incidents=insights.incidents_by_key(keys, seen=seen), months=_months,
+            can_correct=corrects, others=others)
+
+    # Kept by what it shows: the theme, the versions of the themes, the post-mortems they
+    # name, the taxonomy and the people, the day, and the reader's sight, role (corrections),
+    # clock and zone; its correction forms get this sign-in's CSRF token when served.
+    title, body = keep("theme-page", (
+        theme_id[:80], seen, can_correct, today(), *display_key(),
+        *versions(THEMES, INCIDENTS, CATALOG, PEOPLE)), page)
+    return render_template("themes/show.html", title=title, body=with_token(body))
