@@ -24,6 +24,7 @@ from ..schemas import (
 )
 from ..services import action_items, exchange, incidents, insights, kept, pages
 from ..services.incidents import event_dict
+from ..services.transaction import kept_after_commit
 from .auth import api_user, requires
 from .common import json_body, page_args, paged
 from .serialise import (
@@ -111,9 +112,13 @@ def get_incident(key: str) -> Any:
 @bp.patch("/incidents/<key>")
 @requires(Role.AUTHOR)
 def update_incident(key: str) -> Any:
-    incident = incidents.get_incident(key, reader=api_user())
-    incidents.update_incident(incident, api_user(), parse(IncidentChanges, json_body()))
-    return incident_json(incident)
+    # Its own row only: the write locks and reloads it first, and reads what it changes. The
+    # answer is drawn from what the write left in the session (as committed, under its lock)
+    # rather than read back whole after the commit.
+    incident = incidents.get_incident(key, whole=False, reader=api_user())
+    with kept_after_commit():
+        incidents.update_incident(incident, api_user(), parse(IncidentChanges, json_body()))
+        return incident_json(incident)
 
 
 @bp.delete("/incidents/<key>")

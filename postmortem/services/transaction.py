@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -25,3 +26,16 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return run
+
+
+@contextmanager
+def kept_after_commit() -> Iterator[None]:
+    """Within: a commit leaves the session's objects as they are instead of expiring them, so
+    the answer to a write is drawn from what it wrote (under its row lock) without reading the
+    post-mortem back whole. A rollback still expires everything."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True

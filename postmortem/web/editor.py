@@ -37,6 +37,7 @@ from ..schemas import (
     parse,
 )
 from ..services import accounts, action_items, deployments, incidents, insights, setup
+from ..services.transaction import kept_after_commit
 from ..timeutil import humanize_duration
 from . import editor_state
 from .helpers import preferences
@@ -186,8 +187,11 @@ def _save_form(incident: Incident, tz: str) -> SaveOutcome:
 @role_required(Role.AUTHOR)
 def autosave(key: str) -> Any:
     """The editor's background save: JSON in the API's error shape, plus what the page redraws."""
-    incident = load_incident(key, Role.AUTHOR)
-    outcome = _save_form(incident, current_tz())
+    incident = load_incident(key, Role.AUTHOR, whole=False)
+    with kept_after_commit():
+        outcome = _save_form(incident, current_tz())
+        if (outcome.errors, outcome.stale, outcome.frozen, outcome.merge) == (None,) * 4:
+            return jsonify(_saved_state(incident))
     if outcome.frozen is not None:
         return _json_error(409, outcome.frozen.message, None, frozen=True)
     if outcome.merge is not None and outcome.stale is not None:
