@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,8 @@ def known_names() -> list[str]:
     return result
 
 
-def _name_pattern(names: list[str]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=8)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not names:
         return None
     alternatives = "|".join(re.escape(name) for name in names)
@@ -97,9 +98,16 @@ def _name_pattern(names: list[str]) -> re.Pattern[str] | None:
 
 
 def check_text(text: str, where: str, names: list[str] | None = None) -> list[dict[str, str]]:
-    """Findings in one text: [{"section", "phrase", "suggestion", "rule"}], in text order."""
+    """Findings in one text: [{"section", "phrase", "suggestion", "rule"}], in text order.
+    Remembered by text (a save checks every text of its post-mortem again, most unchanged)."""
     if not text:
         return []
+    names_key = tuple(names if names is not None else known_names())
+    return [dict(finding) for finding in _check_text(text, where, names_key)]
+
+
+@lru_cache(maxsize=2048)
+def _check_text(text: str, where: str, names: tuple[str, ...]) -> tuple[dict[str, str], ...]:
     found: list[tuple[int, dict[str, str]]] = []
     for rule in rules():
         for match in rule.pattern.finditer(text):
@@ -108,7 +116,7 @@ def check_text(text: str, where: str, names: list[str] | None = None) -> list[di
                 "rule": rule.id,
             }))
     named: set[int] = set()
-    pattern = _name_pattern(names if names is not None else known_names())
+    pattern = _name_pattern(names)
     if pattern is not None:
         for match in pattern.finditer(text):
             named.add(match.start())
@@ -131,7 +139,7 @@ def check_text(text: str, where: str, names: list[str] | None = None) -> list[di
                 "rule": rule_id,
             }))
     found.sort(key=lambda item: item[0])
-    return [finding for _, finding in found]
+    return tuple(finding for _, finding in found)
 
 
 def check_incident(incident: Incident) -> list[dict[str, Any]]:
