@@ -24,7 +24,7 @@ from ...models import (
 from ...models.enums import UNFINISHED
 from ..action_items.items import day_start
 from ..incidents.visibility import sight, visible_in
-from ..kept import INCIDENTS, THEMES, keep, versions
+from ..kept import PUBLISHED, THEMES, keep, versions
 from .themes import list_themes
 
 SOON_DAYS = 7
@@ -82,8 +82,10 @@ def _lists(user: User, owed_after_days: dict[Any, int] | None) -> dict[str, Sele
                                    Incident.resolved_at < now - timedelta(days=days))
             .order_by(Incident.resolved_at).limit(OWED_SHOWN))
     # Which post-mortems started on this day in earlier years: a scan of every start date,
-    # kept for the day until a post-mortem changes.
-    ids = keep("on-this-day", (day, seen, *versions(INCIDENTS)), lambda: list(db.session.scalars(
+    # kept for the day until a post-mortem is made, removed, archived, restricted or opened,
+    # or has its start moved (each bumps `published`; a draft's text saved every second does
+    # not). Their titles are read fresh.
+    ids = keep("on-this-day", (day, seen, *versions(PUBLISHED)), lambda: list(db.session.scalars(
         select(Incident.id).where(live, extract("month", Incident.started_at) == day.month,
                                   extract("day", Incident.started_at) == day.day,
                                   extract("year", Incident.started_at) < day.year)
