@@ -295,6 +295,12 @@ def restate(theme_ids: set[str]) -> None:
     if not theme_ids:
         return
     services = engine.service_names()
+    # Written when the caller commits: worked out first, so the writes take their locks last.
+    with db.session.no_autoflush:
+        _restate(theme_ids, services)
+
+
+def _restate(theme_ids: set[str], services: dict[int, list[str]]) -> None:
     for theme in db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids))):
         rows = sorted((started, incident_id, after or []) for incident_id, started, after in
                       db.session.execute(
@@ -341,11 +347,17 @@ def place_due(now: datetime | None = None, everything: bool = False) -> int:
         if model is None:  # no full recomputation yet: it will place everything
             return 0
         changed: set[str] = set()
+        # One transaction a post-mortem, and the themes restated in one more: a save waits
+        # at most for one placement's writes (its vectors are worked out before it writes),
+        # never for the batch (this thread runs at a low priority, so a long transaction
+        # would hold its locks for as long as requests keep the CPU busy).
         for incident_id, written_at in pending:
             changed |= place(incident_id, model)
             db.session.execute(update(InsightQueue).where(
                 InsightQueue.incident_id == incident_id, InsightQueue.written_at == written_at)
                 .values(placed_at=written_at))
+            kept.bump(db.session, [kept.THEMES])
+            db.session.commit()
         restate(changed)
         kept.bump(db.session, [kept.THEMES])
         db.session.commit()
