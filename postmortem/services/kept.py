@@ -54,10 +54,16 @@ KEPT_BYTES = 32 * 1024 * 1024  # per process (and app)
 
 
 def versions(*names: str) -> tuple[int, ...]:
-    """The versions of these inputs now, in one query (0 for one never written)."""
-    found = dict(db.session.execute(
-        select(InputVersion.name, InputVersion.version).where(InputVersion.name.in_(names))).all())
-    return tuple(int(found.get(name, 0)) for name in names)
+    """The versions of these inputs (0 for one never written): all of them read in one query
+    once per request (a page asks for several kept answers), and again after the request's
+    own write bumps any. An answer computed later in the request is at least as new as the
+    versions it is kept under, never older."""
+    known = g.get("kept_versions") if has_app_context() else None
+    if known is None:
+        known = dict(db.session.execute(select(InputVersion.name, InputVersion.version)).all())
+        if has_app_context():
+            g.kept_versions = known
+    return tuple(int(known.get(name, 0)) for name in names)
 
 
 def bump(session: Any, names: Iterable[str]) -> None:
@@ -65,6 +71,8 @@ def bump(session: Any, names: Iterable[str]) -> None:
     names = sorted(set(names))
     if not names:
         return
+    if has_app_context():
+        g.pop("kept_versions", None)  # read again after this write
     updated: Any = session.execute(update(InputVersion).where(InputVersion.name.in_(names))
                                    .values(version=InputVersion.version + 1))
     if updated.rowcount == len(names):
