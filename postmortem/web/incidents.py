@@ -135,9 +135,13 @@ def show(key: str) -> Any:
                                    incidents.sight(current_user),
                                    *display_key(), *kept.versions(
                                        kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)), body)
-    similar = render_template("incidents/_similar.html",
-                              similar=insights.similar_incidents(incident, 5,
-                                                                 reader=current_user))
+    # The similar list names other post-mortems: kept by their ids, scores, titles and stamps
+    # as the reader may see them now, this one's stamp (its services and deployments) and the
+    # deployments' version (artifact versions they share).
+    rows = insights.similar_rows(incident, 5, reader=current_user)
+    similar = kept.keep("similar", (incident.id, incident.stamp, [list(row) for row in rows],
+                                    *kept.versions(kept.DEPLOYMENTS)), lambda: render_template(
+        "incidents/_similar.html", similar=insights.similar_from_rows(incident, rows)))
     people = accounts.list_active_users() if can_edit else []
     return render_template("incidents/show.html", incident=incident, people=people,
                            body=Markup(page.replace(SIMILAR_MARK, similar, 1)))

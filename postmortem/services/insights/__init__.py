@@ -11,7 +11,7 @@ from .home import Home, home_for, home_shows
 from .knowledge import concentrated, knowledge_by_service, knowledge_of
 from .profiles import nearest_theme, nearest_theme_of
 from .search import mark_changed, reindex_all, search_incidents, track_changes
-from .similarity import similar_incidents
+from .similarity import similar_from_rows, similar_incidents, similar_rows
 from .suggestions import suggested_category, suggestions_stamp
 from .theme_edits import correct_theme, correction_of, merge_themes, remove_from_theme
 from .themes import (
@@ -35,7 +35,8 @@ __all__ = [
     "bar_chart", "build_digest", "computed", "ensure_worker", "get_theme", "incident_filters",
     "incidents_by_key", "line_chart", "list_themes", "mark_changed",
     "parse_period", "preload_themes", "detected_themes_of", "theme_card", "theme_cards", "themes_document",
-    "refresh", "reindex_all", "search_incidents", "similar_incidents", "themes_of", "track_changes",
+    "refresh", "reindex_all", "search_incidents", "similar_from_rows", "similar_incidents", "similar_rows",
+    "themes_of", "track_changes",
     "wait_until_fresh",
     "correct_theme", "correction_of", "detected_theme_names", "merge_themes", "nearest_theme",
     "nearest_theme_of", "remove_from_theme", "suggested_category", "suggestions_stamp", "taken_out",
