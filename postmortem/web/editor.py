@@ -70,12 +70,13 @@ def base_revision(incident: Incident, version: int | None) -> Revision | None:
         return None
     # Newest first, a few at a time: it is nearly always one of the last (a draft saved every
     # few seconds has hundreds, each holding a whole snapshot).
-    for revision in db.session.scalars(
-            select(Revision).where(Revision.incident_id == incident.id)
-            .order_by(Revision.number.desc()).execution_options(yield_per=8)):
-        if revision.snapshot.get("version") == version:
-            return revision
-    return None
+    found = db.session.scalars(select(Revision).where(Revision.incident_id == incident.id)
+                               .order_by(Revision.number.desc()).execution_options(yield_per=8))
+    try:
+        return next((revision for revision in found
+                     if revision.snapshot.get("version") == version), None)
+    finally:
+        found.close()  # a server-side cursor on PostgreSQL
 
 
 def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:
