@@ -426,3 +426,37 @@ def test_kept_lists_history_board_and_api_follow_what_they_show(app, client, log
     assert listed["counts"]["action_items"] == 2
     secure = author.get(f"/api/v1/incidents/{key}", base_url="https://localhost").get_json()
     assert secure["url"].startswith("https://") and again["url"].startswith("http://")
+
+
+def test_the_worker_checkpoints_the_wal_so_saves_do_not(tmp_path) -> None:
+    """With a worker thread, a connection leaves the WAL's checkpoints to it (a save that
+    landed on one waited for it); database.checkpoint empties the WAL into the database."""
+    from postmortem import database
+
+    app = fresh_app(tmp_path, f"sqlite:///{tmp_path / 'wal.db'}")
+    saved = dict(database._background)
+    try:
+        with app.app_context():
+            db.engine.dispose()
+            database.use_background_checkpoints()
+            with db.engine.connect() as connection:
+                pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+                assert pages == database.BACKGROUND_AUTOCHECKPOINT_PAGES
+            builders.make_user(role="author", email="wal@example.com", name="Wal Writer")
+
+            def in_the_database_file() -> bool:  # the file itself, without the WAL
+                reader = sqlite3.connect(f"file:{tmp_path / 'wal.db'}?immutable=1", uri=True)
+                try:
+                    return reader.execute("SELECT count(*) FROM users WHERE email = ?",
+                                          ("wal@example.com",)).fetchone()[0] == 1
+                finally:
+                    reader.close()
+
+            assert not in_the_database_file()  # the commit left it in the WAL
+            database.checkpoint()
+            assert in_the_database_file()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        database._background.clear()
+        database._background.update(saved)

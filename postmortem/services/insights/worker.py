@@ -32,7 +32,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from ...database import child_environment
+from ...database import checkpoint, child_environment, use_background_checkpoints
 from ...extensions import db
 from ...models import InsightQueue, InsightState, SearchDocument, utcnow
 from .. import kept
@@ -43,6 +43,7 @@ POLL_SECONDS = 1.0
 QUICK_SECONDS = 2.0  # a full recomputation this quick: the archive is small
 NICENESS = 10  # the worker thread and the recomputation's child process yield to requests
 TIDY_SECONDS = 600  # how often the kept answers' folder is tidied
+CHECKPOINT_SECONDS = 2.0  # how often SQLite's WAL is checkpointed (database.checkpoint)
 _started: dict[int, threading.Thread] = {}
 _start_lock = threading.Lock()
 
@@ -62,6 +63,7 @@ def ensure_worker(app: Flask) -> None:
     with _start_lock:
         if pid in _started:
             return
+        use_background_checkpoints()
         thread = threading.Thread(target=_loop, args=(app,), name="insights", daemon=True)
         _started[pid] = thread
         thread.start()
@@ -113,7 +115,7 @@ def tick(app: Flask, now: datetime | None = None) -> str | None:
 
 def _loop(app: Flask) -> None:
     _lower_priority()
-    tidied = time.monotonic()
+    tidied = checkpointed = time.monotonic()
     while True:
         time.sleep(POLL_SECONDS)
         try:
@@ -121,6 +123,9 @@ def _loop(app: Flask) -> None:
                 tidied = time.monotonic()
                 kept.tidy(app.instance_path)
             with app.app_context():
+                if time.monotonic() - checkpointed > CHECKPOINT_SECONDS:
+                    checkpointed = time.monotonic()
+                    checkpoint()
                 tick(app)
         except Exception:  # the worker must outlive one failed run; the error is in the row
             log.exception("insight job failed")
