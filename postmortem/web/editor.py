@@ -9,11 +9,9 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth import role_required
 from ..errors import DomainError, Frozen, NotFound, StaleRow, StaleVersion, ValidationError
-from ..extensions import db
 from ..handlers import error_body
 from ..markup import render_markdown
 from ..models import (
@@ -68,15 +66,7 @@ def base_revision(incident: Incident, version: int | None) -> Revision | None:
     """The newest revision whose snapshot is the given version: what the writer started from."""
     if version is None:
         return None
-    # Newest first, a few at a time: it is nearly always one of the last (a draft saved every
-    # few seconds has hundreds, each holding a whole snapshot).
-    found = db.session.scalars(select(Revision).where(Revision.incident_id == incident.id)
-                               .order_by(Revision.number.desc()).execution_options(yield_per=8))
-    try:
-        return next((revision for revision in found
-                     if revision.snapshot.get("version") == version), None)
-    finally:
-        found.close()  # a server-side cursor on PostgreSQL
+    return incidents.revision_of_version(incident, version)
 
 
 def editor_context(incident: Incident, tz: str, **extra: Any) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from .revisions import (
     latest_revision,
     list_revisions,
     record_revision,
+    revision_of_version,
     snapshot_for,
     snapshot_text,
 )
@@ -92,7 +93,8 @@ __all__ = [
     "findings_of",
     "check_text", "checklist", "checklist_items", "create_incident", "delete_event", "delete_factor",
     "deployment_dict", "diff_snapshots", "ensure_editable", "event_dict", "factor_dict",
-    "get_event", "get_factor", "get_incident", "get_revision", "latest_revision", "incident_dict",
+    "get_event", "get_factor", "get_incident", "get_revision", "latest_revision", "revision_of_version",
+    "incident_dict",
     "incident_head", "incidents_query",
     "link_deployment", "linked_deployment_dict", "list_revisions", "lock", "parse_incident_filters",
     "publish_incident", "record_revision", "reopen_incident", "request_changes", "resolve_comment",

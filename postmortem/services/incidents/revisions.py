@@ -40,6 +40,19 @@ def latest_revision(incident: Incident) -> Revision | None:
                              .order_by(Revision.number.desc()).limit(1))
 
 
+def revision_of_version(incident: Incident, version: int) -> Revision | None:
+    """The newest revision whose snapshot is this version of the incident. Newest first, a few
+    at a time: it is nearly always one of the last (a draft saved every few seconds has
+    hundreds, each holding a whole snapshot)."""
+    found = db.session.scalars(select(Revision).where(Revision.incident_id == incident.id)
+                               .order_by(Revision.number.desc()).execution_options(yield_per=8))
+    try:
+        return next((revision for revision in found
+                     if revision.snapshot.get("version") == version), None)
+    finally:
+        found.close()  # a server-side cursor on PostgreSQL
+
+
 def get_revision(incident: Incident, number: int) -> Revision:
     revision = db.session.scalar(
         select(Revision).where(Revision.incident_id == incident.id, Revision.number == number)
