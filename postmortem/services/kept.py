@@ -83,6 +83,17 @@ def bump(session: Any, names: Iterable[str]) -> None:
                         .on_conflict_do_nothing(index_elements=[InputVersion.name]))
 
 
+def digest_of(rows: Iterable[Any]) -> tuple[int, str]:
+    """(how many, a digest of them) over rows such as (id, stamp): what a kept answer over a
+    collection is keyed on (a row written, added, removed or moved changes it)."""
+    digest = hashlib.blake2b(digest_size=16)
+    count = 0
+    for row in rows:
+        digest.update(f"{tuple(row)!r};".encode())
+        count += 1
+    return count, digest.hexdigest()
+
+
 def key_of(name: str, *parts: Any) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
     return f"{name}:{digest[:40]}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..models import Incident
 from ..schemas.queries import MAX_PAGE
+from .kept import digest_of
 
 
 def page_of(stmt: Select[Any], page: int, per_page: int) -> Pagination:
@@ -28,12 +28,10 @@ def stamps_of_page(stmt: Select[Any], page: int, per_page: int) -> tuple[int, st
     joining or leaving the filter, or a new order changes it."""
     page = min(max(page, 1), MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    digest = hashlib.blake2b(digest_size=16)
-    for incident_id, stamp in db.session.execute(
-            stmt.with_only_columns(Incident.id, Incident.stamp)
-            .limit(per_page).offset((page - 1) * per_page)):
-        digest.update(f"{incident_id}:{stamp};".encode())
-    return int(total or 0), digest.hexdigest()
+    _, digest = digest_of(db.session.execute(
+        stmt.with_only_columns(Incident.id, Incident.stamp)
+        .limit(per_page).offset((page - 1) * per_page)))
+    return int(total or 0), digest
 
 
 def database_reachable() -> bool:

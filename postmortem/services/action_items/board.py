@@ -3,7 +3,6 @@ time in group order, its groups counted, and the CSV streamed row by row."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, Incident, User, today
-from ..kept import ACTION_ITEMS, PEOPLE, keep, versions
+from ..kept import ACTION_ITEMS, PEOPLE, digest_of, keep, versions
 from ..pages import ListPage
 from .items import action_items_query, day_start, due_order
 
@@ -174,13 +173,10 @@ def stamps_of_items(ids: list[int]) -> str:
     """A digest of the stamps of the post-mortems these items belong to: what a kept board
     page is keyed on besides the items themselves (a row shows its post-mortem's key and
     title)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for incident_id, stamp in db.session.execute(
-            select(Incident.id, Incident.stamp).where(Incident.id.in_(
-                select(ActionItem.incident_id).where(ActionItem.id.in_(ids))))
-            .order_by(Incident.id)):
-        digest.update(f"{incident_id}:{stamp};".encode())
-    return digest.hexdigest()
+    return digest_of(db.session.execute(
+        select(Incident.id, Incident.stamp).where(Incident.id.in_(
+            select(ActionItem.incident_id).where(ActionItem.id.in_(ids))))
+        .order_by(Incident.id)))[1]
 
 
 def group_counts(filters: dict[str, Any], group: str) -> list[tuple[Any, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -25,6 +24,7 @@ from ...models import (
 )
 from ...models.enums import UNFINISHED
 from ...schemas import IncidentFilters, parse
+from ..kept import digest_of
 from .visibility import shown
 
 # Load a page of incidents with everything the API returns in a handful of queries.
@@ -147,12 +147,7 @@ def stamps_of_service(service_id: int) -> tuple[int, str]:
     """(how many post-mortems name the service, a digest of their ids and stamps): changes
     whenever one of them is written, linked to or unlinked from the service (a kept answer's
     key over that collection)."""
-    digest = hashlib.blake2b(digest_size=16)
-    count = 0
-    for incident_id, stamp in db.session.execute(
-            select(Incident.id, Incident.stamp)
-            .join(incident_services, incident_services.c.incident_id == Incident.id)
-            .where(incident_services.c.service_id == service_id).order_by(Incident.id)):
-        digest.update(f"{incident_id}:{stamp};".encode())
-        count += 1
-    return count, digest.hexdigest()
+    return digest_of(db.session.execute(
+        select(Incident.id, Incident.stamp)
+        .join(incident_services, incident_services.c.incident_id == Incident.id)
+        .where(incident_services.c.service_id == service_id).order_by(Incident.id)))

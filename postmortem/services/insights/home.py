@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from ...models import (
 from ...models.enums import UNFINISHED
 from ..action_items.items import day_start
 from ..incidents.visibility import sight, visible_in
-from ..kept import PUBLISHED, THEMES, keep, versions
+from ..kept import PUBLISHED, THEMES, digest_of, keep, versions
 from .themes import list_themes
 
 SOON_DAYS = 7
@@ -108,18 +107,18 @@ def home_shows(user: User, owed_after_days: dict[Any, int] | None = None) -> str
     """A digest of what the home page shows this person, read from ids, stamps and versions
     alone (a kept home page's key): each list's post-mortems and their stamps, the person's
     due items and their versions and post-mortems' stamps, how many more there are."""
-    digest = hashlib.blake2b(digest_size=16)
+    shown: list[tuple[str, Any]] = []
     for name, stmt in _lists(user, owed_after_days).items():
         if name == "mine":
             columns: tuple[Any, ...] = (ActionItem.id, ActionItem.version, Incident.stamp)
             stmt = stmt.join(Incident, Incident.id == ActionItem.incident_id)
         else:
             columns = (Incident.id, Incident.stamp, Incident.archived_at)
-        rows = db.session.execute(stmt.with_only_columns(*columns)).all()
-        digest.update(f"{name}={rows!r};".encode())
+        rows = [tuple(row) for row in db.session.execute(stmt.with_only_columns(*columns))]
+        shown.append((name, rows))
         if name == "mine" and len(rows) == ITEMS_SHOWN:
-            digest.update(f"more={_more_items(user)};".encode())
-    return digest.hexdigest()
+            shown.append(("more", _more_items(user)))
+    return digest_of(shown)[1]
 
 
 def _more_items(user: User) -> int:

@@ -9,7 +9,6 @@ after any write finds the new words and no longer the old ones.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from collections import defaultdict
@@ -379,16 +378,13 @@ def search_incidents(query: object, page: int = 1, per_page: int = 20, *, reader
         # state rank the same). Its headlines are the costly part of a search. SQLite's bm25
         # weighs a term by how many documents hold it, so there a page is always worked out.
         tsquery, params = _postgres_query(terms)
-        digest = hashlib.blake2b(digest_size=16)
-        for incident_id, stamp in db.session.execute(text(
-                "SELECT s.incident_id, i.stamp FROM incident_search s "
-                f"JOIN incidents i ON i.id = s.incident_id, (SELECT {tsquery} AS q) query "
-                "WHERE s.document @@ query.q AND i.archived_at IS NULL"
-                + _hiding("i.id", hidden) + " ORDER BY s.incident_id"), params):
-            digest.update(f"{incident_id}:{stamp};".encode())
+        _, matches = kept.digest_of(db.session.execute(text(
+            "SELECT s.incident_id, i.stamp FROM incident_search s "
+            f"JOIN incidents i ON i.id = s.incident_id, (SELECT {tsquery} AS q) query "
+            "WHERE s.document @@ query.q AND i.archived_at IS NULL"
+            + _hiding("i.id", hidden) + " ORDER BY s.incident_id"), params))
         rows, total = kept.keep("search", (
-            [(t.tokens, t.prefix, t.raw) for t in terms], offset, per_page, hidden,
-            digest.hexdigest()),
+            [(t.tokens, t.prefix, t.raw) for t in terms], offset, per_page, hidden, matches),
             lambda: _search_postgres(terms, offset, per_page, hidden))
     else:
         rows, total = _search_sqlite(terms, offset, per_page, hidden)
