@@ -38,6 +38,14 @@ from .serialise import (
 
 bp = Blueprint("incidents", __name__)
 
+def _json_shows(reader: Any) -> tuple[Any, ...]:
+    """What a post-mortem's JSON shows besides the post-mortem itself (the key of a kept one):
+    the day (overdue items), the reader's sight, the people, deployments and catalog it
+    names, and the classifier behind its factors' suggested categories."""
+    return (today(), incidents.sight(reader), insights.suggestions_stamp(),
+            *kept.versions(kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG))
+
+
 @bp.get("/incidents")
 def list_incidents() -> Any:
     args = request.args.to_dict()
@@ -62,18 +70,15 @@ def list_incidents() -> Any:
         return found
 
     # Kept by what it shows (as the browser's list is): the filters, the page, the total and
-    # the ids and stamps of the page's post-mortems, the reader's sight, the day, the people,
-    # deployments and catalog it names and the classifier behind suggested categories. The
-    # detected themes (which the insight job moves) and the addresses (this request's scheme
-    # and host) are put in fresh.
+    # the ids and stamps of the page's post-mortems, and what any post-mortem's JSON shows.
+    # The detected themes (which the insight job moves) and the addresses (this request's
+    # scheme and host) are put in fresh.
     reader = api_user()
     page, per_page = page_args()
     total, rows = pages.stamps_of_page(incidents.incidents_query(filters, (), reader=reader),
                                        page, per_page)
-    body = kept.keep("api-incident-list", (
-        sorted(args.items()), page, per_page, total, rows, incidents.sight(reader), today(),
-        insights.suggestions_stamp(), *kept.versions(kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)),
-        listed)
+    body = kept.keep("api-incident-list", (sorted(args.items()), page, per_page, total, rows,
+                                           *_json_shows(reader)), listed)
     ids = [int(item["key"].removeprefix("INC-")) for item in body["items"]]
     detected = insights.detected_themes_of(ids)
     items = [{**item, "themes": item["themes"] + detected[incident_id],
@@ -94,14 +99,10 @@ def get_incident(key: str) -> Any:
     reader = api_user()
     incident = incidents.get_incident(key, whole=False, reader=reader)
     # Kept by what it shows: the post-mortem's own stamp (every write to it or its rows bumps
-    # it), the day (overdue items), the reader's sight, the people, deployments and catalog it
-    # names, and the classifier behind its factors' suggested categories. Its themes (which
-    # the insight job moves) and its address (this request's scheme and host) are put in fresh.
-    body = dict(kept.keep("api-incident", (
-        incident.id, incident.stamp, today(), incidents.sight(reader),
-        insights.suggestions_stamp(),
-        *kept.versions(kept.PEOPLE, kept.DEPLOYMENTS, kept.CATALOG)),
-        lambda: incident_json(incidents.get_incident(key, reader=reader))))
+    # it) and what any post-mortem's JSON shows. Its themes (which the insight job moves) and
+    # its address (this request's scheme and host) are put in fresh.
+    body = dict(kept.keep("api-incident", (incident.id, incident.stamp, *_json_shows(reader)),
+                          lambda: incident_json(incidents.get_incident(key, reader=reader))))
     if incident.restricted:
         g.restricted_shown = True  # web.http_cache: no-store
     body["themes"] = insights.themes_of(incident)
