@@ -382,6 +382,39 @@ def test_kept_pages_follow_what_they_show(app, client, login, api) -> None:
     assert "9.9.9" in client.get("/services/checkout").text
 
 
+def test_theme_pages_are_kept_by_the_post_mortems_they_name(app, client, login, api) -> None:
+    """A saved draft that no theme card names leaves the themes pages and the themes' version
+    as they were (its placement moved no theme); a new title of a post-mortem a card names
+    shows at once on the list and on the theme's page."""
+    from postmortem.services import kept
+
+    author = api("admin")
+    login("admin")
+    keys = _archive(author)
+    api.refresh_insights()
+    theme = next(t for t in author.get("/api/v1/themes").get_json()
+                 if set(t["incidents"]) & set(keys["cache"]))
+    named = sorted(set(theme["incidents"]) & set(keys["cache"]))[-1]
+    pages = ["/themes", f"/themes/{theme['id']}"]
+    assert all(client.get(path).status_code == 200 for path in pages)  # kept now
+    draft = builders.create_incident(author, title="Unrelated disk alarm",
+                                     sections={"summary": "A disk alarm fired."})["key"]
+    with app.app_context():
+        incremental.place_due(everything=True)
+        themes_version = kept.versions(kept.THEMES)
+    version = author.get(f"/api/v1/incidents/{draft}").get_json()["version"]
+    author.patch(f"/api/v1/incidents/{draft}", json={
+        "version": version, "sections": {"summary": "A disk alarm fired twice."}})
+    with app.app_context():
+        incremental.place_due(everything=True)
+        assert kept.versions(kept.THEMES) == themes_version, "no theme's members changed"
+    version = author.get(f"/api/v1/incidents/{named}").get_json()["version"]
+    author.patch(f"/api/v1/incidents/{named}", json={
+        "version": version, "title": "Origin melted after the TTL rollout"})
+    for path in pages:
+        assert "Origin melted after the TTL rollout" in client.get(path).text, path
+
+
 def test_kept_files_are_tidied(tmp_path) -> None:
     from postmortem.services import kept
 

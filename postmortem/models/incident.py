@@ -100,7 +100,10 @@ class Incident(Model):
     # order, so a page reads 25 entries instead of sorting them all.
     __table_args__ = (Index("ix_incidents_live_started", "archived_at", "started_at", "id"),
                       Index("ix_incidents_live_updated", "archived_at", "updated_at"),
-                      Index("ix_incidents_status_updated", "status", "updated_at"))
+                      Index("ix_incidents_status_updated", "status", "updated_at"),
+                      # The home page's owed post-mortems: by severity and unfinished status,
+                      # the longest resolved first.
+                      Index("ix_incidents_owed", "severity", "status", "resolved_at"))
 
     commander: Mapped[User | None] = relationship(foreign_keys=[commander_id])
     reviewers: Mapped[list[User]] = relationship(secondary="incident_reviewers", order_by="User.email")

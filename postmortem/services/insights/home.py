@@ -64,22 +64,27 @@ def _lists(user: User, owed_after_days: dict[Any, int] | None) -> dict[str, Sele
         "drafts": select(Incident).where(Incident.status == IncidentStatus.DRAFT, or_(
             Incident.commander_id == user.id, Incident.created_by_id == user.id))
         .order_by(Incident.updated_at.desc()).limit(30),
+        # The person's few review requests first: the database would otherwise walk every
+        # live post-mortem by its update time to find them.
         "reviews": select(Incident).where(
-            live, Incident.status == IncidentStatus.IN_REVIEW, Incident.id.in_(
-                select(incident_reviewers.c.incident_id)
-                .where(incident_reviewers.c.user_id == user.id)))
+            live, Incident.status == IncidentStatus.IN_REVIEW, Incident.id.in_(list(
+                db.session.scalars(select(incident_reviewers.c.incident_id)
+                                   .where(incident_reviewers.c.user_id == user.id)))))
         .order_by(Incident.updated_at.desc()),
         "recent": select(Incident).where(live).order_by(Incident.updated_at.desc()).limit(6),
     }
     now = utcnow()
     for severity, days in (owed_after_days or DEFAULT_OWED_AFTER_DAYS).items():
         severity = Severity(severity)
-        lists[f"owed-{severity.value}"] = (
-            select(Incident).where(live, Incident.severity == severity,
-                                   Incident.status != IncidentStatus.PUBLISHED,
-                                   Incident.resolved_at.is_not(None),
-                                   Incident.resolved_at < now - timedelta(days=days))
-            .order_by(Incident.resolved_at).limit(OWED_SHOWN))
+        # One list per unfinished status, so each is read in order from its own index range
+        # (ix_incidents_owed); home_for merges them, the longest owed first.
+        for status in (IncidentStatus.DRAFT, IncidentStatus.IN_REVIEW):
+            lists[f"owed-{severity.value}-{status.value}"] = (
+                select(Incident).where(live, Incident.severity == severity,
+                                       Incident.status == status,
+                                       Incident.resolved_at.is_not(None),
+                                       Incident.resolved_at < now - timedelta(days=days))
+                .order_by(Incident.resolved_at).limit(OWED_SHOWN))
     # Which post-mortems started on this day in earlier years: a scan of every start date,
     # kept for the day until a post-mortem is made, removed, archived, restricted or opened,
     # or has its start moved (each bumps `published`; a draft's text saved every second does
@@ -140,9 +145,12 @@ def home_for(user: User, owed_after_days: dict[Any, int] | None = None) -> Home:
     home.drafts = [incident for incident in db.session.scalars(lists["drafts"])
                    if incident.archived_at is None][:10]
     home.reviews = list(db.session.scalars(lists["reviews"]))
+    owed: dict[str, list[Incident]] = {}
     for name, stmt in lists.items():
         if name.startswith("owed-"):
-            home.owed += list(db.session.scalars(stmt))
+            owed.setdefault(name.rsplit("-", 1)[0], []).extend(db.session.scalars(stmt))
+    for incidents in owed.values():  # by severity, as the lists were made
+        home.owed += sorted(incidents, key=lambda i: (i.resolved_at, i.id))[:OWED_SHOWN]
     since = day_start(day) - timedelta(days=RECENT_THEME_DAYS)
     home.themes_back = keep("themes-back", (since, seen, *versions(THEMES)), lambda: [
         {"id": t["id"], "name": t["name"], "recurred_after_fix": t["recurred_after_fix"]}

@@ -351,16 +351,22 @@ def place_due(now: datetime | None = None, everything: bool = False) -> int:
         # at most for one placement's writes (its vectors are worked out before it writes),
         # never for the batch (this thread runs at a low priority, so a long transaction
         # would hold its locks for as long as requests keep the CPU busy).
+        # THEMES is bumped only where a theme's members changed: a draft saved every few
+        # seconds mostly stays in the themes it was in, and its similar lists are kept by
+        # their own rows (similarity.similar_rows), so the pages keyed on the themes stay kept.
         for incident_id, written_at in pending:
-            changed |= place(incident_id, model)
+            moved = place(incident_id, model)
             db.session.execute(update(InsightQueue).where(
                 InsightQueue.incident_id == incident_id, InsightQueue.written_at == written_at)
                 .values(placed_at=written_at))
+            if moved:
+                kept.bump(db.session, [kept.THEMES])
+            db.session.commit()
+            changed |= moved
+        if changed:
+            restate(changed)
             kept.bump(db.session, [kept.THEMES])
             db.session.commit()
-        restate(changed)
-        kept.bump(db.session, [kept.THEMES])
-        db.session.commit()
         return len(pending)
     except Exception:
         db.session.rollback()

@@ -18,7 +18,7 @@ from ...extensions import db
 from ...models import Incident, InsightState, Service, Theme, ThemeMember, incident_services
 from ..incidents.queries import parse_incident_filters
 from ..incidents.visibility import Sight, hidden_in, visible_in
-from ..kept import THEMES, keep, versions
+from ..kept import THEMES, digest_of, keep, versions
 from ..setup import templates
 from .engine import brief_of, card_of, theme_document
 
@@ -142,6 +142,15 @@ def _filtered(since: datetime | None, until: datetime | None, min_incidents: int
                            members[theme.id], names)
             for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members),
                                                                 Theme.hidden.is_(False)))]
+
+
+def stamps_of_keys(keys: list[str], *, seen: Sight) -> str:
+    """A digest of the ids and stamps of the post-mortems behind these keys that a reader who
+    sees `seen` may read: what a kept theme page is keyed on besides the themes (it shows
+    their titles, severities and dates, and each write to one bumps its stamp)."""
+    ids = sorted({int(key.split("-")[1]) for key in keys})
+    return digest_of(db.session.execute(select(Incident.id, Incident.stamp).where(
+        Incident.id.in_(ids), visible_in(seen)).order_by(Incident.id)))[1]
 
 
 def incidents_by_key(keys: list[str], *, seen: Sight) -> dict[str, Incident]:
