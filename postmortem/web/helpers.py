@@ -149,6 +149,25 @@ def review_queue_count() -> int:
     return incidents.review_queue_count(current_user)
 
 
+NAV_SECTIONS = ("incidents.", "actions.", "services.", "themes.", "reports.")
+
+
+def topbar() -> Markup:
+    """The signed-in person's bar: kept by what it shows (who they are, the section of the
+    page, the search made, how many post-mortems await their review, and where the app is
+    mounted); its sign-out form gets this sign-in's own CSRF token."""
+    endpoint = request.endpoint or ""
+    section = next((prefix for prefix in NAV_SECTIONS if endpoint.startswith(prefix)), "")
+    query = request.args.get("q", "") if endpoint == "incidents.search" else ""
+    to_review = review_queue_count()
+    user = current_user
+    return kept_rendering(
+        "topbar", (user.id, user.name, user.email, str(user.role), section, query, to_review,
+                   request.script_root),
+        "_partials/topbar.html",
+        lambda: {"section": section, "query": query, "to_review": to_review})
+
+
 def readable(incident: Any) -> bool:
     """True when the signed-in person may read this post-mortem (for a template listing other
     post-mortems, such as a deployment's links); the rule is services.incidents.visibility."""
@@ -179,6 +198,7 @@ def init_template_helpers(app: Flask) -> None:
     init_http_cache(app)
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["review_queue_count"] = review_queue_count
+    app.jinja_env.globals["topbar"] = topbar
     app.jinja_env.globals["comment_html"] = comment_html
     app.jinja_env.globals["readable"] = readable
     from ..markup import render_inline

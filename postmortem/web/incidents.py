@@ -13,7 +13,7 @@ from ..errors import DomainError, NotFound, ValidationError
 from ..models import Incident, IncidentStatus, Role, Severity, today
 from ..schemas import IncidentChanges, IncidentIn, parse
 from ..services import accounts, deployments, incidents, insights, kept, pages, setup
-from .helpers import display_key
+from .helpers import display_key, kept_rendering
 from .labels import SEVERITY_DESCRIPTIONS
 from .timezones import TIMEZONES, local_input_to_iso
 
@@ -142,8 +142,16 @@ def show(key: str) -> Any:
     similar = kept.keep("similar", (incident.id, incident.stamp, [list(row) for row in rows],
                                     *kept.versions(kept.DEPLOYMENTS)), lambda: render_template(
         "incidents/_similar.html", similar=insights.similar_from_rows(incident, rows)))
-    people = accounts.list_active_users() if can_edit else []
-    return render_template("incidents/show.html", incident=incident, people=people,
+    # Who may read it, and archiving: for authors and admins, kept by what they show (the
+    # post-mortem's stamp and version, the people one may name, the reader's role).
+    tools = Markup("")
+    if can_edit:
+        tools = kept_rendering(
+            "read-view-tools", (incident.id, incident.stamp, incident.version,
+                                str(current_user.role), *kept.versions(kept.PEOPLE)),
+            "incidents/_tools.html",
+            lambda: {"incident": incident, "people": accounts.list_active_users()})
+    return render_template("incidents/show.html", incident=incident, tools=tools,
                            body=Markup(page.replace(SIMILAR_MARK, similar, 1)))
 
 
