@@ -103,5 +103,14 @@ def _count_by_service() -> dict[str, dict[str, int]]:
 
 
 def service_counts(service: Service) -> dict[str, int]:
-    """How many incidents name the service and how many deployments it has had."""
-    return dict(counts_by_service().get(service.id, {"incidents": 0, "deployments": 0}))
+    """How many incidents name the service and how many deployments it has had (two counts
+    over their indexes)."""
+    from sqlalchemy import func
+
+    from ...models import Deployment, incident_services
+
+    return {
+        "incidents": db.session.scalar(select(func.count()).select_from(incident_services)
+                                       .where(incident_services.c.service_id == service.id)) or 0,
+        "deployments": db.session.scalar(select(func.count(Deployment.id))
+                                         .where(Deployment.service_id == service.id)) or 0}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Artifact, Deployment, IncidentDeployment, LinkRole, Service
 from ...timeutil import isoformat
+
+Implicated = aliased(Deployment, name="implicated")
 
 
 def environments_of(service: Service) -> list[str]:
@@ -20,15 +23,6 @@ def environments_of(service: Service) -> list[str]:
         .order_by(Deployment.environment)
     )
     return list(db.session.scalars(stmt))
-
-
-def incident_artifact_ids() -> Select:
-    """Artifacts linked to an incident in any role but rollback_target."""
-    return (
-        select(Deployment.artifact_id)
-        .join(IncidentDeployment, IncidentDeployment.deployment_id == Deployment.id)
-        .where(IncidentDeployment.role != LinkRole.ROLLBACK_TARGET.value)
-    )
 
 
 def last_known_good(service: Service, environment: str) -> Deployment | None:
@@ -51,7 +45,11 @@ def _last_known_good_id(service: Service, environment: str) -> int | None:
             Deployment.service_id == service.id,
             Deployment.environment == environment,
             Deployment.immutable,
-            Deployment.artifact_id.not_in(incident_artifact_ids()),
+            # Per candidate, newest first, through the indexes on the artifact and the link
+            # (a NOT IN read every linked artifact of the archive before the first row).
+            ~exists().where(Implicated.artifact_id == Deployment.artifact_id,
+                            IncidentDeployment.deployment_id == Implicated.id,
+                            IncidentDeployment.role != LinkRole.ROLLBACK_TARGET.value),
         )
         .order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
         .limit(1)

@@ -25,22 +25,28 @@ def knowledge_by_service() -> dict[str, dict[str, Any]]:
         "knowledge", versions(INCIDENTS, PEOPLE), _compute))
 
 
-def _compute() -> dict[str, dict[str, Any]]:
+def _compute(service_id: int | None = None) -> dict[str, dict[str, Any]]:
+    """The knowledge spread of every service, or of one (its rows found by the index on
+    incident_services.service_id)."""
     handled: dict[int, Counter[int]] = defaultdict(Counter)
     incidents: Counter[int] = Counter()
-    for service_id, commander_id, author_id in db.session.execute(
-            select(incident_services.c.service_id, Incident.commander_id, Incident.created_by_id)
+    stmt = (select(incident_services.c.service_id, Incident.commander_id, Incident.created_by_id)
             .join(Incident, Incident.id == incident_services.c.incident_id)
-            .where(Incident.archived_at.is_(None))):
-        incidents[service_id] += 1
+            .where(Incident.archived_at.is_(None)))
+    if service_id is not None:
+        stmt = stmt.where(incident_services.c.service_id == service_id)
+    for row_service, commander_id, author_id in db.session.execute(stmt):
+        incidents[row_service] += 1
         for person in {commander_id, author_id} - {None}:
-            handled[service_id][person] += 1
-    emails = dict(db.session.execute(select(User.id, User.email)).all())
+            handled[row_service][person] += 1
+    wanted = {person for people in handled.values() for person in people}
+    emails = dict(db.session.execute(select(User.id, User.email)
+                                     .where(User.id.in_(wanted))).all()) if wanted else {}
     result = {}
-    for service_id, count in incidents.items():
-        people = handled[service_id]
+    for row_service, count in incidents.items():
+        people = handled[row_service]
         top = people.most_common(1)[0] if people else None
-        result[str(service_id)] = {
+        result[str(row_service)] = {
             "people": len(people),
             "top_person": emails.get(top[0]) if top else None,
             "top_share": round(top[1] / count, 4) if top else 0.0,
@@ -50,8 +56,10 @@ def _compute() -> dict[str, dict[str, Any]]:
 
 
 def knowledge_of(service_id: int) -> dict[str, Any]:
-    """The knowledge spread of one service (zeros when it has no incident)."""
-    return knowledge_by_service().get(str(service_id)) or {
+    """The knowledge spread of one service (zeros when it has no incident), worked out from
+    its own post-mortems: a service page kept by their stamps does not wait for the whole
+    archive's figures after every save elsewhere."""
+    return _compute(service_id).get(str(service_id)) or {
         "people": 0, "top_person": None, "top_share": 0.0, "incidents": 0}
 
 
