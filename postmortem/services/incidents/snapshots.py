@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from ...extensions import db
-from ...models import ActionItem, Deployment, Factor, Incident, IncidentDeployment, TimelineEvent
+from ...models import (
+    ActionItem,
+    Deployment,
+    Factor,
+    Incident,
+    IncidentDeployment,
+    TimelineEvent,
+    User,
+)
 from ...timeutil import isoformat
 from ..kept import once_per_request
 from .visibility import hidden_in
@@ -136,10 +144,22 @@ def incident_head(incident: Incident, themes: list[dict] | None = None, *,
     }
 
 
+def _owners_of_items(incident: Incident) -> list[User]:
+    """The owners of the post-mortem's action items read in one query into the session, where
+    each item's owner is then found without one query per owner (a save builds its revision
+    from a post-mortem read row by row)."""
+    wanted = {item.owner_id for item in incident.action_items
+              if item.owner_id is not None and "owner" not in item.__dict__}
+    if len(wanted) < 2:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(wanted))))
+
+
 def incident_dict(incident: Incident, today: date, *, findings: list[dict] | None = None,
                   themes: list[dict] | None = None, seen: Sight = ()) -> dict[str, Any]:
     """The whole post-mortem as the API returns it (without `url`, which needs a request); the
     other post-mortems it names are those shown to `seen` (by default no restricted one)."""
+    owners = _owners_of_items(incident)  # held: the session's identity map keeps them weakly
     body = incident_head(incident, themes, seen=seen)
     body["sections"] = [
         {
@@ -155,4 +175,5 @@ def incident_dict(incident: Incident, today: date, *, findings: list[dict] | Non
     body["timeline"] = [event_dict(event) for event in incident.timeline]
     body["action_items"] = [action_item_dict(item, today) for item in incident.action_items]
     body["blameless"] = {"findings": findings or []}
+    del owners
     return body
