@@ -318,3 +318,48 @@ def test_an_item_added_while_a_section_is_saved_is_no_conflict(app, api) -> None
         assert item.id is not None
     titles = [i["title"] for i in author.get(f"/api/v1/incidents/{key}").get_json()["action_items"]]
     assert titles == ["Add a range check to the cache config"]
+
+
+def test_weekly_progress_counts_each_week_end(app, api) -> None:
+    """The board's chart: at each of the last twelve weeks' ends, the items made by then and
+    not yet done or dropped (open), and those done by then (done), worked out in one grouped
+    pass; checked here against the items' own times counted one by one."""
+    from datetime import UTC, datetime, time
+
+    from postmortem.models import ActionItem, ActionStatus
+    from postmortem.services.action_items import board
+
+    author, key, items = three_items(api)
+    items.append(author.post(f"/api/v1/incidents/{key}/action-items", json={
+        "title": "Drop the old cache tier", "kind": "prevent"}).get_json())
+    now = datetime.now(UTC)
+    # Spread over the chart's twelve weeks and before it: made, done, dropped and open ones.
+    spread = [(40, 30, ActionStatus.DONE), (100, None, ActionStatus.OPEN),
+              (60, 2, ActionStatus.DONE), (20, None, ActionStatus.WONT_DO)]
+    with app.app_context():
+        for item, (made_ago, done_ago, status) in zip(
+                db.session.scalars(select(ActionItem).order_by(ActionItem.id)), spread):
+            item.created_at = now - timedelta(days=made_ago)
+            item.status = status
+            item.completed_at = now - timedelta(days=done_ago) if done_ago is not None else None
+        db.session.commit()
+        rows = [(i.created_at, i.completed_at, i.status) for i in db.session.scalars(select(ActionItem))]
+        ends = [datetime.combine(date.today() - timedelta(days=7 * back), time.min, tzinfo=UTC)
+                + timedelta(days=1) for back in range(11, -1, -1)]
+
+        def aware(moment: datetime | None) -> datetime | None:
+            return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+        expected_done = [sum(1 for made, done, status in rows if status == ActionStatus.DONE
+                             and aware(made) < end and done and aware(done) < end)
+                         for end in ends]
+        expected_open = [sum(1 for made, _, _ in rows if aware(made) < end) - done
+                         - sum(1 for made, _, status in rows if aware(made) < end
+                               and status == ActionStatus.WONT_DO)
+                         for end, done in zip(ends, expected_done)]
+        with app.test_request_context():
+            progress = board.weekly_progress({})
+    assert len(items) == 4 and progress["done"] == expected_done
+    assert progress["open"] == expected_open
+    assert progress["done"][-1] == 2 and progress["done"][0] == 0
+    assert progress["open"][-1] == 1 and progress["open"][0] == 1  # made 100 days ago

@@ -493,3 +493,45 @@ def test_the_worker_checkpoints_the_wal_so_saves_do_not(tmp_path) -> None:
     finally:
         database._background.clear()
         database._background.update(saved)
+
+
+def test_a_kept_search_page_is_what_a_fresh_search_shows_after_saves(app, api) -> None:
+    """A page of matches kept on PostgreSQL (by the stamps of every match) is served again
+    only while it is what the search shows: a match saved elsewhere that stays below the page
+    leaves it, one that now ranks onto the page, a title changed on the page and a new match
+    all show at once. Each answer equals the one worked out with nothing kept."""
+    author = api("author")
+    keys = [builders.create_incident(author, title=f"Replica lag {n}", sections={
+        "summary": "replica " * (n % 4 + 1) + "the nightly batch ran long."})["key"]
+            for n in range(12)]
+
+    def page() -> dict[str, Any]:
+        response = author.get("/api/v1/search?q=replica&per_page=5")
+        assert response.status_code == 200, response.text
+        return response.get_json()
+
+    def fresh() -> dict[str, Any]:
+        app.config["KEEP_ANSWERS"] = False
+        try:
+            return page()
+        finally:
+            app.config["KEEP_ANSWERS"] = True
+
+    def save(key: str, **changes: Any) -> None:
+        version = author.get(f"/api/v1/incidents/{key}").get_json()["version"]
+        saved = author.patch(f"/api/v1/incidents/{key}", json={"version": version, **changes})
+        assert saved.status_code == 200, saved.text
+
+    first = page()
+    assert first == fresh() and first["total"] == 12
+    shown = [item["key"] for item in first["items"]]
+    below = [key for key in keys if key not in shown]
+    save(below[0], sections={"summary": "replica: the nightly batch ran long again."})
+    assert page() == fresh()
+    save(below[1], sections={"summary": "replica " * 40 + "lag everywhere."})
+    now = page()
+    assert now == fresh() and now["items"][0]["key"] == below[1]
+    save(now["items"][1]["key"], title="Replica lag, renamed")
+    assert page() == fresh() and "Replica lag, renamed" in {i["title"] for i in page()["items"]}
+    builders.create_incident(author, title="Replica lag again", sections={"summary": "replica"})
+    assert page() == fresh() and page()["total"] == 13

@@ -193,6 +193,29 @@ def keep(name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     return value  # type: ignore[no-any-return]
 
 
+def recall(name: str, key: tuple[Any, ...]) -> Any:
+    """What remember() kept under name and key, or None: for an answer its caller checks
+    against what it shows before serving it (see insights.search on PostgreSQL)."""
+    if not current_app.config.get("KEEP_ANSWERS", True):
+        return None
+    full = key_of(name, *key)
+    value = _store().get(full)
+    if value is _MISSING:
+        value = _read_file(full)
+        if value is _MISSING:
+            return None
+        _store().put(full, value)
+    return value
+
+
+def remember(name: str, key: tuple[Any, ...], value: Any) -> None:
+    """Keep value under name and key, in this process and the instance's folder."""
+    if current_app.config.get("KEEP_ANSWERS", True):
+        full = key_of(name, *key)
+        _write_file(full, value)
+        _store().put(full, value)
+
+
 KEPT_FILES_BYTES = 512 * 1024 * 1024
 KEPT_FILES_AGE = 24 * 3600
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, literal_column, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ...extensions import db
 from ...models import ActionItem, ActionStatus, Incident, User, today
-from ..kept import ACTION_ITEMS, PEOPLE, digest_of, keep, versions
+from ..kept import ACTION_ITEMS, PEOPLE, digest_of, keep, key_of, once_per_request, versions
 from ..pages import ListPage
 from .items import action_items_query, day_start, due_order
 
@@ -26,10 +26,6 @@ def _over(filters: dict[str, Any], *columns: Any) -> Select[Any]:
             .with_only_columns(*columns).order_by(None))
 
 
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _days_to_done() -> Any:
     if db.engine.dialect.name == "postgresql":
         return func.extract("epoch", ActionItem.completed_at - ActionItem.created_at) / 86400.0
@@ -39,17 +35,47 @@ def _days_to_done() -> Any:
 def stats(filters: dict[str, Any]) -> dict[str, Any]:
     """Counts per status, overdue, completion rate and median days to done over the items the
     list shows for the same filters — counted by the database."""
-    day = today()
-    columns = [_count_if(ActionItem.status == status) for status in ActionStatus]
-    row = db.session.execute(_over(filters, func.count(), _count_if(ActionItem.is_overdue(day)),
-                                   *columns)).one()
-    total, overdue = int(row[0]), int(row[1])
-    counts = {status.value: int(value) for status, value in zip(ActionStatus, row[2:], strict=True)}
+    counts = {status.value: 0 for status in ActionStatus}
+    overdue = 0
+    for _made, _finished, status, late, count in _tallies(filters):
+        counts[ActionStatus(status).value] += count
+        overdue += count if late else 0
+    total = sum(counts.values())
     considered = total - counts[ActionStatus.WONT_DO.value]
     done = counts[ActionStatus.DONE.value]
     return {**counts, "total": total, "overdue": overdue,
             "completion_rate": round(done / considered, 4) if considered > 0 else 0,
             "median_days_to_done": _median_days(filters, done)}
+
+
+WEEKS = 12  # the board's chart
+
+
+def _tallies(filters: dict[str, Any]) -> list[tuple[int, int, str, bool, int]]:
+    """(week created, week completed, status, overdue, how many) over the items the filters
+    select, in one grouped pass read once per request (stats and weekly_progress share it).
+    An item's week is the first of the last WEEKS whose end comes after the moment (most items
+    fall in the first at the first comparison); WEEKS when none does or it has no moment."""
+    moments = [day_start(day) + timedelta(days=1) for day in _week_ends()]
+
+    def week(column: Any) -> Any:
+        return case(*((column < moment, index) for index, moment in enumerate(moments)),
+                    else_=WEEKS)
+
+    created, completed = week(ActionItem.created_at), week(ActionItem.completed_at)
+    late = case((ActionItem.is_overdue(today()), True), else_=False)
+    return once_per_request("board-tallies-" + key_of("f", filters), lambda: [
+        (int(made), int(finished), str(status), bool(overdue), int(count))
+        for made, finished, status, overdue, count in db.session.execute(
+            # Grouped by position: PostgreSQL takes an expression with its own bound
+            # values in GROUP BY as different from the same one in the select list.
+            _over(filters, created, completed, ActionItem.status, late, func.count())
+            .group_by(*(literal_column(str(n)) for n in range(1, 5))))])
+
+
+def _week_ends() -> list[Any]:
+    end = today()
+    return [end - timedelta(days=7 * back) for back in range(WEEKS - 1, -1, -1)]
 
 
 def _median_days(filters: dict[str, Any], count: int) -> float | None:
@@ -67,27 +93,27 @@ def _median_days(filters: dict[str, Any], count: int) -> float | None:
     return round(sum(float(m) for m in middle) / len(middle), 2)
 
 
-def weekly_progress(filters: dict[str, Any], weeks: int = 12) -> dict[str, list]:
-    """Open and done counts at the end of each of the last `weeks` weeks (the board's chart)."""
-    end = today()
-    days = [end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
-    columns = []
-    for day in days:
-        moment = day_start(day) + timedelta(days=1)
-        before = ActionItem.created_at < moment
-        columns += [
-            _count_if(before),
-            _count_if(before & (ActionItem.status == ActionStatus.DONE)
-                      & ActionItem.completed_at.is_not(None) & (ActionItem.completed_at < moment)),
-            _count_if(before & (ActionItem.status == ActionStatus.WONT_DO)),
-        ]
-    row = db.session.execute(_over(filters, *columns)).one()
+def weekly_progress(filters: dict[str, Any]) -> dict[str, list]:
+    """Open and done counts at the end of each of the last WEEKS weeks (the board's chart):
+    running sums over the tallies' weeks (a done item counts from the week both its creation
+    and its completion are past)."""
+    opened_at, done_at, dropped_at = [0] * (WEEKS + 1), [0] * (WEEKS + 1), [0] * (WEEKS + 1)
+    for made, finished, status, _late, count in _tallies(filters):
+        opened_at[made] += count
+        if status == ActionStatus.DONE:
+            done_at[max(made, finished)] += count  # no completion: past the last week
+        elif status == ActionStatus.WONT_DO:
+            dropped_at[made] += count
     opened, done = [], []
-    for index in range(len(days)):
-        created, finished, dropped = (int(v) for v in row[index * 3: index * 3 + 3])
-        done.append(finished)
-        opened.append(created - finished - dropped)
-    return {"labels": [day.strftime("%d %b") for day in days], "open": opened, "done": done}
+    made_total = done_total = dropped_total = 0
+    for index in range(WEEKS):
+        made_total += opened_at[index]
+        done_total += done_at[index]
+        dropped_total += dropped_at[index]
+        done.append(done_total)
+        opened.append(made_total - done_total - dropped_total)
+    return {"labels": [day.strftime("%d %b") for day in _week_ends()], "open": opened,
+            "done": done}
 
 
 def overdue_by_team(filters: dict[str, Any]) -> dict[str, int]:

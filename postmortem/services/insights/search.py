@@ -373,19 +373,7 @@ def search_incidents(query: object, page: int = 1, per_page: int = 20, *, reader
     offset = (max(page, 1) - 1) * per_page
     hidden: list[int] = list(db.session.scalars(hidden_in(sight(reader))))
     if db.engine.dialect.name == "postgresql":
-        # Kept by what it shows: the terms, the page, and the ids and stamps of every match
-        # (ts_rank reads only the document and the query, so the same matches in the same
-        # state rank the same). Its headlines are the costly part of a search. SQLite's bm25
-        # weighs a term by how many documents hold it, so there a page is always worked out.
-        tsquery, params = _postgres_query(terms)
-        _, matches = kept.digest_of(db.session.execute(text(
-            "SELECT s.incident_id, i.stamp FROM incident_search s "
-            f"JOIN incidents i ON i.id = s.incident_id, (SELECT {tsquery} AS q) query "
-            "WHERE s.document @@ query.q AND i.archived_at IS NULL"
-            + _hiding("i.id", hidden) + " ORDER BY s.incident_id"), params))
-        rows, total = kept.keep("search", (
-            [(t.tokens, t.prefix, t.raw) for t in terms], offset, per_page, hidden, matches),
-            lambda: _search_postgres(terms, offset, per_page, hidden))
+        rows, total = _kept_postgres(terms, offset, per_page, hidden)
     else:
         rows, total = _search_sqlite(terms, offset, per_page, hidden)
     results = []
@@ -397,6 +385,52 @@ def search_incidents(query: object, page: int = 1, per_page: int = 20, *, reader
             "snippet_html": marked_html(marked), "score": round(float(score), 4),
         })
     return results, total
+
+
+def _kept_postgres(terms: list[Term], offset: int, per_page: int, hidden: list[int]
+                   ) -> tuple[list[Any], int]:
+    """A page of matches on PostgreSQL, kept by what it shows and checked before it is served.
+
+    ts_rank reads only the document and the query, so a match that was not written since
+    ranks as it did. The kept page holds the stamp of every match; it is served again when
+    the matches are the same post-mortems, none on the page was written since, and each one
+    written since (a draft saved elsewhere) still ranks after the page's last row (the first
+    page) — worked out for those few alone. Otherwise the page is worked out afresh (its
+    headlines are the costly part of a search)."""
+    tsquery, params = _postgres_query(terms)
+    stamps: dict[int, int] = dict(db.session.execute(text(
+        "SELECT s.incident_id, i.stamp FROM incident_search s "
+        f"JOIN incidents i ON i.id = s.incident_id, (SELECT {tsquery} AS q) query "
+        "WHERE s.document @@ query.q AND i.archived_at IS NULL"
+        + _hiding("i.id", hidden)), params).all())
+    key = ([(t.tokens, t.prefix, t.raw) for t in terms], offset, per_page, hidden)
+    held = kept.recall("search", key)
+    if held is not None and _still_shown(held, stamps, offset, tsquery, params):
+        return held["rows"], held["total"]
+    rows, total = _search_postgres(terms, offset, per_page, hidden)
+    kept.remember("search", key, {"rows": [tuple(row) for row in rows], "total": total,
+                                  "stamps": stamps})
+    return rows, total
+
+
+def _still_shown(held: dict[str, Any], stamps: dict[int, int], offset: int, tsquery: str,
+                 params: dict[str, str]) -> bool:
+    """True when a kept page of matches is what the search would show now (_kept_postgres)."""
+    if held["stamps"].keys() != stamps.keys():
+        return False  # a post-mortem matches now, or no longer
+    written = [number for number, stamp in stamps.items() if held["stamps"][number] != stamp]
+    if not written:
+        return True
+    page = {row[0] for row in held["rows"]}
+    if offset or page.intersection(written) or not held["rows"]:
+        return False
+    last_id, last_score = held["rows"][-1][0], held["rows"][-1][3]
+    for number, score in db.session.execute(text(
+            f"SELECT s.incident_id, ts_rank(s.document, {tsquery}) FROM incident_search s "
+            f"WHERE s.incident_id IN ({','.join(str(int(n)) for n in written)})"), params):
+        if (float(score), int(number)) >= (float(last_score), int(last_id)):
+            return False  # it would come onto the page now
+    return True
 
 
 def _hiding(column: str, hidden: list[int]) -> str:
