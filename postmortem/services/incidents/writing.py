@@ -204,10 +204,13 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
 
     incident.version += 1
     incident.updated_at = utcnow()
-    db.session.flush()
     summary = "Edited " + ", ".join(done) if done else ("" if access else "Saved without changes")
     summary = "; ".join(part for part in (summary, *access) if part)
-    revisions.record_revision(incident, actor, summary[:300])
+    # The revision's snapshot is made from the objects as changed, before anything is
+    # written: SQLite's write lock is taken by the first write and held until the commit, so
+    # the save holds it for its writes and the search document alone.
+    with db.session.no_autoflush:
+        revisions.record_revision(incident, actor, summary[:300])
     db.session.commit()
     ask_to_review(incident, asked, actor)
     return incident

@@ -136,12 +136,12 @@ def _filtered(since: datetime | None, until: datetime | None, min_incidents: int
             select(incident_services.c.incident_id, Service.name).join(Service)
             .where(incident_services.c.incident_id.in_(ids))):
         names[incident_id].append(name)
-    return [theme_document({"id": theme.id, "name": theme.name, "source": theme.source,
-                            "description": theme.description, "terms": theme.terms,
-                            "named_by": theme.named_by, "hidden": theme.hidden},
-                           members[theme.id], names)
-            for theme in db.session.scalars(select(Theme).where(Theme.id.in_(members),
-                                                                Theme.hidden.is_(False)))]
+    # The themes' heads only: their stored documents, cards and profiles are large.
+    heads = select(Theme.id, Theme.name, Theme.source, Theme.description, Theme.terms,
+                   Theme.named_by, Theme.hidden).where(Theme.id.in_(members),
+                                                      Theme.hidden.is_(False))
+    return [theme_document(dict(head._mapping), members[head.id], names)
+            for head in db.session.execute(heads)]
 
 
 def stamps_of_keys(keys: list[str], *, seen: Sight) -> str:
