@@ -40,8 +40,10 @@ def index() -> Any:
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
     seen = incidents.sight(current_user)
     # The ranked cards come from the stored themes alone, unless a period or a service
-    # filters them by their post-mortems' dates and services (which any write may move).
-    filtered = (since, until, service) != (None, None, None)
+    # filters them by their post-mortems' dates and services (which any write may move), or
+    # some are worked out on read for this reader.
+    filtered = ((since, until, service) != (None, None, None)
+                or bool(insights.worked_out_on_read(seen)))
     ranked = keep("theme-cards", (str(since), str(until), service, seen,
                                   *versions(THEMES, *([INCIDENTS] if filtered else []))),
                   lambda: insights.theme_cards(since, until, min_incidents=2, service=service,
@@ -73,7 +75,12 @@ def show(theme_id: str) -> Any:
     seen = incidents.sight(current_user)
     can_correct = current_user.can(Role.REVIEWER)
 
-    found = keep("theme", (theme_id[:80], seen, *versions(THEMES)), lambda: _theme(theme_id, seen))
+    # The theme from its stored document (kept by the themes' version), or worked out from
+    # its members for this reader (the post-mortems' version too).
+    on_read = theme_id[:80] in insights.worked_out_on_read(seen)
+    reads = (THEMES, INCIDENTS) if on_read else (THEMES,)
+    found = keep("theme", (theme_id[:80], seen, *versions(*reads)),
+                 lambda: _theme(theme_id, seen))
     if found is None:
         abort(404)
     theme, recurrences = found
@@ -90,12 +97,13 @@ def show(theme_id: str) -> Any:
             can_correct=corrects, others=others)
 
     # Kept by what it shows: the theme, the versions of the themes, the taxonomy and the
-    # people, the stamps of the post-mortems it names, the day, and the reader's sight, role
-    # (corrections), clock and zone; its correction forms get this sign-in's CSRF token when
-    # served.
+    # people (and of the post-mortems, for a theme worked out on read), the stamps of the
+    # post-mortems it names, the day, and the reader's sight, role (corrections), clock and
+    # zone; its correction forms get this sign-in's CSRF token when served.
     title, body = keep("theme-page", (
         theme_id[:80], seen, can_correct, today(), *display_key(),
-        insights.stamps_of_keys(keys, seen=seen), *versions(THEMES, CATALOG, PEOPLE)), page)
+        insights.stamps_of_keys(keys, seen=seen),
+        *versions(*reads, CATALOG, PEOPLE)), page)
     return render_template("themes/show.html", title=title, body=with_token(body))
 
 

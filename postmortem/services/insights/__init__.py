@@ -27,6 +27,7 @@ from .themes import (
     theme_cards,
     themes_document,
     themes_of,
+    worked_out_on_read,
 )
 from .worker import ensure_worker, refresh, wait_until_fresh
 
@@ -38,7 +39,7 @@ __all__ = [
     "parse_period", "preload_themes", "detected_themes_of", "stamps_of_keys", "theme_card",
     "theme_cards", "themes_document",
     "refresh", "reindex_all", "search_incidents", "similar_from_rows", "similar_incidents", "similar_rows",
-    "themes_of", "track_changes",
+    "themes_of", "track_changes", "worked_out_on_read",
     "wait_until_fresh",
     "correct_theme", "correction_of", "detected_theme_names", "merge_themes", "nearest_theme",
     "nearest_theme_of", "remove_from_theme", "suggested_category", "suggestions_stamp", "taken_out",
