@@ -338,7 +338,7 @@ def test_weekly_progress_counts_each_week_end(app, api) -> None:
               (60, 2, ActionStatus.DONE), (20, None, ActionStatus.WONT_DO)]
     with app.app_context():
         for item, (made_ago, done_ago, status) in zip(
-                db.session.scalars(select(ActionItem).order_by(ActionItem.id)), spread):
+                db.session.scalars(select(ActionItem).order_by(ActionItem.id)), spread, strict=True):
             item.created_at = now - timedelta(days=made_ago)
             item.status = status
             item.completed_at = now - timedelta(days=done_ago) if done_ago is not None else None
@@ -356,7 +356,7 @@ def test_weekly_progress_counts_each_week_end(app, api) -> None:
         expected_open = [sum(1 for made, _, _ in rows if aware(made) < end) - done
                          - sum(1 for made, _, status in rows if aware(made) < end
                                and status == ActionStatus.WONT_DO)
-                         for end, done in zip(ends, expected_done)]
+                         for end, done in zip(ends, expected_done, strict=True)]
         with app.test_request_context():
             progress = board.weekly_progress({})
     assert len(items) == 4 and progress["done"] == expected_done

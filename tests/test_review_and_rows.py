@@ -3,6 +3,8 @@ by several people, deployments around an incident, and what holds back a review 
 
 from __future__ import annotations
 
+import re
+
 from . import builders
 from .builders import assert_error, create_incident, make_publishable, submit_for_review
 
@@ -116,6 +118,29 @@ def test_editor_shows_reviewers_the_queue_and_a_request_for_changes(app, api, cl
     editor = client.get(f"/incidents/{key}/edit").text
     assert 'data-testid="changes-requested"' in editor and "Impact needs numbers" in editor
     assert f'value="{email}"' in editor  # the reviewers field
+
+
+def test_the_review_queue_count_follows_reviewers_and_statuses(api, client, login) -> None:
+    """The top bar's count (kept by the published record's version) changes at once when a
+    post-mortem in review gains the person as a reviewer, and when one leaves review."""
+    author = api("author")
+    email = login("reviewer")
+
+    def count() -> int:
+        found = re.search(r'data-testid="review-queue">To review <span class="count">(\d+)',
+                          client.get("/incidents").text)
+        return int(found.group(1)) if found else 0
+
+    first = create_incident(author, reviewers=[email])["key"]
+    second = create_incident(author)["key"]
+    submit_for_review(author, first)
+    submit_for_review(author, second)
+    assert count() == 1
+    version = author.get(f"/api/v1/incidents/{second}").get_json()["version"]
+    author.patch(f"/api/v1/incidents/{second}", json={"version": version, "reviewers": [email]})
+    assert count() == 2
+    client.post(f"/incidents/{first}/transition", data={"to": "draft", "comment": "More detail"})
+    assert count() == 1
 
 
 def test_quick_timeline_entry_and_events_outside_the_incident(api, client, login) -> None:

@@ -26,7 +26,16 @@ def _key(user_id: int) -> str:
 
 
 def preferences_of(user_id: int | None) -> Preferences:
-    """The person's settings (the defaults for nobody, or for what is not set)."""
+    """The person's settings (the defaults for nobody, or for what is not set): kept by the
+    person and the catalog's version, which saving settings bumps (every page reads them)."""
+    if not user_id:
+        return _read(None)
+    from ..kept import CATALOG, keep, versions
+
+    return keep("preferences", (user_id, *versions(CATALOG)), lambda: _read(user_id))
+
+
+def _read(user_id: int | None) -> Preferences:
     row = db.session.get(Setting, _key(user_id)) if user_id else None
     value = row.value if row is not None and isinstance(row.value, dict) else {}
     clock = str(value["clock"]) if value.get("clock") in CLOCKS else "24h"

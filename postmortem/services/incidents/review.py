@@ -328,7 +328,15 @@ def changes_requested_of(drafts: list[Incident]) -> dict[int, SentBack]:
 
 
 def review_queue_count(user: User) -> int:
-    """How many post-mortems in review name this person as a reviewer."""
+    """How many post-mortems in review name this person as a reviewer (on every page's top
+    bar): kept by the person and the version of the published record, which any write to a
+    post-mortem in review (its reviewers too) and any move into or out of review bumps."""
+    from ..kept import PUBLISHED, keep, versions
+
+    return keep("review-queue", (user.id, *versions(PUBLISHED)), lambda: _review_queue_count(user))
+
+
+def _review_queue_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Incident.id)).where(
             Incident.status == IN_REVIEW, Incident.archived_at.is_(None),
