@@ -324,7 +324,9 @@ def main() -> None:  # noqa: PLR0915
         "its pages, five times each; target < 50 ms):", "",
         "| page kind | own work ms |", "|---|---:|",
     ]
-    lines += [f"| {name} | {ms:.1f} {mark(ms < 50)} |" for name, ms in work.items()]
+    # The insights page is the digest in the browser, which the target sets aside.
+    lines += [f"| {name} (the digest, aside) | {ms:.1f} |" if name == "insights"
+              else f"| {name} | {ms:.1f} {mark(ms < 50)} |" for name, ms in work.items()]
     if durability:
         lines += ["", "One save with no other load (API PATCH of a draft's summary, 40 saves): "
                   + "; ".join(f"`synchronous = {level}` median {median:.1f} ms, p99 {p99:.1f} ms"

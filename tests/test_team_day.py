@@ -535,3 +535,46 @@ def test_a_kept_search_page_is_what_a_fresh_search_shows_after_saves(app, api) -
     assert page() == fresh() and "Replica lag, renamed" in {i["title"] for i in page()["items"]}
     builders.create_incident(author, title="Replica lag again", sections={"summary": "replica"})
     assert page() == fresh() and page()["total"] == 13
+
+
+def test_a_row_added_beside_a_save_is_not_refused(app, api, monkeypatch) -> None:
+    """A timeline event added while someone's save of the same post-mortem commits is kept,
+    and so is the save: the added row takes its turn at the database's write lock before it
+    reads the post-mortem (SQLite; PostgreSQL's row lock does the same), instead of failing
+    as stale when the save lands between its read and its write."""
+    import threading
+    import time
+
+    from postmortem.services.incidents import timeline
+
+    author = api("author")
+    key = builders.create_incident(author)["key"]
+    version = author.get(f"/api/v1/incidents/{key}").get_json()["version"]
+    paused, go = threading.Event(), threading.Event()
+    real_touch = timeline.touch
+
+    def slow_touch(*args: Any, **kwargs: Any) -> Any:
+        paused.set()
+        go.wait(10)
+        return real_touch(*args, **kwargs)
+
+    monkeypatch.setattr(timeline, "touch", slow_touch)
+    answers: dict[str, Any] = {}
+    adding = threading.Thread(target=lambda: answers.setdefault("add", author.post(
+        f"/api/v1/incidents/{key}/timeline",
+        json={"at": "2026-03-14T09:30:00Z", "text": "Paged the edge team"})))
+    saving = threading.Thread(target=lambda: answers.setdefault("save", author.patch(
+        f"/api/v1/incidents/{key}", json={"version": version,
+                                          "sections": {"summary": "Saved meanwhile"}})))
+    adding.start()
+    assert paused.wait(10)
+    saving.start()
+    time.sleep(0.5)  # the save reaches the database while the event is being added
+    go.set()
+    adding.join(30)
+    saving.join(30)
+    assert answers["add"].status_code == 201, answers["add"].text
+    assert answers["save"].status_code == 200, answers["save"].text
+    whole = author.get(f"/api/v1/incidents/{key}").get_json()
+    assert "Paged the edge team" in [event["text"] for event in whole["timeline"]]
+    assert next(s for s in whole["sections"] if s["key"] == "summary")["markdown"] == "Saved meanwhile"

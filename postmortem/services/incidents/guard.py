@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
+
 from ...errors import Frozen, NotFound
 from ...extensions import db
 from ...models import Incident, User, utcnow
@@ -29,15 +31,21 @@ def get_incident(key: str, whole: bool = True, *, reader: User | None) -> Incide
     return incident
 
 
-def lock(incident: Incident) -> None:
+def lock(incident: Incident, *, take_turn: bool = True) -> None:
     """Reload the incident holding its row lock until commit (SELECT … FOR UPDATE on
-    PostgreSQL), so concurrent writers from several app instances take turns."""
+    PostgreSQL), so concurrent writers from several app instances take turns. On SQLite,
+    with take_turn, the database's write lock is taken first (a write that changes nothing):
+    a row added beside a save (a timeline event, an action item) then reads the save's
+    version and cannot fail as stale when the save commits in between."""
+    if take_turn and db.engine.dialect.name == "sqlite":
+        db.session.execute(update(Incident).where(Incident.id == incident.id)
+                           .values(id=Incident.id).execution_options(synchronize_session=False))
     db.session.refresh(incident, with_for_update=True)
 
 
-def ensure_editable(incident: Incident) -> None:
-    """Lock the incident for this write; raise Frozen while it is published."""
-    lock(incident)
+def ensure_editable(incident: Incident, *, take_turn: bool = True) -> None:
+    """Lock the incident for this write (see lock); raise Frozen while it is published."""
+    lock(incident, take_turn=take_turn)
     if incident.is_published:
         raise Frozen(
             f"{incident.key} is published and frozen; a reviewer must reopen it before it changes."

@@ -147,10 +147,12 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
     at once), ValidationError for bad fields; on success the version goes up by one and a
     revision is kept.
     """
+    # Its own version is the client's check: a save races another save as a 409, so it does
+    # not wait for SQLite's write lock before it has anything to write.
     if set(changes.model_fields_set) <= {"version", "restricted", "readers"}:
-        lock(incident)
+        lock(incident, take_turn=False)
     else:
-        ensure_editable(incident)
+        ensure_editable(incident, take_turn=False)
     if changes.version != incident.version:
         raise StaleVersion(incident.version)
     stamps = {name: getattr(changes, name) if changes.given(name) else getattr(incident, name)
@@ -204,13 +206,12 @@ def update_incident(incident: Incident, actor: User | None, changes: IncidentCha
 
     incident.version += 1
     incident.updated_at = utcnow()
+    # Written first: the revision's snapshot is then read under the write (SQLite's write
+    # lock, PostgreSQL's row lock), so it holds what another writer committed before it.
+    db.session.flush()
     summary = "Edited " + ", ".join(done) if done else ("" if access else "Saved without changes")
     summary = "; ".join(part for part in (summary, *access) if part)
-    # The revision's snapshot is made from the objects as changed, before anything is
-    # written: SQLite's write lock is taken by the first write and held until the commit, so
-    # the save holds it for its writes and the search document alone.
-    with db.session.no_autoflush:
-        revisions.record_revision(incident, actor, summary[:300])
+    revisions.record_revision(incident, actor, summary[:300])
     db.session.commit()
     ask_to_review(incident, asked, actor)
     return incident
