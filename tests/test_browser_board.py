@@ -84,6 +84,7 @@ def test_board_on_a_projector_and_the_presentation_view(app, api, page) -> None:
     page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent === 'sre'")
     page.click("button:has-text('Mark reviewed')")
     page.wait_for_selector("text=reviewed today")
+    page.wait_for_load_state("load")  # the page came back whole: its keys answer again
     assert page.inner_text("[data-testid=present-title]") == "sre"  # still on the same group
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("document.querySelector('[data-testid=present-title]').textContent === 'payments'")
