@@ -182,14 +182,10 @@ def keep(name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     if not current_app.config.get("KEEP_ANSWERS", True):
         return compute()
     full = key_of(name, *key)
-    store = _store()
-    value = store.get(full)
+    value = _lookup(full)
     if value is _MISSING:
-        value = _read_file(full)
-        if value is _MISSING:
-            value = compute()
-            _write_file(full, value)
-        store.put(full, value)
+        value = compute()
+        _put(full, value)
     return value  # type: ignore[no-any-return]
 
 
@@ -198,22 +194,30 @@ def recall(name: str, key: tuple[Any, ...]) -> Any:
     against what it shows before serving it (see insights.search on PostgreSQL)."""
     if not current_app.config.get("KEEP_ANSWERS", True):
         return None
-    full = key_of(name, *key)
-    value = _store().get(full)
-    if value is _MISSING:
-        value = _read_file(full)
-        if value is _MISSING:
-            return None
-        _store().put(full, value)
-    return value
+    value = _lookup(key_of(name, *key))
+    return None if value is _MISSING else value
 
 
 def remember(name: str, key: tuple[Any, ...], value: Any) -> None:
     """Keep value under name and key, in this process and the instance's folder."""
     if current_app.config.get("KEEP_ANSWERS", True):
-        full = key_of(name, *key)
-        _write_file(full, value)
-        _store().put(full, value)
+        _put(key_of(name, *key), value)
+
+
+def _lookup(full: str) -> Any:
+    """The answer kept under this full key, from this process or else the folder (then kept
+    in this process too); _MISSING when there is none."""
+    value = _store().get(full)
+    if value is _MISSING:
+        value = _read_file(full)
+        if value is not _MISSING:
+            _store().put(full, value)
+    return value
+
+
+def _put(full: str, value: Any) -> None:
+    _write_file(full, value)
+    _store().put(full, value)
 
 
 KEPT_FILES_BYTES = 512 * 1024 * 1024
