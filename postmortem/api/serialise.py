@@ -19,8 +19,10 @@ def browser_url(path: str) -> str:
     return base.rstrip("/") + path
 
 
-def service_json(service: Service) -> dict[str, Any]:
-    counts = deployments.service_counts(service)
+def service_json(service: Service, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """A service; counts ({"incidents", "deployments"}) given by a list that counted them
+    all at once, else counted for this one."""
+    counts = counts or deployments.service_counts(service)
     return {
         "name": service.name,
         "team": service.team,

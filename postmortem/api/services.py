@@ -17,7 +17,9 @@ bp = Blueprint("services", __name__)
 
 @bp.get("/services")
 def list_services() -> Any:
-    return paged(deployments.services_query(), service_json)
+    counts = deployments.counts_by_service()  # grouped over the archive, not per service
+    return paged(deployments.services_query(), lambda service: service_json(
+        service, counts.get(service.id, {"incidents": 0, "deployments": 0})))
 
 
 @bp.post("/services")

@@ -14,6 +14,7 @@ from ..forms import ServiceForm
 from ..models import Role, today
 from ..schemas import ServiceIn, parse
 from ..services import deployments, incidents, insights, kept
+from ..services.insights.knowledge import NO_KNOWLEDGE
 from .helpers import display_key
 
 bp = Blueprint("services", __name__, url_prefix="/services")
@@ -22,8 +23,11 @@ PERIODS = (30, 90, 180, 365)
 
 def _index(form: ServiceForm, status: int = 200) -> Any:
     services = deployments.list_services()
-    counts = {s.id: deployments.service_counts(s) for s in services}
-    knowledge = {s.id: insights.knowledge_of(s.id) for s in services}
+    # Every service's figures from the whole archive's grouped counts (kept), not a few
+    # queries per service; a service page works out its own.
+    by_service, spread = deployments.counts_by_service(), insights.knowledge_by_service()
+    counts = {s.id: by_service.get(s.id, {"incidents": 0, "deployments": 0}) for s in services}
+    knowledge = {s.id: spread.get(str(s.id)) or dict(NO_KNOWLEDGE) for s in services}
     return render_template("services/index.html", services=services, counts=counts,
                            knowledge=knowledge, concentrated=insights.concentrated,
                            form=form), status

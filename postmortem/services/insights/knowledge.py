@@ -15,6 +15,7 @@ from ..kept import INCIDENTS, PEOPLE, keep, once_per_request, versions
 
 CONCENTRATED_SHARE = 0.6  # one person handled more than this share…
 CONCENTRATED_MIN_INCIDENTS = 3  # …of at least this many incidents: flagged
+NO_KNOWLEDGE = {"people": 0, "top_person": None, "top_share": 0.0, "incidents": 0}
 
 
 def knowledge_by_service() -> dict[str, dict[str, Any]]:
@@ -59,8 +60,7 @@ def knowledge_of(service_id: int) -> dict[str, Any]:
     """The knowledge spread of one service (zeros when it has no incident), worked out from
     its own post-mortems: a service page kept by their stamps does not wait for the whole
     archive's figures after every save elsewhere."""
-    return _compute(service_id).get(str(service_id)) or {
-        "people": 0, "top_person": None, "top_share": 0.0, "incidents": 0}
+    return _compute(service_id).get(str(service_id)) or dict(NO_KNOWLEDGE)
 
 
 def concentrated(knowledge: dict[str, Any]) -> bool:
